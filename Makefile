@@ -1,0 +1,60 @@
+# screenpop — see README.md. Two commands matter: `make run` and `make test`.
+
+GO       ?= go
+GOROOT   := $(shell $(GO) env GOROOT)
+WASMENV  := GOOS=js GOARCH=wasm
+WASMFLAGS := -trimpath -ldflags="-s -w"
+DIST     := dist
+LISTEN   ?= 127.0.0.1:8080
+
+.PHONY: all run test test-unit test-e2e extension relay clean bench vet fuzz
+
+all: extension relay
+
+## relay: the relay binary (bin/screenpop-relay)
+relay:
+	$(GO) build -trimpath -o bin/screenpop-relay ./server
+
+## extension: dist/chrome and dist/firefox, ready for "Load unpacked" / about:debugging
+extension:
+	rm -rf $(DIST)/chrome $(DIST)/firefox
+	mkdir -p $(DIST)/chrome
+	cp -r extension/. $(DIST)/chrome/
+	cp $(GOROOT)/lib/wasm/wasm_exec.js $(DIST)/chrome/
+	$(WASMENV) $(GO) build $(WASMFLAGS) -o $(DIST)/chrome/background.wasm ./wasm/cmd/background
+	$(WASMENV) $(GO) build $(WASMFLAGS) -o $(DIST)/chrome/pages.wasm ./wasm/cmd/pages
+	cp -r $(DIST)/chrome $(DIST)/firefox
+	cd $(DIST)/chrome && python3 -m zipfile -c ../screenpop-chrome.zip $$(ls -A)
+	cd $(DIST)/firefox && python3 -m zipfile -c ../screenpop-firefox.zip $$(ls -A)
+
+## run: build the extension and start the relay in demo mode
+run: extension relay
+	@echo
+	@echo "  Extension built. Load it in Chrome: chrome://extensions → Developer mode → Load unpacked →"
+	@echo "      $(CURDIR)/$(DIST)/chrome"
+	@echo "  Firefox: about:debugging → This Firefox → Load Temporary Add-on → $(CURDIR)/$(DIST)/firefox/manifest.json"
+	@echo "  Then open the extension's options: relay URL http://$(LISTEN), and the demo CRM template printed below."
+	@echo
+	./bin/screenpop-relay -demo -listen $(LISTEN)
+
+## test: every test, the browser end-to-end tests included
+test: extension vet test-unit test-e2e
+
+vet:
+	$(GO) vet ./...
+	$(WASMENV) $(GO) vet ./wasm/... ./internal/...
+
+test-unit:
+	$(GO) test -race $$($(GO) list ./... | grep -v /e2e)
+
+# The end-to-end tests drive /usr/bin/chromium (apt-get install -y chromium).
+# With SCREENPOP_REQUIRE_BROWSER=1 (set by .ci/run) a missing browser fails
+# instead of skipping.
+test-e2e: extension
+	$(GO) test -count=1 -timeout 15m ./e2e/...
+
+fuzz:
+	$(GO) test -run=^$$ -fuzz=FuzzDecode -fuzztime=30s ./internal/ovhevent
+
+clean:
+	rm -rf $(DIST) bin

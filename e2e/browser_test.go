@@ -1,0 +1,154 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds the browser, or skips the test — except in CI
+// (SCREENPOP_REQUIRE_BROWSER=1), where a skipped browser test is a failure.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("SCREENPOP_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("SCREENPOP_REQUIRE_BROWSER") != "" {
+		t.Fatal("chromium is not installed and SCREENPOP_REQUIRE_BROWSER is set: apt-get install -y chromium")
+	}
+	t.Skip("chromium not installed (apt-get install -y chromium); skipping the browser test")
+	return ""
+}
+
+// extensionDir is the built Chrome package (make extension).
+func extensionDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("../dist/chrome")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"manifest.json", "background.wasm", "pages.wasm", "wasm_exec.js"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatalf("the extension is not built (%v): run `make extension` first, or use `make test`", err)
+		}
+	}
+	return dir
+}
+
+// browser is a headless Chromium with the extension loaded.
+type browser struct {
+	t     *testing.T
+	ctx   context.Context // browser-level context
+	extID string
+}
+
+func startBrowser(t *testing.T) *browser {
+	t.Helper()
+	exe := chromiumPath(t)
+	ext := extensionDir(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", "new"),
+		chromedp.Flag("disable-extensions", false),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("load-extension", ext),
+		chromedp.Flag("disable-extensions-except", ext),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(func() { cancelB(); cancelA() })
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("cannot start chromium: %v", err)
+	}
+	b := &browser{t: t, ctx: ctx}
+	b.extID = b.waitExtension()
+	return b
+}
+
+// waitExtension finds the extension's service worker and returns its ID.
+func (b *browser) waitExtension() string {
+	var id string
+	b.waitFor("the extension's service worker to start", 20*time.Second, func() bool {
+		for _, ti := range b.targets() {
+			if ti.Type == "service_worker" && strings.HasPrefix(ti.URL, "chrome-extension://") {
+				id = strings.Split(strings.TrimPrefix(ti.URL, "chrome-extension://"), "/")[0]
+				return true
+			}
+		}
+		return false
+	})
+	return id
+}
+
+func (b *browser) targets() []*target.Info {
+	infos, err := chromedp.Targets(b.ctx)
+	if err != nil {
+		b.t.Fatalf("listing browser targets: %v", err)
+	}
+	return infos
+}
+
+// pages returns the URLs of open tabs.
+func (b *browser) pages() []string {
+	var urls []string
+	for _, ti := range b.targets() {
+		if ti.Type == "page" {
+			urls = append(urls, ti.URL)
+		}
+	}
+	return urls
+}
+
+// tab opens url in a new tab and returns its context.
+func (b *browser) tab(url string) context.Context {
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	b.t.Cleanup(cancel)
+	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
+		b.t.Fatalf("opening %s: %v", url, err)
+	}
+	return ctx
+}
+
+func (b *browser) extURL(page string) string {
+	return fmt.Sprintf("chrome-extension://%s/%s", b.extID, page)
+}
+
+// eval runs a JavaScript expression (awaiting a promise) in ctx.
+func eval(ctx context.Context, expr string, out any) error {
+	return chromedp.Run(ctx, chromedp.Evaluate(expr, out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+		return p.WithAwaitPromise(true)
+	}))
+}
+
+func (b *browser) waitFor(what string, timeout time.Duration, cond func() bool) {
+	b.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -1,0 +1,177 @@
+// Package e2e runs the whole product: the OVH emulator, the relay polling it
+// over HTTP, a fake SugarCRM, and headless Chromium with the built extension.
+package e2e
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/serviceworker"
+	"github.com/chromedp/chromedp"
+
+	"github.com/screenpop/screenpop/server/democrm"
+	"github.com/screenpop/screenpop/server/ovhsim"
+	"github.com/screenpop/screenpop/server/relay"
+	"github.com/screenpop/screenpop/server/upstream"
+)
+
+const (
+	billing = "ab12345-ovh-1"
+	line    = "0033972101010"
+)
+
+// stack is everything but the browser.
+type stack struct {
+	sim   *ovhsim.Sim
+	relay *httptest.Server
+	crm   *httptest.Server
+	fake  *democrm.Server
+}
+
+func startStack(t *testing.T) *stack {
+	t.Helper()
+	sim := ovhsim.New(ovhsim.Config{HoldTime: time.Second})
+	sim.AddLine(billing, line, "Accueil")
+	token, err := sim.NewToken(line, "1 day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(simSrv.Close)
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	r := relay.New(relay.Config{Region: "FR", Log: log})
+	p := &upstream.Poller{EventsURL: simSrv.URL + "/", Token: token, Log: log, Backoff: upstream.Backoff{Min: 100 * time.Millisecond, Max: time.Second}}
+	r.Watch(p)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go p.Run(ctx)
+	relaySrv := httptest.NewServer(r.Handler())
+	t.Cleanup(relaySrv.Close)
+	t.Cleanup(r.Shutdown)
+
+	fake := &democrm.Server{}
+	crm := httptest.NewServer(fake)
+	t.Cleanup(crm.Close)
+	return &stack{sim: sim, relay: relaySrv, crm: crm, fake: fake}
+}
+
+// crmTabs returns the open tabs on the fake CRM searching for number.
+func (b *browser) crmTabs(crmURL, number string) []string {
+	var out []string
+	for _, u := range b.pages() {
+		if !strings.HasPrefix(u, crmURL) {
+			continue
+		}
+		pu, err := url.Parse(u)
+		if err == nil && pu.Query().Get("query_string") == number {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// configure fills the options page like an agent would.
+func configure(t *testing.T, b *browser, relayURL, template string) context.Context {
+	t.Helper()
+	opts := b.tab(b.extURL("options.html"))
+	set := func(relayURL, template string) string {
+		var saved string
+		err := chromedp.Run(opts,
+			chromedp.WaitVisible("#relay-url", chromedp.ByID),
+			chromedp.SetValue("#relay-url", relayURL, chromedp.ByID),
+			chromedp.SetValue("#template", template, chromedp.ByID),
+			chromedp.Click("#save", chromedp.ByID),
+			chromedp.Sleep(300*time.Millisecond),
+			chromedp.Text("#saved", &saved, chromedp.ByID),
+		)
+		if err != nil {
+			t.Fatalf("filling the options page: %v", err)
+		}
+		return saved
+	}
+
+	// Bad input first: nothing is saved, each field says what to do.
+	if saved := set("javascript:alert(1)", "javascript:alert(*CALLING*)"); !strings.Contains(saved, "Not saved") {
+		t.Errorf("a javascript: relay and template were accepted (saved = %q)", saved)
+	}
+	var relayErr, tmplErr string
+	chromedp.Run(opts, chromedp.Text("#relay-url-error", &relayErr, chromedp.ByID), chromedp.Text("#template-error", &tmplErr, chromedp.ByID))
+	if !strings.Contains(relayErr, "http") || tmplErr == "" {
+		t.Errorf("validation messages: relay %q, template %q", relayErr, tmplErr)
+	}
+
+	if saved := set(relayURL, template); saved != "Saved." {
+		t.Fatalf("valid settings not saved: %q", saved)
+	}
+	b.waitFor("the extension to connect to the relay", 15*time.Second, func() bool {
+		var state string
+		eval(opts, `chrome.storage.local.get('status').then(r => r.status ? r.status.state : '')`, &state)
+		return state == "connected"
+	})
+	return opts
+}
+
+func TestRingOpensCRMSearch(t *testing.T) {
+	b := startBrowser(t)
+	s := startStack(t)
+	template := s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING*"
+	opts := configure(t, b, s.relay.URL, template)
+
+	// 1. An inbound call rings: one tab opens on the CRM's search for the caller.
+	const caller = "0033612345682"
+	if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: caller, Scenario: "ringing"}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("a CRM tab searching for "+caller, 10*time.Second, func() bool { return len(b.crmTabs(s.crm.URL, caller)) == 1 })
+	var badge string
+	if err := eval(opts, `chrome.action.getBadgeText({})`, &badge); err != nil || badge != "RING" {
+		t.Errorf("badge while ringing = %q (%v), want RING", badge, err)
+	}
+
+	// 2. The same events delivered twice: still one tab. A later call is the
+	// sentinel: events are handled in order, so once its tab is open any
+	// second tab for the duplicated call would be open too.
+	const dup, sentinel = "0033612345683", "0033123456789"
+	if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: dup, Scenario: "missed", Duplicate: true, RingFor: 300 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("a CRM tab for "+dup, 10*time.Second, func() bool { return len(b.crmTabs(s.crm.URL, dup)) >= 1 })
+	if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: sentinel, Scenario: "ringing"}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("a CRM tab for "+sentinel, 10*time.Second, func() bool { return len(b.crmTabs(s.crm.URL, sentinel)) == 1 })
+	if n := len(b.crmTabs(s.crm.URL, dup)); n != 1 {
+		t.Errorf("a duplicated ring opened %d tabs, want 1", n)
+	}
+	if n := len(b.crmTabs(s.crm.URL, caller)); n != 1 {
+		t.Errorf("the first call now has %d tabs, want still 1", n)
+	}
+
+	// 3. Chrome stops the service worker; a call rings meanwhile: the worker
+	// wakes (alarm), resumes from its cursor and pops it.
+	if err := chromedp.Run(opts, serviceworker.Enable(), serviceworker.StopAllWorkers()); err != nil {
+		t.Fatalf("stopping the service worker: %v", err)
+	}
+	const afterStop = "0033612345684"
+	if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: afterStop, Scenario: "ringing"}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("a CRM tab for "+afterStop+" after the worker restarted", 70*time.Second, func() bool {
+		return len(b.crmTabs(s.crm.URL, afterStop)) == 1
+	})
+	for _, n := range []string{caller, dup, sentinel} {
+		if got := len(b.crmTabs(s.crm.URL, n)); got != 1 {
+			t.Errorf("after the restart %s has %d tabs, want 1 (a replay popped it again)", n, got)
+		}
+	}
+	if q := s.fake.Queries(); len(q) < 4 {
+		t.Errorf("the fake CRM saw %d searches: %q", len(q), q)
+	}
+}
