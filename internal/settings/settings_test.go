@@ -1,0 +1,61 @@
+package settings
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestValidateRelayURL(t *testing.T) {
+	tests := []struct {
+		in, wantErr string
+	}{
+		{"http://127.0.0.1:8080", ""},
+		{"https://relay.example.com/screenpop/", ""},
+		{"wss://relay.example.com", ""},
+		{"", "enter the relay's address"},
+		{"javascript:alert(1)", "must start with http"},
+		{"ftp://x", "must start with http"},
+		{"http://", "no host"},
+		{"http://u:p@relay", "user name"},
+		{"127.0.0.1:8080", "http"},
+	}
+	for _, tt := range tests {
+		err := ValidateRelayURL(tt.in)
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("ValidateRelayURL(%q) = %v, want %q", tt.in, err, tt.wantErr)
+		}
+	}
+}
+
+func TestStreamURL(t *testing.T) {
+	tests := []struct {
+		relay  string
+		cursor uint64
+		want   string
+	}{
+		{"http://127.0.0.1:8080", 0, "ws://127.0.0.1:8080/v1/stream"},
+		{"https://relay.example.com/sp/", 42, "wss://relay.example.com/sp/v1/stream?cursor=42"},
+	}
+	for _, tt := range tests {
+		got, err := StreamURL(tt.relay, tt.cursor)
+		if err != nil || got != tt.want {
+			t.Errorf("StreamURL(%q, %d) = %q, %v; want %q", tt.relay, tt.cursor, got, err, tt.want)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	bad := errors.New("template is not http")
+	errs := Settings{RelayURL: "nope", Template: "x"}.Validate(func(string) error { return bad })
+	if len(errs) != 2 {
+		t.Fatalf("errs = %v", errs)
+	}
+	var fe *FieldError
+	if !errors.As(errs[1], &fe) || fe.Field != "template" {
+		t.Errorf("template error not tied to its field: %v", errs[1])
+	}
+	if errs := Default().Validate(func(string) error { return nil }); len(errs) != 0 {
+		t.Errorf("defaults invalid: %v", errs)
+	}
+}

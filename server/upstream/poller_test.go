@@ -1,0 +1,188 @@
+package upstream
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/screenpop/screenpop/internal/ovhevent"
+)
+
+const token = "1738D072-E7C8-4742-85C5-B22DA3D8BD8F"
+
+func TestValidateToken(t *testing.T) {
+	tests := []struct {
+		in      string
+		wantErr string
+	}{
+		{token, ""},
+		{"", "no OVH event token"},
+		{"1738d072-e7c8-4742-85c5-b22da3d8bd8f", "upper-case UUID"},
+		{"hello", "upper-case UUID"},
+	}
+	for _, tt := range tests {
+		err := ValidateToken(tt.in)
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("ValidateToken(%q) = %v, want %q", tt.in, err, tt.wantErr)
+		}
+		if err != nil && len(tt.in) > 8 && strings.Contains(err.Error(), tt.in) {
+			t.Errorf("the error prints the token: %v", err)
+		}
+	}
+}
+
+func TestBackoffDelay(t *testing.T) {
+	b := Backoff{Min: time.Second, Max: time.Minute}
+	for _, tt := range []struct {
+		n        int
+		lo, hi   time.Duration
+	}{
+		{1, 500 * time.Millisecond, time.Second},
+		{2, time.Second, 2 * time.Second},
+		{4, 4 * time.Second, 8 * time.Second},
+		{20, 30 * time.Second, time.Minute},
+	} {
+		for _, r := range []float64{0, 0.5, 0.999} {
+			d := b.Delay(tt.n, func() float64 { return r })
+			if d < tt.lo || d > tt.hi {
+				t.Errorf("Delay(%d, %v) = %v, want in [%v, %v]", tt.n, r, d, tt.lo, tt.hi)
+			}
+		}
+	}
+}
+
+// fakeOVH answers polls from a script: one handler per poll, in order,
+// then the last one forever.
+type fakeOVH struct {
+	mu       sync.Mutex
+	script   []http.HandlerFunc
+	polls    int
+	sessions []string
+}
+
+func (f *fakeOVH) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	i := f.polls
+	f.polls++
+	f.sessions = append(f.sessions, r.URL.Query().Get("session"))
+	h := f.script[min(i, len(f.script)-1)]
+	f.mu.Unlock()
+	if r.URL.Query().Get("token") != token {
+		http.Error(w, "no token", 400)
+		return
+	}
+	h(w, r)
+}
+
+func answer(session string, events ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"Session":%q,"Message":"","Events":[%s]}`, session, strings.Join(events, ","))
+	}
+}
+
+func ev(name, callID string) string {
+	return fmt.Sprintf(`{"Event":%q,"Ressource":"0033972101010","Service":"sip","Data":{"CallId":%q,"Calling":"0033612345682","Ts":1425554670.1},"Details":{}}`, name, callID)
+}
+
+func TestPollerSurvivesOutages(t *testing.T) {
+	hold := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	f := &fakeOVH{script: []http.HandlerFunc{
+		answer("s1", ev("start_ringing", "a")),
+		func(w http.ResponseWriter, r *http.Request) { http.Error(w, "bad gateway", 502) },
+		func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>oops</html>")) },
+		func(w http.ResponseWriter, r *http.Request) { // instant connection drop
+			c, _, _ := w.(http.Hijacker).Hijack()
+			c.Close()
+		},
+		answer("s2"), // empty answer: nothing to say
+		answer("s2", ev("end_ringing", "a")),
+		hold,
+	}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+
+	var mu sync.Mutex
+	var got []string
+	p := &Poller{
+		EventsURL: srv.URL + "/",
+		Token:     token,
+		Backoff:   Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond},
+		OnEvents: func(evs []ovhevent.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, e := range evs {
+				got = append(got, e.Name()+":"+e.CallID())
+			}
+		},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("events after outages: %v", got)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if got[0] != "start_ringing:a" || got[1] != "end_ringing:a" {
+		t.Errorf("events = %v", got)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// The first poll has no session; each later one sends the last session
+	// received (errors keep it).
+	if f.sessions[0] != "" || f.sessions[1] != "s1" || f.sessions[5] != "s2" {
+		t.Errorf("sessions sent = %q", f.sessions)
+	}
+	if s := p.State(); s.Events != 2 {
+		t.Errorf("state = %+v", s)
+	}
+}
+
+func TestPollerTokenRejected(t *testing.T) {
+	var polls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		polls.Add(1)
+		w.WriteHeader(403)
+		w.Write([]byte(`{"Session":"","Message":"Invalid token","Events":null}`))
+	}))
+	defer srv.Close()
+	p := &Poller{EventsURL: srv.URL, Token: token, Backoff: Backoff{Min: 20 * time.Millisecond, Max: 50 * time.Millisecond}}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	p.Run(ctx)
+	s := p.State()
+	if s.Status != "token-rejected" || !strings.Contains(s.LastError, "Invalid token") || strings.Contains(s.LastError, token) {
+		t.Errorf("state = %+v", s)
+	}
+	// Backoff, not a hot loop: at most ~300ms/10ms polls even with jitter.
+	if n := polls.Load(); n < 2 || n > 30 {
+		t.Errorf("%d polls in 300 ms", n)
+	}
+}
+
+func TestPollerUnreachable(t *testing.T) {
+	p := &Poller{EventsURL: "http://127.0.0.1:1/", Token: token, Backoff: Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	p.Run(ctx)
+	s := p.State()
+	if !strings.Contains(s.LastError, "cannot reach the OVH event service") || strings.Contains(s.LastError, token) {
+		t.Errorf("state = %+v", s)
+	}
+}
