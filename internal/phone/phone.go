@@ -29,15 +29,24 @@ type Number struct {
 // Forms are the spellings of one number that CRMs store or search.
 // Example values are for the French mobile +33 6 12 34 56 82.
 type Forms struct {
-	E164     string `json:"e164,omitempty"`     // +33612345682
-	Intl00   string `json:"intl00,omitempty"`   // 0033612345682
-	National string `json:"national,omitempty"` // 0612345682 (compact, with trunk prefix)
-	Grouped  string `json:"grouped,omitempty"`  // 06 12 34 56 82 (as the country writes it)
-	Dotted   string `json:"dotted,omitempty"`   // 06.12.34.56.82
-	Digits   string `json:"digits,omitempty"`   // 33612345682 (E.164 digits only)
-	NSN      string `json:"nsn,omitempty"`      // 612345682 (national significant number)
+	E164   string `json:"e164,omitempty"`   // +33612345682
+	Intl00 string `json:"intl00,omitempty"` // 0033612345682
+	// National is compact, with the trunk prefix where the country dials
+	// one: 0612345682; US 4155550184; Spain, Luxembourg, Italy just their
+	// national digits.
+	National string `json:"national,omitempty"`
+	// Grouped is the national number as the country writes it
+	// (libphonenumber's national format): 06 12 34 56 82, (415) 555-0184.
+	Grouped string `json:"grouped,omitempty"`
+	// Dotted is Grouped's digit groups joined by dots: 06.12.34.56.82,
+	// 415.555.0184.
+	Dotted string `json:"dotted,omitempty"`
+	Digits string `json:"digits,omitempty"` // 33612345682 (E.164 digits only)
+	NSN    string `json:"nsn,omitempty"`    // 612345682 (national significant number; Italy keeps its 0)
 	// Like is one query for SugarCRM 6.5 / SuiteCRM 7 classic search, whose
 	// matching is SQL LIKE 'q%' on the raw stored text: it finds the record
-	// whichever format it was stored in (e.g. %6%12%34%56%82).
+	// whichever format it was stored in. It is % before every digit of the
+	// NSN (%6%1%2%3%4%5%6%8%2), so any prefix and punctuation match; in a
+	// URL each % must be sent as %25.
 	Like string `json:"like,omitempty"`
 }

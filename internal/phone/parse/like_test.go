@@ -1,0 +1,147 @@
+package parse
+
+import (
+	"testing"
+
+	"github.com/screenpop/screenpop/internal/phone"
+)
+
+// sqlLike reports whether s matches the SQL LIKE pattern p as the CRM's
+// database applies it: % matches any run of characters (even none), _
+// exactly one, anything else itself, and the whole of s must match.
+// (MySQL also folds case and treats \ as an escape; our queries hold only
+// digits and %, so neither matters.)
+func sqlLike(s, p string) bool {
+	// Iterative matching with backtracking to the last %, as in glob
+	// matchers: linear enough for the short strings here.
+	si, pi := 0, 0
+	star, mark := -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(p) && (p[pi] == '_' || p[pi] == s[si]) && p[pi] != '%':
+			si++
+			pi++
+		case pi < len(p) && p[pi] == '%':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			mark++
+			si, pi = mark, star+1
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '%' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+// crmFinds reports whether SugarCRM 6.5 / SuiteCRM 7 classic search for q
+// finds a field holding stored: it runs `field LIKE 'q%'`.
+func crmFinds(q, stored string) bool { return sqlLike(stored, q+"%") }
+
+func TestSQLLike(t *testing.T) {
+	tests := []struct {
+		s, p string
+		want bool
+	}{
+		{"", "", true},
+		{"", "%", true},
+		{"abc", "abc", true},
+		{"abc", "ab", false},
+		{"abc", "ab%", true},
+		{"abc", "%c", true},
+		{"abc", "%b", false},
+		{"abc", "a_c", true},
+		{"ac", "a_c", false},
+		{"abc", "a%%c", true},
+		{"a1b2c", "%1%2%", true},
+		{"a2b1c", "%1%2%", false},
+		{"+33612345682", "+33612345682%", true},
+		{"+33 6 12 34 56 82", "+33612345682%", false}, // measured: exact search misses it
+	}
+	for _, tt := range tests {
+		if got := sqlLike(tt.s, tt.p); got != tt.want {
+			t.Errorf("sqlLike(%q, %q) = %v, want %v", tt.s, tt.p, got, tt.want)
+		}
+	}
+}
+
+// storedNumbers are the numbers of docs/sugarcrm.md's mixed database, each
+// with the spelling the doc shows first and then other spellings seen in
+// CRMs. The forms we compute are added by the tests.
+var storedNumbers = []struct {
+	spellings []string
+	// trailing are spellings with text after the number. Their own query
+	// must find them, but as the search is a prefix match, the digits of
+	// an extension can also complete another number's query (see
+	// TestLikeKnownFalsePositives), so they are left out of the check that
+	// other numbers' queries miss them.
+	trailing []string
+}{
+	{spellings: []string{"+33 1 23 45 67 89", "+33 (0)1 23 45 67 89", "0033 1 23 45 67 89", "01.23.45.67.89", "012 345 6789", "33123456789"},
+		trailing: []string{"+33 1 23 45 67 89 ext. 12", "01 23 45 67 89 (standard)"}},
+	{spellings: []string{"0033123456780", "+33 1 23 45 67 80", "01 23 45 67 80", "01-23-45-67-80", "(01) 23 45 67 80"}},
+	{spellings: []string{"01 23 45 67 81", "+33123456781", "0123456781", "+33 (0) 1 23 45 67 81", "0033-1-23-45-67-81"}},
+	{spellings: []string{"+33612345682", "06 12 34 56 82", "061 234 5682", "+33 (0)6 12 34 56 82", "0033 6 12 34 56 82", "06.12.34.56.82", "+33 6 12 34 56 82"}},
+	{spellings: []string{"06.12.34.56.83", "+33 6 12 34 56 83", "0612345683", "6 12 34 56 83"},
+		trailing: []string{"06 12 34 56 83 (mobile)"}},
+	{spellings: []string{"+1 (415) 555-0184", "415.555.0184", "(415) 555-0184", "1-415-555-0184", "+1 415 555 0184", "0014155550184", "4155550184"},
+		trailing: []string{"415-555-0184 x22"}},
+}
+
+// TestLikeFindsEverySpelling proves, with SQL LIKE semantics, that the one
+// Like query of each number in the doc finds it in every stored spelling
+// and finds none of the doc's other numbers in any of theirs.
+func TestLikeFindsEverySpelling(t *testing.T) {
+	type stored struct {
+		e164      string
+		spellings []string
+	}
+	var all []stored
+	for _, sn := range storedNumbers {
+		n := Number(sn.spellings[0], "FR")
+		if n.Kind != phone.Valid {
+			t.Fatalf("Number(%q) is %s", sn.spellings[0], n.Kind)
+		}
+		f := n.Forms
+		spellings := append([]string{f.E164, f.Intl00, f.National, f.Grouped, f.Dotted, f.Digits, f.NSN}, sn.spellings...)
+		all = append(all, stored{f.E164, spellings})
+
+		for _, s := range append(spellings, sn.trailing...) {
+			if !crmFinds(f.Like, s) {
+				t.Errorf("%s: search %q misses stored %q", f.E164, f.Like, s)
+			}
+		}
+	}
+	for _, sn := range storedNumbers {
+		f := Number(sn.spellings[0], "FR").Forms
+		for _, other := range all {
+			if other.e164 == f.E164 {
+				continue
+			}
+			for _, s := range other.spellings {
+				if crmFinds(f.Like, s) {
+					t.Errorf("%s: search %q finds %q, which is %s", f.E164, f.Like, s, other.e164)
+				}
+			}
+		}
+	}
+}
+
+// TestLikeKnownFalsePositives documents the price of % before every digit
+// (see writeLike), so that a change in it is noticed. The user then picks
+// from a short list.
+func TestLikeKnownFalsePositives(t *testing.T) {
+	tests := []struct{ number, stored, why string }{
+		{"+33 3 12 34 56 78", "0033 1 23 45 67 89", "the 3 of the country code stands in for the first digit"},
+		{"+33 1 23 45 67 81", "+33 1 23 45 67 89 ext. 12", "the extension supplies the last digit"},
+	}
+	for _, tt := range tests {
+		q := Number(tt.number, "FR").Forms.Like
+		if !crmFinds(q, tt.stored) {
+			t.Errorf("search %q for %s no longer finds %q (%s): update writeLike's comment and this test", q, tt.number, tt.stored, tt.why)
+		}
+	}
+}
