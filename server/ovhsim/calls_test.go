@@ -18,6 +18,7 @@ const (
 )
 
 func TestScenarios(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		call Call
@@ -48,6 +49,7 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			sim, srv := newTestSim(t, Config{})
 			tok := mustToken(t, sim, testBA, "1 day")
 			l := listen(t, sim, srv.URL, tok)
@@ -229,6 +231,7 @@ func TestRingErrors(t *testing.T) {
 }
 
 func TestHundredSimultaneousCalls(t *testing.T) {
+	t.Parallel()
 	sim, srv := newTestSim(t, Config{})
 	const n = 100
 	for i := range n {
@@ -321,8 +324,9 @@ func TestRegister(t *testing.T) {
 }
 
 func TestOneTokenPerScope(t *testing.T) {
+	t.Parallel()
 	for _, one := range []bool{false, true} {
-		sim, srv := newTestSim(t, Config{OneTokenPerScope: one})
+		sim, srv := newTestSim(t, Config{OneTokenPerScope: one, HoldTime: 50 * time.Millisecond})
 		old := mustToken(t, sim, testLine, "1 day")
 		mustToken(t, sim, testLine, "1 day")
 		res := poll(t.Context(), srv.URL, old, "")

@@ -15,6 +15,7 @@ import (
 )
 
 func TestPollHeldThenEmpty(t *testing.T) {
+	t.Parallel()
 	for _, null := range []bool{false, true} {
 		sim, srv := newTestSim(t, Config{EmptyAsNull: null})
 		tok := mustToken(t, sim, testLine, "1 day")
@@ -84,6 +85,7 @@ func TestPollReturnsWhenEventArrives(t *testing.T) {
 }
 
 func TestEventsKeptBetweenPolls(t *testing.T) {
+	t.Parallel()
 	sim, srv := newTestSim(t, Config{QueueMax: 5})
 	tok := mustToken(t, sim, testLine, "1 day")
 	first := mustPoll(t, srv.URL, tok, "")
@@ -172,6 +174,7 @@ func TestWireFormat(t *testing.T) {
 }
 
 func TestBadTokens(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
@@ -243,6 +246,7 @@ func TestRevokeDuringPoll(t *testing.T) {
 }
 
 func TestFaults(t *testing.T) {
+	t.Parallel()
 	sim, srv := newTestSim(t, Config{})
 	tok := mustToken(t, sim, testLine, "1 day")
 	short := func() (context.Context, context.CancelFunc) {
@@ -321,6 +325,7 @@ func TestFaults(t *testing.T) {
 }
 
 func TestSessionsExpire(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }

@@ -155,7 +155,12 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // events), answers held polls at once and releases hung ones. The Sim
 // still serves requests afterwards, but polls are no longer held.
 func (s *Sim) Close() {
-	s.closeOnce.Do(func() { close(s.done) })
+	s.closeOnce.Do(func() {
+		// Under mu, so that Ring either sees done closed or adds to wg first.
+		s.mu.Lock()
+		close(s.done)
+		s.mu.Unlock()
+	})
 	s.wg.Wait()
 }
 
