@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
@@ -79,7 +78,7 @@ func startBrowser(t *testing.T) *browser {
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelB := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	t.Cleanup(func() { cancelB(); cancelA() })
-	if err := chromedp.Run(ctx); err != nil {
+	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("cannot start chromium: %v", err)
 	}
 	b := &browser{t: t, ctx: ctx}
@@ -125,7 +124,7 @@ func (b *browser) pages() []string {
 func (b *browser) tab(url string) context.Context {
 	ctx, cancel := chromedp.NewContext(b.ctx)
 	b.t.Cleanup(cancel)
-	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		b.t.Fatalf("opening %s: %v", url, err)
 	}
 	return ctx
@@ -136,10 +135,8 @@ func (b *browser) extURL(page string) string {
 }
 
 // eval runs a JavaScript expression (awaiting a promise) in ctx.
-func eval(ctx context.Context, expr string, out any) error {
-	return chromedp.Run(ctx, chromedp.Evaluate(expr, out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
-		return p.WithAwaitPromise(true)
-	}))
+func eval[T any](ctx context.Context, expr string) (T, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
 func (b *browser) waitFor(what string, timeout time.Duration, cond func() bool) {
@@ -151,4 +148,14 @@ func (b *browser) waitFor(what string, timeout time.Duration, cond func() bool) 
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// workerID returns the target ID of the extension's running service worker, or "".
+func (b *browser) workerID() string {
+	for _, ti := range b.targets() {
+		if ti.Type == "service_worker" && strings.HasPrefix(ti.URL, "chrome-extension://"+b.extID+"/") {
+			return string(ti.TargetID)
+		}
+	}
+	return ""
 }

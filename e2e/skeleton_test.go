@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/serviceworker"
 	"github.com/chromedp/chromedp"
 
@@ -82,18 +83,20 @@ func configure(t *testing.T, b *browser, relayURL, template string) context.Cont
 	t.Helper()
 	opts := b.tab(b.extURL("options.html"))
 	set := func(relayURL, template string) string {
-		var saved string
-		err := chromedp.Run(opts,
-			chromedp.WaitVisible("#relay-url", chromedp.ByID),
-			chromedp.SetValue("#relay-url", relayURL, chromedp.ByID),
-			chromedp.SetValue("#template", template, chromedp.ByID),
-			chromedp.Click("#save", chromedp.ByID),
-			chromedp.Sleep(300*time.Millisecond),
-			chromedp.Text("#saved", &saved, chromedp.ByID),
+		err := chromedp.Do(opts,
+			chromedp.WaitVisible(chromedp.ID("relay-url")),
+			chromedp.SetValue(chromedp.ID("relay-url"), relayURL),
+			chromedp.SetValue(chromedp.ID("template"), template),
+			chromedp.Click(chromedp.ID("save")),
 		)
 		if err != nil {
 			t.Fatalf("filling the options page: %v", err)
 		}
+		var saved string
+		b.waitFor("the options page to answer Save", 5*time.Second, func() bool {
+			saved, _ = chromedp.Run(opts, chromedp.Text(chromedp.ID("saved")))
+			return saved != ""
+		})
 		return saved
 	}
 
@@ -101,8 +104,8 @@ func configure(t *testing.T, b *browser, relayURL, template string) context.Cont
 	if saved := set("javascript:alert(1)", "javascript:alert(*CALLING*)"); !strings.Contains(saved, "Not saved") {
 		t.Errorf("a javascript: relay and template were accepted (saved = %q)", saved)
 	}
-	var relayErr, tmplErr string
-	chromedp.Run(opts, chromedp.Text("#relay-url-error", &relayErr, chromedp.ByID), chromedp.Text("#template-error", &tmplErr, chromedp.ByID))
+	relayErr, _ := chromedp.Run(opts, chromedp.Text(chromedp.ID("relay-url-error")))
+	tmplErr, _ := chromedp.Run(opts, chromedp.Text(chromedp.ID("template-error")))
 	if !strings.Contains(relayErr, "http") || tmplErr == "" {
 		t.Errorf("validation messages: relay %q, template %q", relayErr, tmplErr)
 	}
@@ -111,8 +114,7 @@ func configure(t *testing.T, b *browser, relayURL, template string) context.Cont
 		t.Fatalf("valid settings not saved: %q", saved)
 	}
 	b.waitFor("the extension to connect to the relay", 15*time.Second, func() bool {
-		var state string
-		eval(opts, `chrome.storage.local.get('status').then(r => r.status ? r.status.state : '')`, &state)
+		state, _ := eval[string](opts, `chrome.storage.local.get('status').then(r => r.status ? r.status.state : '')`)
 		return state == "connected"
 	})
 	return opts
@@ -130,8 +132,7 @@ func TestRingOpensCRMSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.waitFor("a CRM tab searching for "+caller, 10*time.Second, func() bool { return len(b.crmTabs(s.crm.URL, caller)) == 1 })
-	var badge string
-	if err := eval(opts, `chrome.action.getBadgeText({})`, &badge); err != nil || badge != "RING" {
+	if badge, err := eval[string](opts, `chrome.action.getBadgeText({})`); err != nil || badge != "RING" {
 		t.Errorf("badge while ringing = %q (%v), want RING", badge, err)
 	}
 
@@ -156,9 +157,13 @@ func TestRingOpensCRMSearch(t *testing.T) {
 
 	// 3. Chrome stops the service worker; a call rings meanwhile: the worker
 	// wakes (alarm), resumes from its cursor and pops it.
-	if err := chromedp.Run(opts, serviceworker.Enable(), serviceworker.StopAllWorkers()); err != nil {
+	if _, err := chromedp.Call(opts, serviceworker.Enable, cdp.Empty{}); err != nil {
+		t.Fatalf("enabling the ServiceWorker domain: %v", err)
+	}
+	if _, err := chromedp.Call(opts, serviceworker.StopAllWorkers, cdp.Empty{}); err != nil {
 		t.Fatalf("stopping the service worker: %v", err)
 	}
+	b.waitFor("the service worker to stop", 10*time.Second, func() bool { return b.workerID() == "" })
 	const afterStop = "0033612345684"
 	if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: afterStop, Scenario: "ringing"}); err != nil {
 		t.Fatal(err)
@@ -166,6 +171,9 @@ func TestRingOpensCRMSearch(t *testing.T) {
 	b.waitFor("a CRM tab for "+afterStop+" after the worker restarted", 70*time.Second, func() bool {
 		return len(b.crmTabs(s.crm.URL, afterStop)) == 1
 	})
+	if b.workerID() == "" {
+		t.Error("the tab opened but no service worker runs")
+	}
 	for _, n := range []string{caller, dup, sentinel} {
 		if got := len(b.crmTabs(s.crm.URL, n)); got != 1 {
 			t.Errorf("after the restart %s has %d tabs, want 1 (a replay popped it again)", n, got)

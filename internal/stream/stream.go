@@ -38,12 +38,12 @@ const KeepAlive = 15 * time.Second
 
 // Message is one frame from the relay.
 type Message struct {
-	Type  string  `json:"type"`
-	ID    uint64  `json:"id,omitempty"` // cursor of an event message
-	Event *Event  `json:"event,omitempty"`
-	Hello *Hello  `json:"hello,omitempty"`
-	Gap   *Gap    `json:"gap,omitempty"`
-	Error *Error  `json:"error,omitempty"`
+	Type  string `json:"type"`
+	ID    uint64 `json:"id,omitempty"` // cursor of an event message
+	Event *Event `json:"event,omitempty"`
+	Hello *Hello `json:"hello,omitempty"`
+	Gap   *Gap   `json:"gap,omitempty"`
+	Error *Error `json:"error,omitempty"`
 }
 
 // Event is one OVH event after the relay processed it: everything the
@@ -59,9 +59,9 @@ type Event struct {
 
 // Hello opens every connection.
 type Hello struct {
-	Relay  string      `json:"relay"`  // relay version
-	Cursor uint64      `json:"cursor"` // the newest event ID at connection time
-	Live   []LiveCall  `json:"live"`   // calls going on now
+	Relay  string     `json:"relay"`  // relay version
+	Cursor uint64     `json:"cursor"` // the newest event ID at connection time
+	Live   []LiveCall `json:"live"`   // calls going on now
 }
 
 // LiveCall is a call in progress, with its caller parsed, so that a client

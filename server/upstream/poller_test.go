@@ -40,8 +40,8 @@ func TestValidateToken(t *testing.T) {
 func TestBackoffDelay(t *testing.T) {
 	b := Backoff{Min: time.Second, Max: time.Minute}
 	for _, tt := range []struct {
-		n        int
-		lo, hi   time.Duration
+		n      int
+		lo, hi time.Duration
 	}{
 		{1, 500 * time.Millisecond, time.Second},
 		{2, time.Second, 2 * time.Second},

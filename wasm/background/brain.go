@@ -138,7 +138,7 @@ func (st *State) consider(name string, c call.Call, calling, called phone.Number
 	if !ok {
 		return []Action{{Kind: ActionLog, Text: fmt.Sprintf("no pop for %s (%s): %s", name, c.State, reason)}}
 	}
-	url, err := pop.Expand(s.Template, pop.Values{Event: name, Calling: calling, Called: called, Dialed: phone.Number{Raw: c.Dialed}, Line: c.Line, LineName: c.LineName})
+	url, err := pop.Expand(s.Template, pop.ValuesFor(name, c, calling, called))
 	if err != nil {
 		return []Action{{Kind: ActionLog, Text: "cannot build the CRM URL: " + err.Error() + "; fix the template in the options"}}
 	}
