@@ -1,12 +1,3 @@
-//go:build goovh
-
-// This test drives the emulator with the real client, github.com/ovh/go-ovh
-// v1.9.0. It is behind the "goovh" build tag because the module's go.sum
-// lacks go-ovh's own dependencies (golang.org/x/oauth2, gopkg.in/ini.v1):
-// once `go get github.com/ovh/go-ovh@v1.9.0` has added them, drop the tag.
-//
-//	go test -tags goovh ./server/ovhsim/
-
 package ovhsim
 
 import (
@@ -19,6 +10,8 @@ import (
 	"github.com/ovh/go-ovh/ovh"
 )
 
+// TestGoOVH drives the /1.0 API with the real client, github.com/ovh/go-ovh
+// v1.9.0, as the relay's upstream poller does.
 func TestGoOVH(t *testing.T) {
 	sim, srv := newTestSim(t, Config{HoldTime: 50 * time.Millisecond})
 	sim.AddApplication("app-key", "app-secret")
