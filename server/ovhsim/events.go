@@ -287,10 +287,11 @@ func (s *Sim) sweepLocked(now time.Time) {
 }
 
 // Emit delivers an event to every session of every usable token covering
-// ev.Ressource. Missing fields are filled in: Token (per token), Service,
-// Date, Timestamp, Data.TsGet, Data.Ts, Data.Event, and Details from the
-// line or queue; Token is always set to the receiving token. Events about
-// a number the Sim does not know reach nobody.
+// ev.Ressource (the line's tokens and its billing account's). Token is set
+// to each receiving token; these are filled in when empty: Service,
+// Event/Data.Event (from each other), Timestamp (now), Data.TsGet,
+// Data.Ts, Date, and Details from the line or queue. Events about a number
+// the Sim does not know reach nobody.
 func (s *Sim) Emit(ev ovhevent.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -328,10 +329,10 @@ func (s *Sim) emitLocked(ev ovhevent.Event, now time.Time) {
 // SIP event) comes first, TsGet (collected) about 137 ms later, Timestamp
 // (published) about 17 ms after that.
 const (
-	tsGetLag     = 17 * time.Millisecond
-	tsLag        = 150 * time.Millisecond
-	dateLayout   = "2006-01-02T15:04:05.000000"
-	parisZoneEnv = "Europe/Paris"
+	tsGetLag   = 17 * time.Millisecond
+	tsLag      = 150 * time.Millisecond
+	dateLayout = "2006-01-02T15:04:05.000000"
+	parisZone  = "Europe/Paris"
 )
 
 func fillEvent(ev *ovhevent.Event, l *line, now time.Time) {
@@ -367,7 +368,7 @@ func seconds(t time.Time) ovhevent.Seconds {
 }
 
 var paris = sync.OnceValue(func() *time.Location {
-	if loc, err := time.LoadLocation(parisZoneEnv); err == nil {
+	if loc, err := time.LoadLocation(parisZone); err == nil {
 		return loc
 	}
 	return time.FixedZone("CET", 3600)
