@@ -87,6 +87,7 @@ func configure(t *testing.T, b *browser, relayURL, template string) context.Cont
 			chromedp.WaitVisible(chromedp.ID("relay-url")),
 			chromedp.SetValue(chromedp.ID("relay-url"), relayURL),
 			chromedp.SetValue(chromedp.ID("template"), template),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById('saved').textContent = ''`),
 			chromedp.Click(chromedp.ID("save")),
 		)
 		if err != nil {
@@ -109,6 +110,15 @@ func configure(t *testing.T, b *browser, relayURL, template string) context.Cont
 	if !strings.Contains(relayErr, "http") || tmplErr == "" {
 		t.Errorf("validation messages: relay %q, template %q", relayErr, tmplErr)
 	}
+
+	// A relay that is not there: the page says so, and what to do.
+	if saved := set("http://127.0.0.1:1", template); saved != "Saved." {
+		t.Fatalf("settings not saved: %q", saved)
+	}
+	b.waitFor("the options page to say the relay is unreachable", 15*time.Second, func() bool {
+		st, _ := chromedp.Run(opts, chromedp.Text(chromedp.ID("status")))
+		return strings.Contains(st, "Cannot reach the relay at http://127.0.0.1:1")
+	})
 
 	if saved := set(relayURL, template); saved != "Saved." {
 		t.Fatalf("valid settings not saved: %q", saved)

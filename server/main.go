@@ -71,7 +71,7 @@ func run(args []string) error {
 		*eventsURL, *token = d.eventsURL, d.token
 		mux.Handle("/demo-crm/", http.StripPrefix("/demo-crm", &democrm.Server{}))
 		log.Info("demo mode: the built-in OVH emulator rings the demo line "+demoLine+" every "+demoEvery.String(), "emulator", d.eventsURL)
-		log.Info("demo CRM template for the extension's options: " + base + "/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING*")
+		log.Info("demo CRM template for the extension's options: " + base + "/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*")
 	}
 	if err := upstream.ValidateToken(*token); err != nil {
 		return err

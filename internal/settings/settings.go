@@ -28,12 +28,13 @@ type Settings struct {
 	Mode     string `json:"mode"`
 }
 
-// Default is what a fresh install starts with: the relay of `make run`, and
-// OVH's documented SugarCRM search on a CRM the agent still has to name.
+// Default is what a fresh install starts with: the relay and demo CRM of
+// `make run`, so the first pop lands somewhere real before any set-up. The
+// demo CRM searches like SugarCRM 6.5, so the template is the real preset's.
 func Default() Settings {
 	return Settings{
 		RelayURL: "http://127.0.0.1:8080",
-		Template: "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING*",
+		Template: "http://127.0.0.1:8080/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*",
 		Mode:     ModeTab,
 	}
 }
