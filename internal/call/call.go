@@ -27,16 +27,17 @@ const (
 
 // Call is one call on one line (or queue).
 type Call struct {
-	Line      string    `json:"line"`             // the OVH number watched (event Ressource)
+	Line      string    `json:"line"`               // the OVH number watched (event Ressource)
 	LineName  string    `json:"lineName,omitempty"` // Details.Description, e.g. "Accueil"
-	ID        string    `json:"id"`               // OVH CallId (or QueueMemberUUID)
-	Queue     bool      `json:"queue,omitempty"`  // true for hunting-queue calls
+	ID        string    `json:"id"`                 // OVH CallId (or QueueMemberUUID)
+	Queue     bool      `json:"queue,omitempty"`    // true for hunting-queue calls
 	Direction Direction `json:"direction"`
 	State     State     `json:"state"`
 	Calling   string    `json:"calling"` // raw, as OVH sent it
 	Called    string    `json:"called"`
 	Dialed    string    `json:"dialed,omitempty"`
-	Agent     string    `json:"agent,omitempty"` // answering agent, where known
+	Agent     string    `json:"agent,omitempty"`     // answering agent, where known
+	OfferedTo string    `json:"offeredTo,omitempty"` // queue agent the call is being offered to, while it rings
 	RingAt    time.Time `json:"ringAt,omitzero"`
 	AnswerAt  time.Time `json:"answerAt,omitzero"`
 	EndAt     time.Time `json:"endAt,omitzero"`
@@ -46,6 +47,39 @@ type Call struct {
 // Live reports whether the call is still going on.
 func (c *Call) Live() bool {
 	return c.State == Ringing || c.State == Answered || c.State == Dialing
+}
+
+// RingDuration is how long the call rang: from RingAt to AnswerAt, or to
+// EndAt when it was never answered. It is 0 when either end is unknown (an
+// event was missed) or the call is still ringing.
+func (c *Call) RingDuration() time.Duration {
+	if c.RingAt.IsZero() {
+		return 0
+	}
+	end := c.AnswerAt
+	if end.IsZero() {
+		end = c.EndAt
+	}
+	return span(c.RingAt, end)
+}
+
+// TalkDuration is how long the call was in conversation: from AnswerAt to
+// EndAt. It is 0 for a call never answered, still going on, or whose
+// answer went unseen.
+func (c *Call) TalkDuration() time.Duration {
+	if c.AnswerAt.IsZero() {
+		return 0
+	}
+	return span(c.AnswerAt, c.EndAt)
+}
+
+// span is to-from, or 0 when to is unknown or before from (clocks of
+// two OVH machines, or an event time next to a relay time).
+func span(from, to time.Time) time.Duration {
+	if to.IsZero() || !to.After(from) {
+		return 0
+	}
+	return to.Sub(from)
 }
 
 // Key identifies a call: several lines on one billing-account token stay apart.
