@@ -9,23 +9,54 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
+	"slices"
 	"strings"
+
+	"github.com/screenpop/screenpop/internal/pop"
 )
 
 // StorageKey is the extension storage key the settings live under.
 const StorageKey = "settings"
 
-// Pop modes. Only Tab exists in the walking skeleton; the others come with
-// the extension issue, and a stored unknown mode falls back to Tab.
+// Pop modes: what happens when a call pops. A stored unknown mode falls
+// back to ModeTab.
 const (
-	ModeTab = "tab"
+	ModeTab       = "tab"       // open a new tab
+	ModeReuseTab  = "reuse-tab" // navigate and focus one CRM tab instead of piling up tabs
+	ModeWindow    = "window"    // a popup window of WindowWidth × WindowHeight
+	ModeSidePanel = "sidepanel" // update the side panel (it can't be opened without a click)
+	ModeInPage    = "inpage"    // a caller card inside the CRM page already open
+	ModeSilent    = "silent"    // a background GET of the URL (a webhook)
+	ModeNotify    = "notify"    // a notification only
 )
+
+// Modes lists the pop modes in the order the options page offers them.
+func Modes() []string {
+	return []string{ModeTab, ModeReuseTab, ModeWindow, ModeSidePanel, ModeInPage, ModeSilent, ModeNotify}
+}
 
 // Settings is one agent's configuration.
 type Settings struct {
-	RelayURL string `json:"relayUrl"` // e.g. http://127.0.0.1:8080 (ws:// is derived)
+	RelayURL string `json:"relayUrl"`         // e.g. http://127.0.0.1:8080 (ws:// is derived)
+	Secret   string `json:"secret,omitempty"` // the agent's secret, from the connection string
+	Preset   string `json:"preset,omitempty"` // pop preset ID: sugar6, sugar7, suite8, custom
+	CRMBase  string `json:"crmBase,omitempty"`
 	Template string `json:"template"` // CRM URL template with placeholders
 	Mode     string `json:"mode"`
+	// Window size for ModeWindow.
+	WindowWidth  int `json:"windowWidth,omitempty"`
+	WindowHeight int `json:"windowHeight,omitempty"`
+	// CapPerMinute bounds pops per minute (0: no cap): no wall of tabs
+	// when a queue floods.
+	CapPerMinute int `json:"capPerMinute,omitempty"`
+	// Paused: no pops at all (the popup's one-click switch); calls are
+	// still tracked, badged and listed.
+	Paused bool `json:"paused,omitempty"`
+	// Notify shows notifications for ringing and missed calls.
+	Notify bool `json:"notify"`
+	// Rules say which events and lines pop.
+	Rules pop.Rules `json:"rules"`
 }
 
 // Default is what a fresh install starts with: the relay and demo CRM of
@@ -36,7 +67,64 @@ func Default() Settings {
 		RelayURL: "http://127.0.0.1:8080",
 		Template: "http://127.0.0.1:8080/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*",
 		Mode:     ModeTab,
+		Preset:   pop.PresetSugar6,
+		CRMBase:  "http://127.0.0.1:8080/demo-crm",
+
+		WindowWidth:  1000,
+		WindowHeight: 800,
+		CapPerMinute: 10,
+		Notify:       true,
 	}
+}
+
+// Connection strings join the relay's address and an agent's secret in one
+// line to paste: `screenpop-relay agent add` prints them. The secret goes in
+// the fragment, which browsers and proxies never send to a server.
+//
+//	https://relay.example.com/#sp_…
+func Connection(relayURL, secret string) string {
+	return strings.TrimRight(relayURL, "/") + "/#" + secret
+}
+
+// ParseConnection splits a pasted connection string.
+func ParseConnection(s string) (relayURL, secret string, err error) {
+	s = strings.TrimSpace(s)
+	i := strings.LastIndexByte(s, '#')
+	if i < 0 {
+		return "", "", &FieldError{"connection", "this is not a connection string: it should look like https://relay.example.com/#sp_…; copy the whole line `screenpop-relay agent add` printed"}
+	}
+	relayURL, secret = strings.TrimRight(s[:i], "/"), s[i+1:]
+	if err := ValidateRelayURL(relayURL); err != nil {
+		return "", "", &FieldError{"connection", err.(*FieldError).Message}
+	}
+	if !strings.HasPrefix(secret, "sp_") || len(secret) < 20 || strings.ContainsAny(secret, " /?#") {
+		return "", "", &FieldError{"connection", "the secret after # is incomplete or damaged; copy the whole line `screenpop-relay agent add` printed, or ask for a new one (`screenpop-relay agent rotate`)"}
+	}
+	return relayURL, secret, nil
+}
+
+// Normalize fills what older stored settings lack and repairs what can't
+// be used, so the background never acts on nonsense.
+func (s Settings) Normalize() Settings {
+	d := Default()
+	if !slices.Contains(Modes(), s.Mode) {
+		s.Mode = ModeTab
+	}
+	if s.WindowWidth < 200 || s.WindowWidth > 4000 {
+		s.WindowWidth = d.WindowWidth
+	}
+	if s.WindowHeight < 200 || s.WindowHeight > 4000 {
+		s.WindowHeight = d.WindowHeight
+	}
+	if s.CapPerMinute < 0 {
+		s.CapPerMinute = 0
+	}
+	return s
+}
+
+// Equal reports whether two settings are the same.
+func (s Settings) Equal(o Settings) bool {
+	return reflect.DeepEqual(s, o)
 }
 
 // FieldError is a validation problem tied to one field of the options page.
@@ -99,6 +187,9 @@ func (s Settings) Validate(templateCheck func(string) error) []error {
 	var errs []error
 	if err := ValidateRelayURL(s.RelayURL); err != nil {
 		errs = append(errs, err)
+	}
+	if err := s.Rules.Validate(); err != nil {
+		errs = append(errs, &FieldError{"rules", err.Error()})
 	}
 	if err := templateCheck(s.Template); err != nil {
 		var fe *FieldError

@@ -59,3 +59,35 @@ func TestValidate(t *testing.T) {
 		t.Errorf("defaults invalid: %v", errs)
 	}
 }
+
+func TestConnection(t *testing.T) {
+	c := Connection("https://relay.example.com/", "sp_abcdefghijklmnopqrstuvwxyz")
+	if c != "https://relay.example.com/#sp_abcdefghijklmnopqrstuvwxyz" {
+		t.Fatalf("Connection = %q", c)
+	}
+	relay, secret, err := ParseConnection("  " + c + "\n")
+	if err != nil || relay != "https://relay.example.com" || secret != "sp_abcdefghijklmnopqrstuvwxyz" {
+		t.Errorf("ParseConnection = %q %q %v", relay, secret, err)
+	}
+	for in, want := range map[string]string{
+		"https://relay.example.com":                              "not a connection string",
+		"javascript:alert(1)#sp_aaaaaaaaaaaaaaaaaaaaa":           "http",
+		"https://relay.example.com/#sp_short":                    "incomplete",
+		"https://relay.example.com/#":                            "incomplete",
+		"https://relay.example.com/#xx_aaaaaaaaaaaaaaaaaaaaaaaa": "incomplete",
+	} {
+		if _, _, err := ParseConnection(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseConnection(%q) = %v, want %q", in, err, want)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	s := Settings{Mode: "fireworks", WindowWidth: 5, CapPerMinute: -3}.Normalize()
+	if s.Mode != ModeTab || s.WindowWidth != 1000 || s.WindowHeight != 800 || s.CapPerMinute != 0 {
+		t.Errorf("Normalize = %+v", s)
+	}
+	if !Default().Equal(Default()) || Default().Equal(s) {
+		t.Error("Equal")
+	}
+}

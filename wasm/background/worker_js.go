@@ -163,7 +163,7 @@ func (w *worker) session(url string) (opened bool, info browser.CloseInfo) {
 			old := w.settings
 			s := settings.Default()
 			browser.StorageGet(settings.StorageKey, &s)
-			if s != old {
+			if !s.Equal(old) {
 				sock.Close()
 				<-sock.Closed
 				return opened, browser.CloseInfo{Opened: opened}
