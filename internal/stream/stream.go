@@ -27,9 +27,34 @@ const (
 	TypeBye   = "bye"   // the relay is shutting down: reconnect later or elsewhere
 )
 
-// Client to relay: the only thing a client sends is a ping, to keep
-// intermediaries and Chrome's worker from idling out.
-const ClientPing = `{"type":"ping"}`
+// Client to relay. Over WebSocket the client's first message authenticates
+// it (browsers can't set headers on a WebSocket, and a secret in the URL
+// would end up in proxy logs); after that it only sends pings, to keep
+// intermediaries and Chrome's worker from idling out. Over SSE and
+// long-poll the secret goes in an `Authorization: Bearer` header.
+const (
+	TypeAuth   = "auth"
+	ClientPing = `{"type":"ping"}`
+)
+
+// ClientMessage is a frame from the extension to the relay.
+type ClientMessage struct {
+	Type   string `json:"type"`             // TypeAuth or TypePing
+	Secret string `json:"secret,omitempty"` // the agent's secret (TypeAuth); empty on a relay open to anonymous agents (demo)
+}
+
+// AuthTimeout is how long the relay waits for the auth message.
+const AuthTimeout = 10 * time.Second
+
+// Error codes: stable, for clients and tests to match on.
+const (
+	CodeBadSecret = "bad-secret" // unknown, wrong or revoked secret: paste a new connection string
+	CodeNoAuth    = "no-auth"    // the first message was not an auth message
+	CodeRevoked   = "revoked"    // the agent was revoked while connected
+	CodeTooSlow   = "too-slow"   // the client fell behind and was cut off: reconnect with the cursor
+	CodeBadCursor = "bad-cursor" // the cursor is not a number
+	CodeShutdown  = "shutdown"   // the relay is stopping: reconnect (with the cursor) in a moment
+)
 
 // KeepAlive is how often each side sends something. Chrome keeps an
 // extension service worker alive only while WebSocket traffic flows at
