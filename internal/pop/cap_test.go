@@ -1,0 +1,61 @@
+package pop
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func TestCap(t *testing.T) {
+	t0 := time.Date(2025, 3, 5, 12, 0, 0, 0, time.UTC)
+	var c Cap
+	for i := range 3 {
+		if !c.Allow(t0.Add(time.Duration(i)*time.Second), 3) {
+			t.Fatalf("pop %d refused", i)
+		}
+	}
+	if c.Allow(t0.Add(10*time.Second), 3) {
+		t.Fatal("fourth pop within a minute allowed")
+	}
+	if d := c.Next(t0.Add(10*time.Second), 3); d != 50*time.Second {
+		t.Errorf("Next = %v, want 50s", d)
+	}
+	// The state survives a JSON round trip (extension storage).
+	b, _ := json.Marshal(c)
+	var d Cap
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Allow(t0.Add(59*time.Second), 3) {
+		t.Error("restored cap forgot the pops")
+	}
+	if !d.Allow(t0.Add(60*time.Second), 3) {
+		t.Error("pop refused once the first left the window")
+	}
+	if d.Allow(t0.Add(60*time.Second), 3) {
+		t.Error("a second pop at 60s allowed")
+	}
+	if len(d.Pops) != 3 {
+		t.Errorf("%d pops kept, want 3", len(d.Pops))
+	}
+	// No cap.
+	for range 100 {
+		if !d.Allow(t0, 0) {
+			t.Fatal("perMinute 0 refused")
+		}
+	}
+	if d.Next(t0, 0) != 0 {
+		t.Error("Next with no cap")
+	}
+	// The clock went back an hour: the future pops are forgotten.
+	if !d.Allow(t0.Add(-time.Hour), 3) {
+		t.Error("clock going back blocks pops")
+	}
+	if len(d.Pops) != 1 {
+		t.Errorf("%d pops kept after the clock went back", len(d.Pops))
+	}
+	var z Cap
+	if z.Next(t0, 1) != 0 {
+		t.Error("empty cap not open")
+	}
+}
