@@ -1,0 +1,42 @@
+package background
+
+import (
+	"github.com/screenpop/screenpop/internal/call"
+	"github.com/screenpop/screenpop/internal/phone"
+)
+
+// What the pages (popup, side panel, options) show is read from extension
+// storage, written by the background after every change. The background is
+// the only writer; pages send it requests (runtime messages) to change
+// anything (pause, mark seen, open in CRM, test pop).
+
+// CallsKey is the storage key of the Calls view.
+const CallsKey = "calls"
+
+// CallView is one call as the pages show it.
+type CallView struct {
+	Call    call.Call    `json:"call"`
+	Calling phone.Number `json:"calling"`
+	Called  phone.Number `json:"called"`
+	URL     string       `json:"url,omitempty"`    // the CRM URL for "open in CRM" (the other party's search)
+	Popped  bool         `json:"popped,omitempty"` // whether it popped
+	Seen    bool         `json:"seen,omitempty"`   // a missed call the agent has seen
+}
+
+// Calls is the call list the pages show.
+type Calls struct {
+	Live         []CallView `json:"live"`              // going on now, oldest first
+	Recent       []CallView `json:"recent"`            // ended, newest first, bounded
+	UnseenMissed int        `json:"unseenMissed"`      // missed calls not yet seen (the badge count)
+	Current      *CallView  `json:"current,omitempty"` // the call the side panel shows: the newest ringing or answered one, else the last popped
+}
+
+// Requests pages send to the background with runtime.sendMessage; the
+// answer is {"ok":true} or {"ok":false,"error":"…"}.
+const (
+	RequestPause     = "pause"     // {"type":"pause","paused":true}
+	RequestMarkSeen  = "mark-seen" // {"type":"mark-seen"}: every missed call seen
+	RequestOpen      = "open"      // {"type":"open","line":"…","id":"…"}: open that call in the CRM
+	RequestTestPop   = "test-pop"  // {"type":"test-pop"}: pop a sample call with the current settings
+	RequestReconnect = "reconnect" // {"type":"reconnect"}
+)
