@@ -21,6 +21,12 @@ func Start() {
 	switch body.Dataset()["page"] {
 	case "options":
 		go options(doc.GetElementByID("app"))
+	case "popup":
+		go popup(doc.GetElementByID("app"))
+	case "sidepanel":
+		go sidepanel(doc.GetElementByID("app"))
+	case "card":
+		go card(doc.GetElementByID("app"))
 	default:
 		body.SetTextContent("unknown page")
 	}
