@@ -21,6 +21,17 @@ type CallView struct {
 	URL     string       `json:"url,omitempty"`    // the CRM URL for "open in CRM" (the other party's search)
 	Popped  bool         `json:"popped,omitempty"` // whether it popped
 	Seen    bool         `json:"seen,omitempty"`   // a missed call the agent has seen
+	// Matches are the CRM records found for the other party, when a CRM
+	// lookup ran (none does yet): the side panel lists them for the agent
+	// to choose; without them it shows the number's forms.
+	Matches []Match `json:"matches,omitempty"`
+}
+
+// Match is one CRM record that matches a call's other party.
+type Match struct {
+	Name   string `json:"name"`   // e.g. "Jeanne Martin"
+	Module string `json:"module"` // CRM module, e.g. "Contacts", "Accounts", "Leads"
+	URL    string `json:"url"`    // the record's page (http or https)
 }
 
 // Calls is the call list the pages show.
