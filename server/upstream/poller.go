@@ -39,7 +39,7 @@ var tokenShape = regexp.MustCompile(`^[A-Z0-9]{8}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-
 // ValidateToken checks an event token's shape before it is ever sent.
 func ValidateToken(token string) error {
 	if token == "" {
-		return errors.New("no OVH event token configured: create one with `screenpop-relay token create` or in the OVH API console (POST /telephony/{billingAccount}/eventToken), then pass it with -token or SCREENPOP_OVH_TOKEN")
+		return errors.New("no OVH event token configured: create one with `screenpop-relay ovh token create` or in the OVH API console (POST /telephony/{billingAccount}/eventToken), then pass it with -token or SCREENPOP_OVH_TOKEN, or save it with `screenpop-relay token add`")
 	}
 	if !tokenShape.MatchString(token) {
 		return fmt.Errorf("the OVH event token %s does not have the shape OVH gives (an upper-case UUID like 1738D072-E7C8-4742-85C5-B22DA3D8BD8F); copy it again from the eventToken call", Mask(token))
@@ -79,25 +79,48 @@ func (b Backoff) Delay(n int, rnd func() float64) time.Duration {
 
 // State is what health and metrics show about one poller.
 type State struct {
-	Status        string    `json:"status"` // "starting", "polling", "backoff", "token-rejected"
+	Token         string    `json:"token"`  // masked (Mask): which token this is, never the token
+	Status        string    `json:"status"` // "starting", "polling", "backoff", "token-rejected", "renewing"
 	LastError     string    `json:"lastError,omitempty"`
 	Failures      int       `json:"failures"`
 	LastSuccess   time.Time `json:"lastSuccess,omitzero"`
 	Events        uint64    `json:"events"`
+	Renewals      int       `json:"renewals,omitempty"` // tokens renewed since start
 	NextAttemptIn string    `json:"nextAttemptIn,omitempty"`
 }
+
+// Statuses.
+const (
+	StatusStarting = "starting"
+	StatusPolling  = "polling"
+	StatusBackoff  = "backoff"
+	StatusRejected = "token-rejected"
+	StatusRenewing = "renewing"
+)
 
 // Poller polls one token.
 type Poller struct {
 	EventsURL string       // default DefaultEventsURL
-	Token     string       // OVH event token
+	Token     string       // OVH event token to start with (Renew may replace it; see CurrentToken)
+	Session   string       // OVH session to resume (a restarted relay gets what OVH kept for it); "" starts from now
 	Client    *http.Client // default: one with RequestTimeout
 	Backoff   Backoff      // default 1 s .. 60 s
 	Log       *slog.Logger
 	// OnEvents receives each non-empty batch, in order, from one goroutine.
 	OnEvents func([]ovhevent.Event)
+	// OnSession, when set, is told each new OVH session (so the relay can
+	// resume it after a restart), from the polling goroutine.
+	OnSession func(session string)
+	// Renew, when set, is called when OVH rejects the token (wrong,
+	// expired or revoked) and returns the token to poll with instead. It
+	// runs at once on the first rejection (every second counts: the
+	// line's calls are not seen meanwhile), then after the usual backoff
+	// while it keeps failing. Without it a rejected token is retried with
+	// backoff, in case it was a passing hiccup of OVH's.
+	Renew func(ctx context.Context, rejected string) (string, error)
 
 	mu    sync.Mutex
+	token string // current token, once Run started
 	state State
 }
 
@@ -105,7 +128,25 @@ type Poller struct {
 func (p *Poller) State() State {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.state
+	s := p.state
+	if s.Token == "" {
+		s.Token = Mask(p.Token)
+	}
+	if s.Status == "" {
+		s.Status = StatusStarting
+	}
+	return s
+}
+
+// CurrentToken is the token being polled with: Token, or the one Renew
+// gave last.
+func (p *Poller) CurrentToken() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.token == "" {
+		return p.Token
+	}
+	return p.token
 }
 
 func (p *Poller) setState(f func(*State)) {
@@ -134,26 +175,46 @@ func (p *Poller) Run(ctx context.Context) error {
 	if p.Log == nil {
 		p.Log = slog.Default()
 	}
-	log := p.Log.With("token", Mask(p.Token))
-	p.setState(func(s *State) { s.Status = "starting" })
-	var session string
-	failures := 0
+	p.mu.Lock()
+	p.token = p.Token
+	p.state.Token, p.state.Status = Mask(p.token), StatusStarting
+	p.mu.Unlock()
+
+	token, session := p.Token, p.Session
+	log := p.Log.With("token", Mask(token))
+	failures, rejections := 0, 0
+	var renewErr error // why the last renewal failed, shown with the rejection
 	for ctx.Err() == nil {
-		p.setState(func(s *State) { s.Status = "polling"; s.NextAttemptIn = "" })
-		a, err := p.poll(ctx, session)
+		p.setState(func(s *State) { s.Status = StatusPolling; s.NextAttemptIn = "" })
+		a, err := p.poll(ctx, token, session)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
 			failures++
-			status := "backoff"
+			status := StatusBackoff
 			if errors.Is(err, ErrTokenRejected) {
-				status = "token-rejected"
+				status = StatusRejected
 				session = ""
+				rejections++
+				if p.Renew != nil && rejections == 1 {
+					// Renew at once: waiting out a backoff first would
+					// only lose more of the line's calls.
+					var fresh string
+					if fresh, renewErr = p.renew(ctx, log, token, err); renewErr == nil {
+						token, failures, rejections = fresh, 0, 0
+						log = p.Log.With("token", Mask(token))
+						continue
+					}
+				}
+			}
+			msg := err.Error()
+			if status == StatusRejected && renewErr != nil {
+				msg += "; renewing it failed: " + renewErr.Error()
 			}
 			delay := p.Backoff.Delay(failures, rand.Float64)
 			p.setState(func(s *State) {
-				s.Status, s.LastError, s.Failures, s.NextAttemptIn = status, err.Error(), failures, delay.Round(time.Millisecond).String()
+				s.Status, s.LastError, s.Failures, s.NextAttemptIn = status, msg, failures, delay.Round(time.Millisecond).String()
 			})
 			log.Warn("polling OVH events failed; retrying", "err", err, "failures", failures, "retry_in", delay.Round(time.Millisecond))
 			select {
@@ -161,13 +222,25 @@ func (p *Poller) Run(ctx context.Context) error {
 				return nil
 			case <-time.After(delay):
 			}
+			if status == StatusRejected && p.Renew != nil && rejections > 1 {
+				var fresh string
+				if fresh, renewErr = p.renew(ctx, log, token, err); renewErr == nil {
+					token, failures, rejections = fresh, 0, 0
+					log = p.Log.With("token", Mask(token))
+				}
+			}
 			continue
 		}
 		if failures > 0 {
 			log.Info("polling OVH events recovered", "after_failures", failures)
 		}
-		failures = 0
-		session = a.Session
+		failures, rejections, renewErr = 0, 0, nil
+		if a.Session != session && a.Session != "" {
+			session = a.Session
+			if p.OnSession != nil {
+				p.OnSession(session)
+			}
+		}
 		n := len(a.Events)
 		p.setState(func(s *State) {
 			s.LastError, s.Failures, s.LastSuccess = "", 0, time.Now()
@@ -180,13 +253,35 @@ func (p *Poller) Run(ctx context.Context) error {
 	return nil
 }
 
-func (p *Poller) poll(ctx context.Context, session string) (ovhevent.Answer, error) {
+// renew asks Renew for a new token after rejected was refused with why.
+func (p *Poller) renew(ctx context.Context, log *slog.Logger, rejected string, why error) (string, error) {
+	p.setState(func(s *State) { s.Status, s.LastError = StatusRenewing, why.Error() })
+	fresh, err := p.Renew(ctx, rejected)
+	if err == nil {
+		err = ValidateToken(fresh)
+	}
+	if err != nil {
+		log.Error("OVH rejected the event token and renewing it failed", "err", err)
+		p.setState(func(s *State) {
+			s.Status, s.LastError = StatusRejected, why.Error()+"; renewing it failed: "+err.Error()
+		})
+		return "", err
+	}
+	log.Info("OVH rejected the event token; renewed it", "new_token", Mask(fresh))
+	p.mu.Lock()
+	p.token = fresh
+	p.state.Token, p.state.Renewals, p.state.LastError = Mask(fresh), p.state.Renewals+1, ""
+	p.mu.Unlock()
+	return fresh, nil
+}
+
+func (p *Poller) poll(ctx context.Context, token, session string) (ovhevent.Answer, error) {
 	u, err := url.Parse(p.EventsURL)
 	if err != nil {
 		return ovhevent.Answer{}, fmt.Errorf("the events URL %q is not a URL: %v", p.EventsURL, err)
 	}
 	q := u.Query()
-	q.Set("token", p.Token)
+	q.Set("token", token)
 	if session != "" {
 		q.Set("session", session)
 	}
@@ -211,7 +306,7 @@ func (p *Poller) poll(ctx context.Context, session string) (ovhevent.Answer, err
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusNotFound:
-		return ovhevent.Answer{}, fmt.Errorf("%w (HTTP %d %s): it is wrong, expired or revoked; create a new one (screenpop-relay token create) and restart the relay", ErrTokenRejected, resp.StatusCode, message(body))
+		return ovhevent.Answer{}, fmt.Errorf("%w (HTTP %d %s): it is wrong, expired or revoked; %s", ErrTokenRejected, resp.StatusCode, message(body), renewHint)
 	case resp.StatusCode != http.StatusOK:
 		return ovhevent.Answer{}, fmt.Errorf("the OVH event service answered HTTP %d (%s); this is usually a passing outage", resp.StatusCode, message(body))
 	}
@@ -221,10 +316,13 @@ func (p *Poller) poll(ctx context.Context, session string) (ovhevent.Answer, err
 	}
 	if a.Session == "" && len(a.Events) == 0 && a.Message != "" {
 		// Some bad-token answers are a 200 with only a Message.
-		return ovhevent.Answer{}, fmt.Errorf("%w: %q; create a new token and restart the relay", ErrTokenRejected, a.Message)
+		return ovhevent.Answer{}, fmt.Errorf("%w: %q; %s", ErrTokenRejected, a.Message, renewHint)
 	}
 	return a, nil
 }
+
+// renewHint says what to do about a rejected token.
+const renewHint = "give the relay OVH API credentials (OVH_* variables or ovh.conf) and the token's line or billing account so it renews the token itself, or create a new one with `screenpop-relay ovh token create` and give it to the relay"
 
 func message(body []byte) string {
 	if a, err := ovhevent.Decode(body); err == nil && a.Message != "" {

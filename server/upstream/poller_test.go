@@ -186,3 +186,78 @@ func TestPollerUnreachable(t *testing.T) {
 		t.Errorf("state = %+v", s)
 	}
 }
+
+func TestPollerRenewsRejectedToken(t *testing.T) {
+	const fresh = "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE"
+	var mu sync.Mutex
+	var seen []string // token/session of each poll
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		mu.Lock()
+		seen = append(seen, q.Get("token")[:4]+"/"+q.Get("session"))
+		mu.Unlock()
+		if q.Get("token") != fresh {
+			w.WriteHeader(403)
+			w.Write([]byte(`{"Session":"","Message":"Invalid token","Events":null}`))
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+		w.Write([]byte(`{"Session":"s2","Events":[]}`))
+	}))
+	defer srv.Close()
+	var renewed []string
+	var sessions []string
+	p := &Poller{EventsURL: srv.URL, Token: token, Session: "old-session",
+		Backoff: Backoff{Min: time.Hour, Max: time.Hour}, // a renewal must not wait for the backoff
+		Renew: func(ctx context.Context, rejected string) (string, error) {
+			renewed = append(renewed, rejected)
+			return fresh, nil
+		},
+		OnSession: func(s string) { sessions = append(sessions, s) },
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	p.Run(ctx)
+	if len(renewed) != 1 || renewed[0] != token {
+		t.Errorf("Renew called with %v, want once with the rejected token", renewed)
+	}
+	if p.CurrentToken() != fresh {
+		t.Errorf("CurrentToken = %s, want the renewed one", Mask(p.CurrentToken()))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) < 3 || seen[0] != "1738/old-session" || seen[1] != "AAAA/" || seen[2] != "AAAA/s2" {
+		t.Errorf("polls = %q: want the saved session first, then the new token without a session, then its session", seen)
+	}
+	if len(sessions) != 1 || sessions[0] != "s2" {
+		t.Errorf("OnSession got %q, want [s2] once", sessions)
+	}
+	if s := p.State(); s.Renewals != 1 || s.Token != "AAAA…" || s.Status != StatusPolling {
+		t.Errorf("state = %+v", s)
+	}
+}
+
+func TestPollerRenewFails(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(403)
+		w.Write([]byte(`{"Message":"Invalid token"}`))
+	}))
+	defer srv.Close()
+	var calls atomic.Int32
+	p := &Poller{EventsURL: srv.URL, Token: token, Backoff: Backoff{Min: 20 * time.Millisecond, Max: 40 * time.Millisecond},
+		Renew: func(ctx context.Context, rejected string) (string, error) {
+			calls.Add(1)
+			return "", fmt.Errorf("no OVH API credentials")
+		}}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	p.Run(ctx)
+	s := p.State()
+	if s.Status != StatusRejected || !strings.Contains(s.LastError, "no OVH API credentials") {
+		t.Errorf("state = %+v", s)
+	}
+	// Retried, but with backoff: not once per poll in a hot loop.
+	if n := calls.Load(); n < 2 || n > 15 {
+		t.Errorf("Renew called %d times in 300 ms", n)
+	}
+}
