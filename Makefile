@@ -7,7 +7,7 @@ WASMFLAGS := -trimpath -ldflags="-s -w"
 DIST     := dist
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: all run test test-unit test-e2e extension relay clean bench vet fuzz
+.PHONY: all run test test-unit test-e2e extension relay clean bench vet fuzz lint-extension
 
 all: extension relay
 
@@ -24,8 +24,21 @@ extension:
 	$(WASMENV) $(GO) build $(WASMFLAGS) -o $(DIST)/chrome/background.wasm ./wasm/cmd/background
 	$(WASMENV) $(GO) build $(WASMFLAGS) -o $(DIST)/chrome/pages.wasm ./wasm/cmd/pages
 	cp -r $(DIST)/chrome $(DIST)/firefox
-	cd $(DIST)/chrome && python3 -m zipfile -c ../screenpop-chrome.zip $$(ls -A)
-	cd $(DIST)/firefox && python3 -m zipfile -c ../screenpop-firefox.zip $$(ls -A)
+	# One manifest per browser, without the other's keys (tools/manifest).
+	for b in chrome firefox; do $(GO) run ./tools/manifest -browser $$b < extension/manifest.json > $(DIST)/$$b/manifest.json || exit 1; done
+	# The store packages: manifest.json at the root, deflated, nothing hidden (tools/zipdir).
+	for b in chrome firefox; do $(GO) run ./tools/zipdir $(DIST)/$$b $(DIST)/screenpop-$$b.zip || exit 1; done
+
+# Node tools for Firefox: web-ext (lint) and puppeteer-core (the Firefox
+# end-to-end test), pinned by test/firefox/package-lock.json.
+FIREFOX_NODE := test/firefox/node_modules/.package-lock.json
+$(FIREFOX_NODE): test/firefox/package.json test/firefox/package-lock.json
+	cd test/firefox && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## lint-extension: Mozilla's linter on the Firefox package; any error fails
+lint-extension: extension $(FIREFOX_NODE)
+	cd test/firefox && npx --no-install web-ext lint --source-dir ../../$(DIST)/firefox --output text
 
 ## run: build the extension and start the relay in demo mode
 run: extension relay
@@ -38,7 +51,7 @@ run: extension relay
 	./bin/screenpop-relay -demo -listen $(LISTEN)
 
 ## test: every test, the browser end-to-end tests included
-test: extension vet test-unit test-e2e
+test: extension vet lint-extension test-unit test-e2e
 
 vet:
 	$(GO) vet ./...
@@ -50,7 +63,7 @@ test-unit:
 # The end-to-end tests drive /usr/bin/chromium (apt-get install -y chromium).
 # With SCREENPOP_REQUIRE_BROWSER=1 (set by .ci/run) a missing browser fails
 # instead of skipping.
-test-e2e: extension
+test-e2e: extension $(FIREFOX_NODE)
 	$(GO) test -count=1 -timeout 15m ./e2e/...
 
 fuzz:
