@@ -47,7 +47,11 @@ func startStack(t *testing.T) *stack {
 	t.Cleanup(simSrv.Close)
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	r := relay.New(relay.Config{Region: "FR", Log: log})
+	// Anonymous: the test's extension has no connection string (demo-style).
+	r, err := relay.New(relay.Config{Region: "FR", Log: log, AllowAnonymous: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := &upstream.Poller{EventsURL: simSrv.URL + "/", Token: token, Log: log, Backoff: upstream.Backoff{Min: 100 * time.Millisecond, Max: time.Second}}
 	r.Watch(p)
 	ctx, cancel := context.WithCancel(context.Background())

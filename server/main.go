@@ -1,9 +1,14 @@
-// Command screenpop-relay is the relay: it holds the OVH event token,
+// Command screenpop-relay is the relay: it holds the OVH event tokens,
 // long-polls OVH's telephony event service, turns events into calls and
-// streams them to the agents' browser extensions over WebSocket.
+// streams them to the agents' browser extensions (WebSocket, Server-Sent
+// Events or long-poll), each agent seeing its lines only.
 //
-//	screenpop-relay -token 1738D072-…            # watch a real OVH line
-//	screenpop-relay -demo                        # built-in OVH emulator + demo CRM
+//	screenpop-relay -demo                          # built-in OVH emulator + demo CRM, no set-up
+//	SCREENPOP_OVH_TOKEN=1738D072-… screenpop-relay # watch a real OVH line
+//	screenpop-relay ovh …                          # set up OVH: consumer key, lines, event tokens
+//	screenpop-relay agent add alice --lines 0033972101010
+//	screenpop-relay token add - -billing-account ab12345-ovh-1 -line 0033972101010
+//	screenpop-relay config sample                  # every setting, with its default
 package main
 
 import (
@@ -11,94 +16,77 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
-
-	"github.com/screenpop/screenpop/server/democrm"
-	"github.com/screenpop/screenpop/server/relay"
-	"github.com/screenpop/screenpop/server/upstream"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "screenpop-relay:", err)
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "screenpop-relay:", err)
+		}
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
-	fs := flag.NewFlagSet("screenpop-relay", flag.ContinueOnError)
-	listen := fs.String("listen", envOr("SCREENPOP_LISTEN", "127.0.0.1:8080"), "address to listen on (127.0.0.1 by default: put a TLS reverse proxy in front to serve a team)")
-	eventsURL := fs.String("events-url", envOr("SCREENPOP_EVENTS_URL", upstream.DefaultEventsURL), "OVH event service URL")
-	token := fs.String("token", os.Getenv("SCREENPOP_OVH_TOKEN"), "OVH event token (or SCREENPOP_OVH_TOKEN)")
-	region := fs.String("region", envOr("SCREENPOP_REGION", "FR"), "default region for national numbers (ISO 3166, e.g. FR, BE, CH)")
-	demo := fs.Bool("demo", false, "run a built-in OVH emulator that rings a demo line, and a demo CRM at /demo-crm/")
-	demoEvery := fs.Duration("demo-every", 8*time.Second, "in demo mode, how often the demo line rings")
-	verbose := fs.Bool("v", false, "log every event (numbers masked)")
-	if err := fs.Parse(args); err != nil {
+const usage = `screenpop-relay runs the relay between OVHcloud telephony and the
+screenpop browser extension.
+
+  screenpop-relay [flags]            run the relay (flags: screenpop-relay -h)
+  screenpop-relay -demo              run it with a built-in OVH emulator and demo CRM
+  screenpop-relay ovh …              set up OVH: consumer key, lines, event tokens
+  screenpop-relay agent …            add, list, revoke, rotate agents and their lines
+  screenpop-relay token …            save, list, remove the OVH event tokens the relay polls
+  screenpop-relay config sample|show the documented config file; the effective settings
+`
+
+// run is the whole command: args without the program name.
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "ovh":
+			return runOVHCommand(args[1:], stdout, stderr)
+		case "agent":
+			return runAgentCommand(args[1:], stdout, stderr)
+		case "token":
+			return runTokenCommand(args[1:], stdout, stderr)
+		case "config":
+			return runConfigCommand(args[1:], stdout, stderr)
+		case "help":
+			fmt.Fprint(stdout, usage)
+			return nil
+		}
+	}
+	cfg, rest, err := parseConfig("screenpop-relay", args, stderr, false, nil)
+	if err != nil {
 		return err
 	}
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
+	if len(rest) > 0 {
+		return fmt.Errorf("unknown command %q\n\n%s", rest[0], usage)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	slog.SetDefault(log)
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	ln, err := net.Listen("tcp", *listen)
+	p, err := start(ctx, cfg, stderr)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %v (is another relay running? choose another with -listen)", *listen, err)
+		return err
 	}
-	base := "http://" + ln.Addr().String()
+	return p.wait()
+}
 
-	r := relay.New(relay.Config{Region: *region, Log: log})
-	mux := http.NewServeMux()
-	mux.Handle("/", r.Handler())
-
-	if *demo {
-		d, err := startDemo(ctx, log, *demoEvery)
+func runConfigCommand(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "sample" {
+		fmt.Fprint(stdout, sampleConfig())
+		return nil
+	}
+	if len(args) > 0 && args[0] == "show" {
+		cfg, _, err := parseConfig("screenpop-relay config show", args[1:], stderr, false, nil)
 		if err != nil {
 			return err
 		}
-		*eventsURL, *token = d.eventsURL, d.token
-		mux.Handle("/demo-crm/", http.StripPrefix("/demo-crm", &democrm.Server{}))
-		log.Info("demo mode: the built-in OVH emulator rings the demo line "+demoLine+" every "+demoEvery.String(), "emulator", d.eventsURL)
-		log.Info("demo CRM template for the extension's options: " + base + "/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*")
+		cfg.show(stdout)
+		return nil
 	}
-	if err := upstream.ValidateToken(*token); err != nil {
-		return err
-	}
-	p := &upstream.Poller{EventsURL: *eventsURL, Token: *token, Log: log}
-	r.Watch(p)
-	go p.Run(ctx)
-	go r.RunExpiry(ctx, 15*time.Second)
-
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		r.Shutdown()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-	}()
-	log.Info("relay listening; in the extension's options set the relay URL to "+base, "addr", ln.Addr().String())
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
+	return errors.New("use `screenpop-relay config sample` (the documented config file, every default) or `screenpop-relay config show [flags]` (the effective settings)")
 }

@@ -1,6 +1,6 @@
 // Package stream is the protocol between the relay and the extensions: one
-// event model, carried the same way over WebSocket (and, later, Server-Sent
-// Events and long-poll), with one resume cursor.
+// event model, carried the same way over WebSocket, Server-Sent Events and
+// a JSON long-poll, with one resume cursor.
 //
 // A client connects with the ID of the last message it processed
 // (?cursor=N). The relay replays what came after it, then streams live
@@ -16,6 +16,27 @@ import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
 )
+
+// Paths of the relay's agent API (under the relay URL).
+const (
+	PathStream = "/v1/stream" // WebSocket (primary: its traffic keeps Chrome's service worker alive)
+	PathSSE    = "/v1/sse"    // Server-Sent Events; cursor in ?cursor= or Last-Event-ID
+	PathPoll   = "/v1/poll"   // JSON long-poll held at most MaxPollWait: answers a Poll
+	PathCalls  = "/v1/calls"  // call history; /v1/calls/missed, POST /v1/calls/seen
+)
+
+// MaxPollWait bounds how long a long-poll is held: a fetch in Chrome's
+// extension service worker is killed after 30 s.
+const MaxPollWait = 24 * time.Second
+
+// Poll is a long-poll answer: the messages after the request's cursor
+// (hello first when it had none), and the cursor to send next time. The
+// cursor may be ahead of the last event's ID: events on lines the agent
+// does not see move it too, so a quiet agent never falls behind.
+type Poll struct {
+	Cursor   uint64    `json:"cursor"`
+	Messages []Message `json:"messages"`
+}
 
 // Message types, relay to extension.
 const (
@@ -54,6 +75,19 @@ const (
 	CodeTooSlow   = "too-slow"   // the client fell behind and was cut off: reconnect with the cursor
 	CodeBadCursor = "bad-cursor" // the cursor is not a number
 	CodeShutdown  = "shutdown"   // the relay is stopping: reconnect (with the cursor) in a moment
+
+	// HTTP API errors (also the body of every non-2xx answer, as an error
+	// Message).
+	CodeBadRequest  = "bad-request"  // malformed request: the message says which part
+	CodeTooLarge    = "too-large"    // request body or client message over the limit
+	CodeRateLimited = "rate-limited" // too many wrong secrets from this address: wait (Retry-After)
+	CodeUnknownLine = "unknown-line" // a line this agent does not see (or that does not exist)
+	CodeBadOrigin   = "bad-origin"   // a web page that is not the extension
+	CodeNotFound    = "not-found"    // no such endpoint, agent, call or token
+	CodeConflict    = "conflict"     // e.g. an agent of that name exists
+	CodeAnonymous   = "anonymous"    // an anonymous agent cannot do this (no seen marks)
+	CodeNoStore     = "no-store"     // the relay runs without a data file: no history
+	CodeInternal    = "internal"     // the relay failed; its log says why
 )
 
 // KeepAlive is how often each side sends something. Chrome keeps an
@@ -84,9 +118,11 @@ type Event struct {
 
 // Hello opens every connection.
 type Hello struct {
-	Relay  string     `json:"relay"`  // relay version
-	Cursor uint64     `json:"cursor"` // the newest event ID at connection time
-	Live   []LiveCall `json:"live"`   // calls going on now
+	Relay  string     `json:"relay"`           // relay version
+	Cursor uint64     `json:"cursor"`          // the newest event ID at connection time
+	Live   []LiveCall `json:"live"`            // calls going on now, on the agent's lines
+	Agent  string     `json:"agent,omitempty"` // who the relay authenticated; "" for an anonymous agent
+	Lines  []string   `json:"lines,omitempty"` // the lines the agent sees; ["*"] for all
 }
 
 // LiveCall is a call in progress, with its caller parsed, so that a client

@@ -11,15 +11,15 @@ import (
 
 func publishN(h *Hub, n int, at time.Time) {
 	for i := 0; i < n; i++ {
-		h.Publish(&stream.Event{Name: "start_ringing", Call: call.Call{ID: "c"}}, at)
+		h.Publish([]*stream.Event{{Name: "start_ringing", Call: call.Call{ID: "c"}}}, at)
 	}
 }
 
-func ids(t *testing.T, msgs [][]byte) []uint64 {
+func ids(t *testing.T, msgs []Delivery) []uint64 {
 	var out []uint64
-	for _, b := range msgs {
+	for _, d := range msgs {
 		var m stream.Message
-		if err := json.Unmarshal(b, &m); err != nil {
+		if err := json.Unmarshal(d.Data, &m); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, m.ID)
@@ -46,7 +46,7 @@ func TestHubReplay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			replay, gap, newest, s := h.Subscribe(tt.cursor, now)
+			replay, gap, newest, s := h.Subscribe(tt.cursor, anonymous, "test", now)
 			defer h.Unsubscribe(s)
 			if newest != 8 {
 				t.Errorf("newest = %d", newest)
@@ -66,7 +66,7 @@ func TestHubAgeLimit(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	publishN(h, 3, t0)
 	publishN(h, 2, t0.Add(2*time.Minute))
-	replay, gap, _, s := h.Subscribe(1, t0.Add(2*time.Minute))
+	replay, gap, _, s := h.Subscribe(1, anonymous, "test", t0.Add(2*time.Minute))
 	defer h.Unsubscribe(s)
 	if got := ids(t, replay); len(got) != 2 || got[0] != 4 || gap == nil {
 		t.Errorf("replay %v gap %+v: events older than a minute should be gone", got, gap)
@@ -76,14 +76,17 @@ func TestHubAgeLimit(t *testing.T) {
 func TestHubLiveAndSlowClient(t *testing.T) {
 	now := time.Unix(1000, 0)
 	h := NewHub(100, time.Hour, 2)
-	_, _, _, fast := h.Subscribe(0, now)
-	_, _, _, slow := h.Subscribe(0, now)
+	_, _, _, fast := h.Subscribe(0, anonymous, "test", now)
+	_, _, _, slow := h.Subscribe(0, anonymous, "test", now)
 	for i := 0; i < 3; i++ {
-		h.Publish(&stream.Event{Name: "x"}, now)
+		h.Publish([]*stream.Event{{Name: "x"}}, now)
 		<-fast.C // the fast client reads everything
 	}
 	select {
-	case <-slow.Dropped:
+	case <-slow.Done:
+		if slow.Reason() != errTooSlow {
+			t.Errorf("reason = %v, want too slow", slow.Reason())
+		}
 	default:
 		t.Fatal("a client that stopped reading was not cut off")
 	}
@@ -92,8 +95,8 @@ func TestHubLiveAndSlowClient(t *testing.T) {
 	}
 	h.Close()
 	select {
-	case <-fast.Dropped:
-		if !fast.Bye {
+	case <-fast.Done:
+		if fast.Reason() != errShutdown {
 			t.Error("shutdown not marked as bye")
 		}
 	default:

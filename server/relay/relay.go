@@ -1,10 +1,18 @@
 // Package relay turns OVH telephony events into calls and streams them to
-// the agents' extensions.
+// the agents' extensions: over WebSocket, Server-Sent Events or a JSON
+// long-poll, one event model with one resume cursor, each agent seeing
+// only its lines. It keeps its event log, call history, agents and tokens
+// in the store (server/store) when it has one.
+//
+// The decisions are plain functions over explicit state (Process, gapFor,
+// firstMessage, tokensToPoll, the hub's filtering), so that they can move
+// to another runtime; the Relay type wires them to goroutines, HTTP and
+// the store.
 package relay
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -13,13 +21,15 @@ import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/ovhevent"
 	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/server/store"
 	"github.com/screenpop/screenpop/server/upstream"
 )
 
 // Version is reported in hello messages and /healthz.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
-// Config holds the relay's knobs that the process wiring sets.
+// Config holds the relay's knobs that the process wiring sets. A zero
+// field means its default (server/config.go documents them for users).
 type Config struct {
 	Region      string        // default region for national numbers, e.g. "FR"
 	ReplayMax   int           // events kept for replay (default 10000)
@@ -28,72 +38,253 @@ type Config struct {
 	KeepAlive   time.Duration // default stream.KeepAlive
 	RingingMax  time.Duration // a call ringing longer is expired as missed (default 10 min)
 	LiveMax     time.Duration // a call live longer is expired as ended (default 12 h)
+	PollWait    time.Duration // how long a long-poll is held (default 20 s, at most stream.MaxPollWait)
+	HistoryAge  time.Duration // calls older than this leave the history (default 90 days)
+	Maintain    time.Duration // how often calls are expired, logs trimmed, state saved (default 15 s)
 	Log         *slog.Logger
+
+	// Store holds agents, tokens, the event log and the call history.
+	// Without one the relay lives in memory: anonymous agents only, no
+	// history, and a restart forgets every cursor.
+	Store *store.Store
+	// StatePath is where the calls in progress and the OVH sessions are
+	// saved (at shutdown and every Maintain), so that a restarted relay
+	// picks up a call mid-way and gets what OVH kept for its session.
+	// "" saves nothing.
+	StatePath string
+
+	// AllowAnonymous lets clients without a secret in, as an anonymous
+	// agent that sees every line. For the demo and for tests: unsafe
+	// beyond loopback, since anyone who reaches the relay sees every call.
+	AllowAnonymous bool
+	// AllowedOrigins, when set, are the only browser origins accepted
+	// (e.g. chrome-extension://<id>); by default any browser extension.
+	AllowedOrigins []string
+	// BehindProxy takes the client's address from X-Forwarded-For (set
+	// by the reverse proxy) for rate limiting.
+	BehindProxy bool
+	// AuthFailBurst wrong secrets per address are allowed, then one per
+	// AuthFailEvery (defaults 10 and 6 s: ten a minute).
+	AuthFailBurst int
+	AuthFailEvery time.Duration
+	// PublicURL is the address agents use to reach the relay, in the
+	// connection strings `agent add` prints (e.g. https://relay.example.com).
+	PublicURL string
+
+	// EventsURL is OVH's event service (default upstream.DefaultEventsURL).
+	EventsURL   string
+	PollBackoff upstream.Backoff // default 1 s .. 60 s
+	PollClient  *http.Client     // default: upstream's
+	// Renewer renews a rejected event token through the OVH API; nil when
+	// the relay has no API credentials.
+	Renewer TokenRenewer
 }
 
-// Relay is the running relay: call state, event log and clients.
-type Relay struct {
-	cfg Config
-	hub *Hub
-
-	mu      sync.Mutex // guards book
-	book    *call.Book
-	pollers []*upstream.Poller
-}
-
-// New returns a relay with cfg's defaults filled in.
-func New(cfg Config) *Relay {
+func (cfg Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
 	if cfg.Region == "" {
 		cfg.Region = "FR"
 	}
-	if cfg.ReplayMax == 0 {
+	if cfg.ReplayMax <= 0 {
 		cfg.ReplayMax = 10000
 	}
-	if cfg.ReplayAge == 0 {
-		cfg.ReplayAge = time.Hour
-	}
-	if cfg.ClientQueue == 0 {
+	if cfg.ClientQueue <= 0 {
 		cfg.ClientQueue = 256
 	}
-	if cfg.KeepAlive == 0 {
-		cfg.KeepAlive = stream.KeepAlive
+	if cfg.AuthFailBurst == 0 {
+		cfg.AuthFailBurst = 10
 	}
-	if cfg.RingingMax == 0 {
-		cfg.RingingMax = 10 * time.Minute
-	}
-	if cfg.LiveMax == 0 {
-		cfg.LiveMax = 12 * time.Hour
-	}
+	def(&cfg.ReplayAge, time.Hour)
+	def(&cfg.KeepAlive, stream.KeepAlive)
+	def(&cfg.RingingMax, 10*time.Minute)
+	def(&cfg.LiveMax, 12*time.Hour)
+	def(&cfg.PollWait, 20*time.Second)
+	cfg.PollWait = min(cfg.PollWait, stream.MaxPollWait)
+	def(&cfg.HistoryAge, 90*24*time.Hour)
+	def(&cfg.Maintain, 15*time.Second)
+	def(&cfg.AuthFailEvery, 6*time.Second)
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Relay{cfg: cfg, hub: NewHub(cfg.ReplayMax, cfg.ReplayAge, cfg.ClientQueue), book: call.NewBook()}
+	return cfg
 }
 
-// Watch registers a poller whose state is shown in /healthz; the caller runs it.
+// Relay is the running relay: call state, event log, clients and pollers.
+type Relay struct {
+	cfg     Config
+	hub     *Hub
+	metrics *metrics
+	limiter *failLimiter
+	ctx     context.Context // pollers run until Close
+	cancel  context.CancelFunc
+
+	mu    sync.Mutex // guards book; serialises processing and publishing, so IDs follow call order
+	book  *call.Book
+	dirty bool // book or sessions changed since the last save
+
+	pmu      sync.Mutex // guards pollers and sessions
+	pollers  []*poller
+	sessions map[string]string // tokenKey → OVH session
+
+	history     chan call.Call // calls to write to the store's history, off the delivery path
+	historyDone chan struct{}
+	closeOnce   sync.Once
+}
+
+// New returns a relay with cfg's defaults filled in. With a store it
+// reloads the event log (IDs go on from the last one), and with a state
+// file the calls in progress and OVH sessions.
+func New(cfg Config) (*Relay, error) {
+	cfg = cfg.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Relay{
+		cfg:      cfg,
+		hub:      NewHub(cfg.ReplayMax, cfg.ReplayAge, cfg.ClientQueue),
+		metrics:  newMetrics(),
+		limiter:  newFailLimiter(cfg.AuthFailBurst, cfg.AuthFailEvery),
+		ctx:      ctx,
+		cancel:   cancel,
+		book:     call.NewBook(),
+		sessions: map[string]string{},
+	}
+	now := time.Now()
+	if st := cfg.Store; st != nil {
+		last, err := st.LastEventID()
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("reading the event log from %s: %w", st.Path(), err)
+		}
+		var from uint64
+		if last > uint64(cfg.ReplayMax) {
+			from = last - uint64(cfg.ReplayMax)
+		}
+		evs, _, err := st.EventsSince(from, cfg.ReplayMax)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("reading the event log from %s: %w", st.Path(), err)
+		}
+		r.hub.Restore(evs, last, now)
+		r.hub.Persist = st.AppendEvents
+		r.history = make(chan call.Call, 1024)
+		r.historyDone = make(chan struct{})
+		go r.writeHistory(r.history)
+	}
+	if cfg.StatePath != "" {
+		s, err := loadState(cfg.StatePath)
+		switch {
+		case err != nil:
+			// Only calls in progress and sessions are lost: start anyway.
+			cfg.Log.Warn("cannot restore the calls in progress; starting without them", "err", err)
+		case s != nil:
+			r.book, r.sessions = s.Book, s.Sessions
+			if r.sessions == nil {
+				r.sessions = map[string]string{}
+			}
+			cfg.Log.Info("restored the calls in progress", "calls", r.book.Len(), "saved", s.Saved.Format(time.RFC3339))
+		}
+	}
+	return r, nil
+}
+
+// Watch registers a poller the caller runs itself (tests, and relays
+// built without tokens in the store); its state shows in /healthz.
 func (r *Relay) Watch(p *upstream.Poller) {
-	r.mu.Lock()
-	r.pollers = append(r.pollers, p)
-	r.mu.Unlock()
+	r.pmu.Lock()
+	r.pollers = append(r.pollers, &poller{p: p})
+	r.pmu.Unlock()
 	p.OnEvents = r.HandleEvents
 }
 
-// HandleEvents processes a batch of OVH events in order.
+// HandleEvents processes one long-poll answer: sorted by OVH's clocks
+// first (OVH may deliver a call's events shuffled within an answer), each
+// event applied once to the calls, and what changed published.
 func (r *Relay) HandleEvents(evs []ovhevent.Event) {
 	now := time.Now()
+	call.SortByTime(evs)
+	r.metrics.eventsIn.Add(uint64(len(evs)))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*stream.Event
 	for i := range evs {
-		r.mu.Lock()
 		se, ok := Process(r.book, &evs[i], now, r.cfg.Region)
-		r.mu.Unlock()
 		if !ok {
+			r.metrics.eventsIgnored.Add(1)
 			continue
 		}
-		id := r.hub.Publish(&se, now)
-		r.cfg.Log.Debug("event", "id", id, "event", se.Name, "line", se.Call.Line, "state", se.Call.State)
+		out = append(out, &se)
+	}
+	r.publishLocked(out, now)
+}
+
+// publishLocked sends events to the clients and the history; r.mu is held.
+func (r *Relay) publishLocked(evs []*stream.Event, now time.Time) {
+	if len(evs) == 0 {
+		return
+	}
+	r.dirty = true
+	ids, err := r.hub.Publish(evs, now)
+	if err != nil {
+		r.metrics.storeErrors.Add(1)
+		r.cfg.Log.Error("cannot log events in the data file; clients got them, but a restart may lose them", "err", err)
+	}
+	r.metrics.published.Add(uint64(len(evs)))
+	for i, ev := range evs {
+		r.cfg.Log.Debug("event", "id", ids[i], "event", ev.Name, "line", maskNumber(ev.Call.Line), "calling", maskNumber(ev.Call.Calling), "state", ev.Call.State)
+		if r.history != nil {
+			r.history <- ev.Call
+		}
 	}
 }
 
-// RunExpiry ends calls OVH never ended, until ctx is done.
+// writeHistory saves calls to the store's history, one by one, until
+// the channel closes.
+func (r *Relay) writeHistory(history <-chan call.Call) {
+	defer close(r.historyDone)
+	for c := range history {
+		if c.ID == "" {
+			continue
+		}
+		if err := r.cfg.Store.PutCall(c); err != nil {
+			r.metrics.storeErrors.Add(1)
+			r.cfg.Log.Error("cannot save a call in the history", "err", err, "line", maskNumber(c.Line))
+		}
+	}
+}
+
+// Run does the relay's periodic work until ctx is done: it ends calls OVH
+// never ended, trims the event log and history, and saves the state.
+func (r *Relay) Run(ctx context.Context) {
+	t := time.NewTicker(r.cfg.Maintain)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			r.maintain(now)
+		}
+	}
+}
+
+func (r *Relay) maintain(now time.Time) {
+	r.expire(now)
+	if st := r.cfg.Store; st != nil {
+		if _, err := st.TrimEvents(r.cfg.ReplayMax, r.cfg.ReplayAge, now); err != nil {
+			r.cfg.Log.Error("cannot trim the event log", "err", err)
+		}
+		if _, err := st.TrimCalls(r.cfg.HistoryAge, now); err != nil {
+			r.cfg.Log.Error("cannot trim the call history", "err", err)
+		}
+	}
+	r.saveState(false)
+}
+
+// RunExpiry ends calls OVH never ended, every every, until ctx is done.
+// Run does this and more; RunExpiry is for relays without a store.
 func (r *Relay) RunExpiry(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -109,56 +300,98 @@ func (r *Relay) RunExpiry(ctx context.Context, every time.Duration) {
 
 func (r *Relay) expire(now time.Time) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	changes := r.book.Expire(now, r.cfg.RingingMax, r.cfg.LiveMax)
-	r.mu.Unlock()
+	var out []*stream.Event
 	for _, ch := range changes {
 		name := ch.Event
 		if name == "" {
-			name = "expired"
+			name = call.Expired
 		}
 		se := streamEvent(name, ch.Call, now, r.cfg.Region)
-		r.hub.Publish(&se, now)
+		out = append(out, &se)
 	}
+	r.publishLocked(out, now)
 }
 
-func (r *Relay) liveCalls() []stream.LiveCall {
+func (r *Relay) liveCalls(a Agent) []stream.LiveCall {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return LiveCalls(r.book, r.cfg.Region)
-}
-
-// Handler returns the relay's HTTP API.
-func (r *Relay) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/stream", r.serveStream)
-	mux.HandleFunc("GET /healthz", r.serveHealth)
-	return mux
-}
-
-// Shutdown tells connected clients to go away (they reconnect with their cursor).
-func (r *Relay) Shutdown() { r.hub.Close() }
-
-func (r *Relay) serveHealth(w http.ResponseWriter, _ *http.Request) {
-	type upstreamState struct {
-		Token string         `json:"token"`
-		State upstream.State `json:"state"`
-	}
-	r.mu.Lock()
-	var ups []upstreamState
-	ok := true
-	for _, p := range r.pollers {
-		s := p.State()
-		ups = append(ups, upstreamState{upstream.Mask(p.Token), s})
-		if s.Status != "polling" {
-			ok = false
+	live := LiveCalls(r.book, r.cfg.Region)
+	out := live[:0]
+	for _, lc := range live {
+		if a.Sees(lc.Call.Line) {
+			out = append(out, lc)
 		}
 	}
-	r.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	if !ok {
-		w.WriteHeader(http.StatusServiceUnavailable)
-	}
-	json.NewEncoder(w).Encode(map[string]any{
-		"ok": ok, "version": Version, "clients": r.hub.Clients(), "upstream": ups,
+	return out
+}
+
+// Shutdown tells connected clients to go away (they reconnect with their
+// cursor, to this relay once restarted or to another) and refuses new
+// ones. Call it before the HTTP server's Shutdown, which waits for them.
+func (r *Relay) Shutdown() { r.hub.Close() }
+
+// Close stops the pollers, finishes writing the history and saves the
+// state. The caller closes the store afterwards.
+func (r *Relay) Close() error {
+	var err error
+	r.closeOnce.Do(func() {
+		r.hub.Close()
+		r.cancel()
+		r.pmu.Lock()
+		ps := r.pollers
+		r.pmu.Unlock()
+		for _, p := range ps {
+			if p.done != nil {
+				<-p.done
+			}
+		}
+		r.mu.Lock() // no publish in flight; later ones skip the history
+		history := r.history
+		r.history = nil
+		r.mu.Unlock()
+		if history != nil {
+			close(history)
+			<-r.historyDone
+		}
+		err = r.saveState(true)
 	})
+	return err
+}
+
+// Handler returns the relay's public HTTP API: the agent API under /v1/,
+// /healthz and /metrics. Every refusal is a typed error (errors.go).
+func (r *Relay) Handler() http.Handler {
+	mux := http.NewServeMux()
+	route := func(path, method string, h http.HandlerFunc, cors bool) {
+		mux.HandleFunc(path, func(w http.ResponseWriter, req *http.Request) {
+			if cors {
+				if e := r.cors(w, req); e != nil {
+					writeError(w, e)
+					return
+				}
+				if req.Method == http.MethodOptions {
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+			}
+			if req.Method != method && !(method == http.MethodGet && req.Method == http.MethodHead) {
+				w.Header().Set("Allow", method)
+				writeError(w, errMethod.with("use %s on %s", method, path))
+				return
+			}
+			h(w, req)
+		})
+	}
+	route(stream.PathStream, http.MethodGet, r.serveWebSocket, false)
+	route(stream.PathSSE, http.MethodGet, r.serveSSE, true)
+	route(stream.PathPoll, http.MethodGet, r.servePoll, true)
+	route(stream.PathCalls, http.MethodGet, r.serveCalls, true)
+	route(stream.PathCalls+"/missed", http.MethodGet, r.serveMissed, true)
+	route(stream.PathCalls+"/seen", http.MethodPost, r.serveSeen, true)
+	route("/healthz", http.MethodGet, r.serveHealth, false)
+	route("/metrics", http.MethodGet, r.serveMetrics, false)
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { writeError(w, errNotFound) })
+	return mux
 }

@@ -1,0 +1,446 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/screenpop/screenpop/server/upstream"
+)
+
+// Config is every knob of the relay, with its default, in one place.
+// Each is set, from weakest to strongest, by its default, the config file
+// (-config or SCREENPOP_CONFIG: "key = value" lines, keys named like the
+// flags; screenpop.conf.example documents every one), its environment
+// variable, then its flag.
+type Config struct {
+	ConfigFile string
+
+	Listen      string
+	PublicURL   string
+	Data        string
+	TLSCert     string
+	TLSKey      string
+	AdminListen string
+
+	AllowAnonymous bool
+	AllowedOrigins []string
+	BehindProxy    bool
+	AuthFailBurst  int
+	AuthFailEvery  time.Duration
+
+	Token               string
+	TokenBillingAccount string
+	TokenLine           string
+	TokenExpiration     string
+	EventsURL           string
+	OVHEndpoint         string
+	PollBackoffMin      time.Duration
+	PollBackoffMax      time.Duration
+
+	Region      string
+	ReplayMax   int
+	ReplayAge   time.Duration
+	ClientQueue int
+	KeepAlive   time.Duration
+	PollWait    time.Duration
+	HistoryAge  time.Duration
+	RingingMax  time.Duration
+	LiveMax     time.Duration
+
+	ShutdownGrace time.Duration
+	LogLevel      string
+	LogFormat     string
+	Verbose       bool
+
+	Demo      bool
+	DemoEvery time.Duration
+
+	// set records which knobs were given (file, env or flag), by name.
+	set map[string]bool
+}
+
+// knob is one setting: its flag and config-file key, its environment
+// variable, its help, and where it lives in a Config.
+type knob struct {
+	name, env, help string
+	section         string // heading in the sample config file
+	value           flag.Value
+	secret          bool // never printed back (config show, sample)
+	cli             bool // also taken by the agent and token commands
+}
+
+const (
+	secListen = "Where the relay listens"
+	secAgents = "Agents and browsers"
+	secOVH    = "OVH"
+	secStream = "Events, replay and history"
+	secOps    = "Operations"
+	secDemo   = "Demo"
+)
+
+func (c *Config) knobs() []knob {
+	return []knob{
+		{"config", "SCREENPOP_CONFIG", "config `file` (key = value lines, keys named like the flags; see screenpop.conf.example)", secListen, strVal(&c.ConfigFile), false, true},
+		{"listen", "SCREENPOP_LISTEN", "`address` the agents' API listens on. 127.0.0.1 by default: to serve a team, put a TLS reverse proxy in front, or use -tls-cert and -tls-key with a public address", secListen, strVal(&c.Listen), false, true},
+		{"public-url", "SCREENPOP_PUBLIC_URL", "`URL` agents reach the relay at, in the connection strings `agent add` prints (default: http(s)://<listen>); set it behind a reverse proxy, e.g. https://relay.example.com", secListen, strVal(&c.PublicURL), false, true},
+		{"data", "SCREENPOP_DATA", "data `folder`: agents, tokens, event log and call history (screenpop.db), calls in progress (state.json), the admin endpoint's address and token (admin.json). Demo mode without -data uses a temporary one", secListen, strVal(&c.Data), false, true},
+		{"tls-cert", "SCREENPOP_TLS_CERT", "TLS certificate `file` (PEM) to serve https:// and wss:// directly", secListen, strVal(&c.TLSCert), false, true},
+		{"tls-key", "SCREENPOP_TLS_KEY", "TLS private key `file` (PEM) for -tls-cert", secListen, strVal(&c.TLSKey), false, false},
+		{"admin-listen", "SCREENPOP_ADMIN_LISTEN", "loopback `address` of the admin endpoint the agent and token commands use while the relay runs (port 0: any free port; it is written to admin.json)", secListen, strVal(&c.AdminListen), false, false},
+
+		{"allow-anonymous", "SCREENPOP_ALLOW_ANONYMOUS", "let clients without a secret in, seeing every line. UNSAFE beyond loopback: anyone who reaches the relay sees every call (demo mode turns it on)", secAgents, boolVal(&c.AllowAnonymous), false, false},
+		{"allowed-origins", "SCREENPOP_ALLOWED_ORIGINS", "comma-separated browser `origins` allowed to use the agent API, e.g. chrome-extension://abcdef…; default: any browser extension", secAgents, listVal(&c.AllowedOrigins), false, false},
+		{"behind-proxy", "SCREENPOP_BEHIND_PROXY", "rate-limit by the client address the reverse proxy puts in X-Forwarded-For (set it only behind a proxy that sets it)", secAgents, boolVal(&c.BehindProxy), false, false},
+		{"auth-fail-burst", "SCREENPOP_AUTH_FAIL_BURST", "wrong secrets allowed per client address before it is refused (`n`)", secAgents, intVal(&c.AuthFailBurst), false, false},
+		{"auth-fail-every", "SCREENPOP_AUTH_FAIL_EVERY", "then one more wrong secret allowed every `duration`", secAgents, durVal(&c.AuthFailEvery), false, false},
+
+		{"token", "SCREENPOP_OVH_TOKEN", "OVH event `token` to poll (prefer the variable: flags show in ps); tokens saved with `screenpop-relay token add` are polled too", secOVH, strVal(&c.Token), true, false},
+		{"token-billing-account", "SCREENPOP_OVH_TOKEN_BILLING_ACCOUNT", "billing `account` of -token (e.g. ab12345-ovh-1): with OVH API credentials, the relay renews the token when OVH rejects it", secOVH, strVal(&c.TokenBillingAccount), false, false},
+		{"token-line", "SCREENPOP_OVH_TOKEN_LINE", "`line` of -token when it is a line's token (empty: the billing account's)", secOVH, strVal(&c.TokenLine), false, false},
+		{"token-expiration", "SCREENPOP_OVH_TOKEN_EXPIRATION", "`expiration` -token was created with, asked again on renewal: 5 minutes, 1 hour, 1 day, 30 days or unlimited", secOVH, strVal(&c.TokenExpiration), false, false},
+		{"events-url", "SCREENPOP_EVENTS_URL", "OVH event service `URL`", secOVH, strVal(&c.EventsURL), false, false},
+		{"ovh-endpoint", "OVH_ENDPOINT", "OVH API `endpoint` for token renewal: ovh-eu, ovh-ca, ovh-us or a URL. The credentials follow go-ovh: OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET, OVH_CONSUMER_KEY or ovh.conf (`screenpop-relay ovh credential` gets them)", secOVH, strVal(&c.OVHEndpoint), false, false},
+		{"poll-backoff-min", "SCREENPOP_POLL_BACKOFF_MIN", "first wait after a failed poll of OVH (`duration`); it doubles, with jitter, up to poll-backoff-max", secOVH, durVal(&c.PollBackoffMin), false, false},
+		{"poll-backoff-max", "SCREENPOP_POLL_BACKOFF_MAX", "longest wait between failed polls (`duration`)", secOVH, durVal(&c.PollBackoffMax), false, false},
+
+		{"region", "SCREENPOP_REGION", "default `region` for national numbers (ISO 3166: FR, BE, CH…)", secStream, strVal(&c.Region), false, true},
+		{"replay-max", "SCREENPOP_REPLAY_MAX", "events kept for clients that reconnect (`n`)", secStream, intVal(&c.ReplayMax), false, false},
+		{"replay-age", "SCREENPOP_REPLAY_AGE", "and for at most this `duration`; an older cursor gets a gap message", secStream, durVal(&c.ReplayAge), false, false},
+		{"client-queue", "SCREENPOP_CLIENT_QUEUE", "messages queued per client before a client that stopped reading is cut off (`n`)", secStream, intVal(&c.ClientQueue), false, false},
+		{"keepalive", "SCREENPOP_KEEPALIVE", "ping every `duration` (Chrome stops an idle extension worker after 30 s)", secStream, durVal(&c.KeepAlive), false, false},
+		{"poll-wait", "SCREENPOP_POLL_WAIT", "how long a long-poll (/v1/poll) is held (`duration`, at most 24s: Chrome kills a worker's fetch at 30 s)", secStream, durVal(&c.PollWait), false, false},
+		{"history-age", "SCREENPOP_HISTORY_AGE", "calls are kept in the history for this `duration`", secStream, durVal(&c.HistoryAge), false, false},
+		{"ringing-max", "SCREENPOP_RINGING_MAX", "a call ringing with no news for this `duration` is ended as missed", secStream, durVal(&c.RingingMax), false, false},
+		{"live-max", "SCREENPOP_LIVE_MAX", "a call answered with no news for this `duration` is ended", secStream, durVal(&c.LiveMax), false, false},
+
+		{"shutdown-grace", "SCREENPOP_SHUTDOWN_GRACE", "on SIGTERM, how long clients get to take their bye and leave (`duration`)", secOps, durVal(&c.ShutdownGrace), false, false},
+		{"log-level", "SCREENPOP_LOG_LEVEL", "`level`: debug (every event, numbers masked), info, warn or error. Tokens and secrets are never logged", secOps, strVal(&c.LogLevel), false, false},
+		{"log-format", "SCREENPOP_LOG_FORMAT", "`format`: text or json", secOps, strVal(&c.LogFormat), false, false},
+		{"v", "", "verbose: same as -log-level debug", secOps, boolVal(&c.Verbose), false, false},
+
+		{"demo", "SCREENPOP_DEMO", "run a built-in OVH emulator that rings a demo line, and a demo CRM at /demo-crm/; agents connect without a secret", secDemo, boolVal(&c.Demo), false, false},
+		{"demo-every", "SCREENPOP_DEMO_EVERY", "in demo mode, how often the demo line rings (`duration`)", secDemo, durVal(&c.DemoEvery), false, false},
+	}
+}
+
+// defaultConfig is every default.
+func defaultConfig() Config {
+	return Config{
+		Listen:          "127.0.0.1:8080",
+		Data:            defaultDataDir(),
+		AdminListen:     "127.0.0.1:0",
+		AuthFailBurst:   10,
+		AuthFailEvery:   6 * time.Second,
+		TokenExpiration: "unlimited",
+		EventsURL:       upstream.DefaultEventsURL,
+		PollBackoffMin:  time.Second,
+		PollBackoffMax:  time.Minute,
+		Region:          "FR",
+		ReplayMax:       10000,
+		ReplayAge:       time.Hour,
+		ClientQueue:     256,
+		KeepAlive:       15 * time.Second,
+		PollWait:        20 * time.Second,
+		HistoryAge:      90 * 24 * time.Hour,
+		RingingMax:      10 * time.Minute,
+		LiveMax:         12 * time.Hour,
+		ShutdownGrace:   5 * time.Second,
+		LogLevel:        "info",
+		LogFormat:       "text",
+		DemoEvery:       8 * time.Second,
+		set:             map[string]bool{},
+	}
+}
+
+// defaultDataDir is $XDG_DATA_HOME/screenpop, or ~/.local/share/screenpop.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "screenpop")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "screenpop")
+	}
+	return "screenpop-data"
+}
+
+// parseConfig reads the configuration: defaults, file, environment, then
+// args' flags. With cliOnly, only the knobs the agent and token commands
+// need are flags (the others still come from the file and environment).
+// It returns the remaining arguments.
+func parseConfig(name string, args []string, stderr io.Writer, cliOnly bool, extra func(*flag.FlagSet)) (Config, []string, error) {
+	scratch := defaultConfig()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, k := range scratch.knobs() {
+		if cliOnly && !k.cli {
+			continue
+		}
+		help := k.help
+		if k.env != "" {
+			help += " (env " + k.env + ")"
+		}
+		fs.Var(k.value, k.name, help)
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	given := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
+
+	c := defaultConfig()
+	path := os.Getenv("SCREENPOP_CONFIG")
+	if v, ok := given["config"]; ok {
+		path = v
+	}
+	if path != "" {
+		if err := c.loadFile(path); err != nil {
+			return Config{}, nil, err
+		}
+	}
+	for _, k := range c.knobs() {
+		if k.env == "" {
+			continue
+		}
+		if v, ok := os.LookupEnv(k.env); ok && v != "" {
+			if err := k.value.Set(v); err != nil {
+				return Config{}, nil, fmt.Errorf("environment variable %s: %v", k.env, err)
+			}
+			c.set[k.name] = true
+		}
+	}
+	for _, k := range c.knobs() {
+		if v, ok := given[k.name]; ok {
+			k.value.Set(v) // parsed once already: cannot fail
+			c.set[k.name] = true
+		}
+	}
+	c.ConfigFile = path
+	return c, fs.Args(), c.validate()
+}
+
+// loadFile applies a config file: "key = value" lines, # comments.
+func (c *Config) loadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot read the config file: %v (create it from server/screenpop.conf.example, or drop -config)", err)
+	}
+	defer f.Close()
+	byName := map[string]knob{}
+	for _, k := range c.knobs() {
+		byName[k.name] = k
+	}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, value, ok := strings.Cut(line, "=")
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		if !ok {
+			return fmt.Errorf("%s:%d: %q is not key = value", path, n, truncateText(line, 40))
+		}
+		k, found := byName[key]
+		if !found || key == "config" {
+			return fmt.Errorf("%s:%d: unknown setting %q; the settings are listed in server/screenpop.conf.example", path, n, key)
+		}
+		if err := k.value.Set(unquote(value)); err != nil {
+			return fmt.Errorf("%s:%d: %s: %v", path, n, key, err)
+		}
+		c.set[key] = true
+	}
+	return sc.Err()
+}
+
+// unquote removes one pair of double quotes around a value, so that
+// "1 day" and 1 day both work.
+func unquote(v string) string {
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		if s, err := strconv.Unquote(v); err == nil {
+			return s
+		}
+	}
+	return v
+}
+
+func truncateText(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// validate checks what the flag types can't.
+func (c *Config) validate() error {
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log-level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log-format %q: use text or json", c.LogFormat)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("give both -tls-cert and -tls-key to serve TLS, or neither (a reverse proxy then terminates TLS)")
+	}
+	if c.TokenLine != "" && c.TokenBillingAccount == "" {
+		return errors.New("token-line needs token-billing-account too (e.g. ab12345-ovh-1; `screenpop-relay ovh lines` lists them)")
+	}
+	if c.PollBackoffMin <= 0 || c.PollBackoffMax < c.PollBackoffMin {
+		return errors.New("poll-backoff-min must be positive and at most poll-backoff-max")
+	}
+	if c.PollWait > 24*time.Second {
+		return fmt.Errorf("poll-wait %v: at most 24s (Chrome kills an extension worker's fetch at 30 s)", c.PollWait)
+	}
+	return nil
+}
+
+// sampleConfig is the documented config file: every knob with its
+// default. server/screenpop.conf.example is this text (a test keeps it so).
+func sampleConfig() string {
+	d := defaultConfig()
+	var b strings.Builder
+	b.WriteString(`# screenpop-relay configuration. Pass it with -config FILE (or SCREENPOP_CONFIG).
+#
+# One "key = value" per line; # starts a comment. Keys are the flags'
+# names. A value set here is overridden by its environment variable, then
+# by its flag. Every line below is commented out and shows the default.
+# Durations are Go durations: 90s, 15m, 12h. Lists are comma-separated.
+#
+# Secrets do not belong here: give the OVH event token in
+# SCREENPOP_OVH_TOKEN (or save it with "screenpop-relay token add"), and the
+# OVH API credentials in OVH_* variables or ovh.conf, as go-ovh reads them.
+`)
+	section := ""
+	for _, k := range d.knobs() {
+		if k.name == "config" || k.name == "v" {
+			continue
+		}
+		if k.section != section {
+			section = k.section
+			fmt.Fprintf(&b, "\n## %s\n", section)
+		}
+		b.WriteString("\n")
+		for _, l := range wrap(strings.ReplaceAll(k.help, "`", ""), 74) {
+			fmt.Fprintf(&b, "# %s\n", l)
+		}
+		v := k.value.String()
+		switch {
+		case k.name == "data":
+			v = "~/.local/share/screenpop   ($XDG_DATA_HOME/screenpop)"
+		case k.secret:
+			v = ""
+		}
+		fmt.Fprintf(&b, "#%s = %s\n", k.name, v)
+	}
+	return b.String()
+}
+
+// show lists the effective configuration, secrets hidden.
+func (c *Config) show(w io.Writer) {
+	ks := c.knobs()
+	sort.SliceStable(ks, func(i, j int) bool { return ks[i].section < ks[j].section })
+	for _, k := range ks {
+		v := k.value.String()
+		if k.secret && v != "" {
+			v = upstream.Mask(v)
+		}
+		origin := "default"
+		if c.set[k.name] {
+			origin = "set"
+		}
+		fmt.Fprintf(w, "%s = %s\t# %s\n", k.name, v, origin)
+	}
+}
+
+func wrap(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
+}
+
+// flag.Value adapters, pointing into a Config.
+
+type strValue struct{ p *string }
+
+func strVal(p *string) flag.Value     { return strValue{p} }
+func (v strValue) String() string     { return *v.p }
+func (v strValue) Set(s string) error { *v.p = s; return nil }
+
+type boolValue struct{ p *bool }
+
+func boolVal(p *bool) flag.Value     { return boolValue{p} }
+func (v boolValue) String() string   { return strconv.FormatBool(*v.p) }
+func (v boolValue) IsBoolFlag() bool { return true }
+func (v boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", s)
+	}
+	*v.p = b
+	return nil
+}
+
+type intValue struct{ p *int }
+
+func intVal(p *int) flag.Value    { return intValue{p} }
+func (v intValue) String() string { return strconv.Itoa(*v.p) }
+func (v intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a positive whole number", s)
+	}
+	*v.p = n
+	return nil
+}
+
+type durValue struct{ p *time.Duration }
+
+func durVal(p *time.Duration) flag.Value { return durValue{p} }
+func (v durValue) String() string        { return v.p.String() }
+func (v durValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%q is not a duration like 90s, 15m or 12h", s)
+	}
+	*v.p = d
+	return nil
+}
+
+type listValue struct{ p *[]string }
+
+func listVal(p *[]string) flag.Value { return listValue{p} }
+func (v listValue) String() string   { return strings.Join(*v.p, ",") }
+func (v listValue) Set(s string) error {
+	*v.p = nil
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			*v.p = append(*v.p, part)
+		}
+	}
+	return nil
+}

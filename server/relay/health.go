@@ -1,0 +1,44 @@
+package relay
+
+import (
+	"net/http"
+
+	"github.com/screenpop/screenpop/server/upstream"
+)
+
+// Health is the answer of GET /healthz.
+type Health struct {
+	OK        bool             `json:"ok"` // every token polls OVH successfully
+	Version   string           `json:"version"`
+	Clients   int              `json:"clients"`
+	Agents    int              `json:"agents"` // distinct named agents connected
+	Anonymous bool             `json:"anonymous,omitempty"`
+	Store     bool             `json:"store"`           // a data file holds the log and history
+	Cursor    uint64           `json:"cursor"`          // newest event ID
+	Unsaved   int              `json:"unsaved,omitempty"` // events the data file failed to log
+	Upstream  []upstream.State `json:"upstream"`
+}
+
+// serveHealth is GET /healthz: 200 when every token polls OVH, else 503
+// with each poller's state (a reverse proxy or a monitor checks it).
+func (r *Relay) serveHealth(w http.ResponseWriter, _ *http.Request) {
+	hs := r.hub.Stats()
+	h := Health{OK: true, Version: Version, Agents: hs.Agents, Anonymous: r.cfg.AllowAnonymous,
+		Store: r.cfg.Store != nil, Cursor: hs.Newest, Unsaved: hs.Unsaved, Upstream: r.pollerStates()}
+	for _, n := range hs.Clients {
+		h.Clients += n
+	}
+	for _, s := range h.Upstream {
+		if s.Status != upstream.StatusPolling {
+			h.OK = false
+		}
+	}
+	if len(h.Upstream) == 0 || hs.Unsaved > 0 {
+		h.OK = false
+	}
+	status := http.StatusOK
+	if !h.OK {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, h)
+}

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/screenpop/screenpop/server/democrm"
+	"github.com/screenpop/screenpop/server/ovhapi"
+	"github.com/screenpop/screenpop/server/relay"
+	"github.com/screenpop/screenpop/server/store"
+	"github.com/screenpop/screenpop/server/upstream"
+)
+
+// Files in the data folder.
+const (
+	dbFile    = "screenpop.db" // the store: agents, tokens, event log, history
+	stateFile = "state.json"   // calls in progress and OVH sessions (relay.Config.StatePath)
+)
+
+// relayProcess is a running relay: its listeners and what stops it.
+type relayProcess struct {
+	addr      string // the agents' API, host:port
+	adminURL  string
+	publicURL string
+	dataDir   string
+	relay     *relay.Relay
+	done      chan error
+}
+
+// wait blocks until the relay has stopped, and says why if it failed.
+func (p *relayProcess) wait() error { return <-p.done }
+
+// start runs the relay until ctx is done: it opens the data folder,
+// listens, polls OVH and serves the agents' and admin APIs. It returns
+// once everything listens; wait says when it stopped.
+func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, err error) {
+	log := newLogger(cfg, stderr)
+	var cleanups []func()
+	cleanup := func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
+	ctx, cancel := context.WithCancel(ctx)
+	cleanups = append(cleanups, cancel)
+
+	dataDir := cfg.Data
+	if cfg.Demo && !cfg.set["data"] {
+		// Zero set-up, and no demo calls mixed into a real relay's data.
+		if dataDir, err = os.MkdirTemp("", "screenpop-demo-"); err != nil {
+			return nil, err
+		}
+		cleanups = append(cleanups, func() { os.RemoveAll(dataDir) })
+	} else if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the data folder: %v; choose another with -data", err)
+	}
+	st, err := store.Open(filepath.Join(dataDir, dbFile))
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, func() { st.Close() })
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %v (is another relay running? choose another with -listen)", cfg.Listen, err)
+	}
+	cleanups = append(cleanups, func() { ln.Close() })
+	scheme := "http"
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("cannot load the TLS certificate: %v; check -tls-cert and -tls-key (PEM files)", err)
+		}
+		tlsConfig, scheme = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, "https"
+	}
+	publicURL := strings.TrimRight(cfg.PublicURL, "/")
+	if publicURL == "" {
+		publicURL = scheme + "://" + ln.Addr().String()
+	}
+
+	mux := http.NewServeMux()
+	eventsURL, token, anonymous := cfg.EventsURL, cfg.Token, cfg.AllowAnonymous
+	var renewer relay.TokenRenewer
+	if cfg.Demo {
+		d, err := startDemo(ctx, log, cfg.DemoEvery)
+		if err != nil {
+			return nil, err
+		}
+		eventsURL, token, anonymous = d.eventsURL, d.token, true
+		mux.Handle("/demo-crm/", http.StripPrefix("/demo-crm", &democrm.Server{}))
+		log.Info("demo mode: the built-in OVH emulator rings the demo line "+maskLine(demoLine)+" every "+cfg.DemoEvery.String(), "emulator", d.eventsURL)
+		log.Info("demo CRM template for the extension's options: " + publicURL + "/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*")
+	} else {
+		renewer = newRenewer(cfg, log)
+	}
+	if anonymous && !loopback(ln.Addr()) {
+		log.Warn("agents without a secret are let in on a non-loopback address: anyone who reaches " + publicURL + " sees every call")
+	}
+
+	r, err := relay.New(relay.Config{
+		Region: cfg.Region, ReplayMax: cfg.ReplayMax, ReplayAge: cfg.ReplayAge, ClientQueue: cfg.ClientQueue,
+		KeepAlive: cfg.KeepAlive, RingingMax: cfg.RingingMax, LiveMax: cfg.LiveMax, PollWait: cfg.PollWait,
+		HistoryAge: cfg.HistoryAge, Log: log,
+		Store: st, StatePath: filepath.Join(dataDir, stateFile),
+		AllowAnonymous: anonymous, AllowedOrigins: cfg.AllowedOrigins, BehindProxy: cfg.BehindProxy,
+		AuthFailBurst: cfg.AuthFailBurst, AuthFailEvery: cfg.AuthFailEvery, PublicURL: publicURL,
+		EventsURL: eventsURL, PollBackoff: upstream.Backoff{Min: cfg.PollBackoffMin, Max: cfg.PollBackoffMax},
+		Renewer: renewer,
+	})
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, func() { r.Close() })
+	var configured *store.Token
+	if token != "" {
+		configured = &store.Token{Value: token, Expiration: cfg.TokenExpiration}
+		if cfg.TokenBillingAccount != "" && !cfg.Demo {
+			configured.Scope, configured.BillingAccount = store.ScopeBillingAccount, cfg.TokenBillingAccount
+			if cfg.TokenLine != "" {
+				configured.Scope, configured.Line = store.ScopeLine, relay.CanonicalLine(cfg.TokenLine, cfg.Region)
+			}
+		}
+	}
+	n, err := r.PollTokens(configured)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, upstream.ValidateToken("")
+	}
+
+	// The admin endpoint: loopback only, its address and a fresh token in
+	// admin.json (0600), for the agent and token commands.
+	adminLn, err := net.Listen("tcp", cfg.AdminListen)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen for the admin endpoint on %s: %v; choose another with -admin-listen", cfg.AdminListen, err)
+	}
+	cleanups = append(cleanups, func() { adminLn.Close() })
+	if !loopback(adminLn.Addr()) {
+		return nil, fmt.Errorf("the admin endpoint must listen on loopback (127.0.0.1 or [::1]), not %s: it adds agents and tokens", adminLn.Addr())
+	}
+	link, err := newAdminLink("http://"+adminLn.Addr().String(), publicURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeAdminLink(dataDir, link); err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, func() { removeAdminLink(dataDir, link) })
+
+	public := r.Handler()
+	mux.Handle("/", public)
+	errLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig, ErrorLog: errLog}
+	adminSrv := &http.Server{Handler: relay.AdminHandler(r, link.Token, public), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
+
+	p := &relayProcess{addr: ln.Addr().String(), adminURL: link.URL, publicURL: publicURL, dataDir: dataDir, relay: r, done: make(chan error, 1)}
+	var serveErr error
+	var once sync.Once
+	failed := func(err error) {
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			once.Do(func() { serveErr = err })
+			cancel()
+		}
+	}
+	go func() {
+		if tlsConfig != nil {
+			failed(srv.ServeTLS(ln, "", ""))
+		} else {
+			failed(srv.Serve(ln))
+		}
+	}()
+	go func() { failed(adminSrv.Serve(adminLn)) }()
+	runDone := make(chan struct{})
+	go func() {
+		r.Run(ctx)
+		close(runDone)
+	}()
+	go func() {
+		<-ctx.Done()
+		log.Info("shutting down: telling clients to reconnect")
+		r.Shutdown() // bye to every client: they reconnect with their cursor
+		sctx, scancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+		srv.Shutdown(sctx)
+		adminSrv.Shutdown(sctx)
+		scancel()
+		<-runDone
+		cleanup() // pollers, history, state, admin.json, store
+		log.Info("relay stopped")
+		p.done <- serveErr
+	}()
+	log.Info("relay listening; connection strings point at "+publicURL, "addr", p.addr, "tls", tlsConfig != nil, "data", dataDir, "anonymous", anonymous)
+	return p, nil
+}
+
+// newLogger logs to w at cfg's level and format. Nothing the relay logs
+// holds a token or a secret (they are masked where they appear); as a
+// second line of defence, attributes named secret are dropped and those
+// named token masked.
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	switch {
+	case cfg.Verbose || cfg.LogLevel == "debug":
+		level = slog.LevelDebug
+	case cfg.LogLevel == "warn":
+		level = slog.LevelWarn
+	case cfg.LogLevel == "error":
+		level = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		switch a.Key {
+		case "secret":
+			return slog.String(a.Key, "[hidden]")
+		case "token", "new_token", "next":
+			if s := a.Value.String(); len(s) > 8 {
+				return slog.String(a.Key, upstream.Mask(s))
+			}
+		}
+		return a
+	}}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// newRenewer returns the OVH API client that renews rejected tokens, or
+// nil when no credentials are configured (OVH_* variables or ovh.conf).
+func newRenewer(cfg Config, log *slog.Logger) relay.TokenRenewer {
+	c, err := ovhapi.FromEnv(cfg.OVHEndpoint)
+	if err != nil {
+		log.Info("no OVH API credentials: a token OVH rejects will not be renewed (see `screenpop-relay ovh credential`)")
+		log.Debug("OVH API client", "err", err)
+		return nil
+	}
+	log.Info("OVH API credentials found: a token OVH rejects is renewed", "endpoint", c.Endpoint())
+	return ovhRenewer{c}
+}
+
+// ovhRenewer adapts ovhapi to relay.TokenRenewer.
+type ovhRenewer struct{ c *ovhapi.Client }
+
+func (o ovhRenewer) RenewEventToken(ctx context.Context, billingAccount, line, expiration string) (string, error) {
+	return o.c.RenewEventToken(ctx, ovhapi.Scope{BillingAccount: billingAccount, Service: line}, expiration)
+}
+
+func loopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
+// maskLine hides the middle of a number in logs.
+func maskLine(n string) string {
+	if len(n) <= 7 {
+		return "…"
+	}
+	return n[:5] + "…" + n[len(n)-2:]
+}
