@@ -10,6 +10,19 @@ api.runtime.onInstalled.addListener((d) => deliver('installed', d));
 api.runtime.onStartup.addListener(() => deliver('startup'));
 api.alarms.onAlarm.addListener((a) => deliver('alarm', a));
 api.storage.onChanged.addListener((changes, area) => deliver('storage', changes, area));
+// Page requests (wasm/background/view.go, Request…): Go answers through
+// sendResponse, later, so the listener returns true. Other messages are
+// not ours: return false so that their own listener can answer.
+const requests = new Set(['pause', 'mark-seen', 'open', 'test-pop', 'reconnect']);
+api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!msg || !requests.has(msg.type)) return false;
+  deliver('message', msg, sendResponse);
+  return true;
+});
+api.notifications?.onClicked?.addListener((id) => deliver('notification-click', id));
+api.notifications?.onButtonClicked?.addListener((id, button) => deliver('notification-button', id, button));
+api.permissions?.onAdded?.addListener(() => deliver('permissions'));
+api.permissions?.onRemoved?.addListener(() => deliver('permissions'));
 const go = new Go();
 WebAssembly.instantiateStreaming(fetch(api.runtime.getURL('background.wasm')), go.importObject)
   .then((r) => go.run(r.instance))

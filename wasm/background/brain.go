@@ -5,13 +5,14 @@
 // brain.go is the deciding part: plain functions over explicit state, with
 // no browser in sight, so it is unit-tested natively. The state is saved to
 // extension storage after every message, because Chrome stops the worker
-// at any time and all Go memory goes with it.
+// at any time and all Go memory goes with it. The browser part (executing
+// the actions) is in *_js.go.
 package background
 
 import (
-	"encoding/json"
-	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/screenpop/screenpop/internal/call"
@@ -24,133 +25,526 @@ import (
 // StateKey is the storage key the brain's state lives under.
 const StateKey = "state"
 
-// poppedKeep bounds how long and how many popped calls are remembered:
-// long enough that a replay after a restart never pops twice.
+// Bounds on what the state remembers.
 const (
+	// poppedKeep and poppedMax bound the popped calls remembered: long
+	// enough that a replay after a restart never pops twice.
 	poppedKeep = 24 * time.Hour
 	poppedMax  = 1000
+	// recentMax bounds the ended calls listed (Calls.Recent).
+	recentMax = 50
+	// ringingStale and liveStale end calls whose end we never heard of
+	// (relay restarted, events lost): no RING badge forever.
+	ringingStale = 15 * time.Minute
+	liveStale    = 6 * time.Hour
 )
 
 // State is everything the background must remember across worker restarts.
+// It is saved as JSON (codec.go) under StateKey after every change.
 type State struct {
-	Relay   string           `json:"relay"`   // relay URL the cursor belongs to
-	Cursor  uint64           `json:"cursor"`  // ID of the last event processed
-	Popped  map[string]int64 `json:"popped"`  // call key → when it popped (Unix ms)
-	Ringing map[string]int64 `json:"ringing"` // calls ringing now → since (Unix ms), for the badge
+	Relay  string           // relay URL the cursor belongs to
+	Cursor uint64           // ID of the last event processed
+	Popped map[string]int64 // call key → when it popped (Unix ms): one pop per call
+	Live   []CallView       // calls going on, oldest first
+	Recent []CallView       // ended calls, newest first, at most recentMax
+	Last   *CallView        // the call popped last (a test pop too): the side panel's fallback
+	Cap    pop.Cap          // pops of the last minute (settings.CapPerMinute)
+	Tab    int              // reuse-tab mode: the CRM tab (0: none yet)
+	Window int              // window mode: the popup window (0: none yet)
+
+	// Per connection, not saved: every connection starts with a hello.
+	replayTo    uint64          // events up to this ID are a replay of what happened while away
+	liveAtHello map[string]bool // calls the hello said are going on
+	sweepDue    bool            // calls that ended while away are still to be settled
+	badge       string          // badge text shown last
+	badgeShown  bool
+	dirty       bool // something to save
+}
+
+// Env is what a decision depends on besides the state.
+type Env struct {
+	Settings settings.Settings
+	Now      time.Time
+	// T returns the localised text for a message key (chrome.i18n); nil
+	// gives the key and its arguments, for tests.
+	T func(key string, args ...string) string
+}
+
+func (e Env) t(key string, args ...string) string {
+	if e.T != nil {
+		return e.T(key, args...)
+	}
+	s := key
+	for i, a := range args {
+		if i == 0 {
+			s += ":"
+		} else {
+			s += "|"
+		}
+		s += a
+	}
+	return s
 }
 
 // Action is something the browser must do.
 type Action struct {
-	Kind  string // ActionOpenTab, ActionBadge, ActionLog
-	URL   string
-	Text  string // badge text or log line
-	Color string
+	Kind   string
+	Key    string // the call it is about (its notification ID too)
+	URL    string
+	Text   string // badge text, log line, relay error message
+	Color  string // badge colour
+	Width  int    // ActionOpenWindow
+	Height int
+	Note   *Note     // ActionNotify
+	View   *CallView // ActionInPage: the call to show
 }
 
+// Action kinds.
 const (
-	ActionOpenTab = "open-tab"
-	ActionBadge   = "badge"
-	ActionLog     = "log"
+	ActionOpenTab    = "open-tab"    // a new tab on URL, focused
+	ActionReuseTab   = "reuse-tab"   // navigate and focus State.Tab, or open it
+	ActionOpenWindow = "open-window" // navigate and focus State.Window, or create a popup window of Width×Height
+	ActionInPage     = "inpage"      // the caller card in the CRM page already open (ShowInPage)
+	ActionFetch      = "fetch"       // a background GET of URL (silent mode); failures come back through PopFailed
+	ActionSidePanel  = "sidepanel"   // make sure the side panel is enabled on sidepanel.html
+	ActionNotify     = "notify"      // show Note (same ID: replaces the call's previous one)
+	ActionClearNote  = "clear-note"  // remove the call's notification
+	ActionBadge      = "badge"       // Text on the toolbar button, Color background
+	ActionLog        = "log"         // Text to the console
+	ActionRelayError = "relay-error" // the relay refused us: Key is the stream.Code…, Text its message
 )
 
-// Badge colours: red while ringing.
-const ringColor = "#d93025"
+// Note is a notification. Firefox shows only the title, message and icon.
+type Note struct {
+	ID      string
+	Title   string
+	Message string
+	Buttons []Button // Chrome: at most 2
+}
+
+// Button is a notification button and the URL it opens.
+type Button struct {
+	Title string
+	URL   string
+}
+
+// Badge colours.
+const (
+	ringColor   = "#d93025" // red: a call rings
+	missedColor = "#e37400" // orange: missed calls not seen yet
+	pausedColor = "#5f6368" // grey: pops paused
+)
 
 func key(c call.Call) string { return c.Line + "|" + c.ID }
 
-// Reset clears the state when the relay URL changes: cursors of one relay
-// mean nothing to another.
+// Reset forgets the cursor and the calls going on when the relay URL
+// changes: cursors of one relay mean nothing to another. What popped, the
+// history, the cap and the reused tab or window stay.
 func (st *State) Reset(relay string) {
-	*st = State{Relay: relay}
+	st.Relay, st.Cursor, st.Live = relay, 0, nil
+	st.replayTo, st.liveAtHello, st.sweepDue = 0, nil, false
+	st.dirty = true
 }
 
 func (st *State) init() {
 	if st.Popped == nil {
 		st.Popped = map[string]int64{}
 	}
-	if st.Ringing == nil {
-		st.Ringing = map[string]int64{}
-	}
+}
+
+// Dirty reports whether the state changed since the last call to Dirty.
+func (st *State) Dirty() bool {
+	d := st.dirty
+	st.dirty = false
+	return d
 }
 
 // Handle processes one message from the relay and returns what to do.
-func (st *State) Handle(raw []byte, s settings.Settings, rules pop.Rules, now time.Time) ([]Action, error) {
-	st.init()
-	var m stream.Message
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("the relay sent a message that is not valid JSON (%v); update the relay and the extension to matching versions", err)
+func (st *State) Handle(raw []byte, env Env) ([]Action, error) {
+	m, err := decodeMessage(raw)
+	if err != nil {
+		return nil, err
 	}
+	st.init()
+	env.Settings = env.Settings.Normalize()
 	var acts []Action
-	badgeBefore := len(st.Ringing)
 	switch m.Type {
 	case stream.TypeHello:
 		if m.Hello == nil {
 			return nil, nil
 		}
-		// The world may have moved on while we were away: rebuild the
-		// ringing set from the relay's live calls, and pop any call still
-		// ringing that never popped (a ring missed while the worker slept).
-		st.Ringing = map[string]int64{}
-		for _, lc := range m.Hello.Live {
-			if lc.Call.State == call.Ringing {
-				st.Ringing[key(lc.Call)] = now.UnixMilli()
-			}
-			acts = append(acts, st.consider(lc.Call.LastEvent, lc.Call, lc.Calling, lc.Called, s, rules, now)...)
-		}
-		if st.Cursor == 0 || st.Cursor > m.Hello.Cursor {
-			// First connection, or a relay that restarted: start from now.
-			st.Cursor = m.Hello.Cursor
-		}
-		acts = append(acts, badge(len(st.Ringing)))
-		return acts, nil
+		acts = st.hello(m.Hello, env)
 	case stream.TypeEvent:
-		if m.Event == nil {
-			return nil, nil
-		}
-		if m.ID <= st.Cursor && m.ID != 0 {
+		if m.Event == nil || m.ID != 0 && m.ID <= st.Cursor {
 			return nil, nil // already processed (replayed twice)
 		}
-		st.Cursor = m.ID
-		ev := m.Event
-		k := key(ev.Call)
-		if ev.Call.State == call.Ringing {
-			if _, ok := st.Ringing[k]; !ok {
-				st.Ringing[k] = now.UnixMilli()
-			}
-		} else {
-			delete(st.Ringing, k)
+		if m.ID != 0 {
+			st.Cursor = m.ID
 		}
-		acts = append(acts, st.consider(ev.Name, ev.Call, ev.Calling, ev.Called, s, rules, now)...)
+		st.dirty = true
+		acts = st.event(m.ID, m.Event, m.CallerName, env)
+		if st.sweepDue && m.ID >= st.replayTo {
+			acts = append(acts, st.sweep(env)...) // the replay is over
+		}
+	case stream.TypePing:
+		// The relay sends the whole replay before its first ping.
+		if st.sweepDue {
+			acts = st.sweep(env)
+		}
 	case stream.TypeGap:
-		acts = append(acts, Action{Kind: ActionLog, Text: "relay could not replay everything since our cursor; some calls may be missing from history"})
+		acts = append(acts, Action{Kind: ActionLog, Text: "the relay could not replay everything since our cursor; some calls may be missing from the history"})
+		if m.Gap != nil && m.Gap.Oldest == 0 && st.sweepDue {
+			acts = append(acts, st.sweep(env)...) // nothing will be replayed
+		}
+	case stream.TypeError:
+		if m.Error != nil {
+			if m.Error.Code == stream.CodeBadCursor {
+				st.Cursor, st.dirty = 0, true
+			}
+			acts = append(acts, Action{Kind: ActionRelayError, Key: m.Error.Code, Text: m.Error.Message})
+		}
 	}
-	if len(st.Ringing) != badgeBefore {
-		acts = append(acts, badge(len(st.Ringing)))
-	}
-	st.prune(now)
-	return acts, nil
+	st.prune(env.Now)
+	return st.withBadge(acts, env.Settings), nil
 }
 
-func (st *State) consider(name string, c call.Call, calling, called phone.Number, s settings.Settings, rules pop.Rules, now time.Time) []Action {
-	k := key(c)
-	_, popped := st.Popped[k]
-	ok, reason := rules.ShouldPop(name, c, calling, popped)
-	if !ok {
-		return []Action{{Kind: ActionLog, Text: fmt.Sprintf("no pop for %s (%s): %s", name, c.State, reason)}}
+// hello starts a connection: the relay's live calls, and the cursor the
+// replay (if any) runs up to.
+func (st *State) hello(h *stream.Hello, env Env) []Action {
+	st.dirty = true
+	st.liveAtHello = make(map[string]bool, len(h.Live))
+	var acts []Action
+	for _, lc := range h.Live {
+		k := key(lc.Call)
+		st.liveAtHello[k] = true
+		v := st.take(k)
+		if v.Since == 0 {
+			v.Since = env.Now.UnixMilli()
+		}
+		v.Call, v.Calling, v.Called = lc.Call, lc.Calling, lc.Called
+		v.Missed = false
+		if v.URL == "" {
+			v.URL = callURL(lc.Call.LastEvent, &v, env.Settings.Template)
+		}
+		// A call still ringing that never popped (it rang while the
+		// worker slept, or before the first connection) pops now.
+		acts = append(acts, st.decide(lc.Call.LastEvent, &v, env)...)
+		acts = append(acts, st.ringNote(&v, env)...)
+		st.Live = append(st.Live, v)
 	}
-	url, err := pop.Expand(s.Template, pop.ValuesFor(name, c, calling, called))
+	sortLive(st.Live)
+	// Calls we had going on that the relay no longer lists ended while we
+	// were away: to the history now (no RING for them), settled by the
+	// replay's events or, failing those, by sweep.
+	keep := st.Live[:0]
+	for _, v := range st.Live {
+		if st.liveAtHello[key(v.Call)] {
+			keep = append(keep, v)
+		} else {
+			st.addRecent(v)
+		}
+	}
+	st.Live = keep
+	if st.Cursor == 0 || st.Cursor >= h.Cursor {
+		// First connection, nothing new, or a relay that restarted and
+		// lost its log: no replay comes, start from now.
+		st.Cursor, st.replayTo = h.Cursor, 0
+		return append(acts, st.sweep(env)...)
+	}
+	st.replayTo, st.sweepDue = h.Cursor, true
+	return acts
+}
+
+// event applies one event to its call's view and decides what to do.
+//
+// A replayed event (ID up to the hello's cursor) of a call the hello did not
+// list happened while the worker was away and the call is over since: it
+// never pops nor notifies ringing. Its later events, in the same replay,
+// end it in the history (a missed call counts and notifies as missed).
+func (st *State) event(id uint64, ev *stream.Event, name string, env Env) []Action {
+	c := ev.Call
+	k := key(c)
+	over := id != 0 && id <= st.replayTo && !st.liveAtHello[k]
+	v := st.take(k)
+	wasMissed := v.Missed
+	if v.Since == 0 {
+		v.Since = env.Now.UnixMilli()
+	}
+	v.Call, v.Calling, v.Called = c, ev.Calling, ev.Called
+	if name != "" {
+		v.Name = name
+	}
+	v.Missed = isMissed(c)
+	if v.URL == "" {
+		v.URL = callURL(ev.Name, &v, env.Settings.Template)
+	}
+	var acts []Action
+	if c.Live() && !over {
+		acts = append(acts, st.decide(ev.Name, &v, env)...)
+		acts = append(acts, st.ringNote(&v, env)...)
+		st.Live = append(st.Live, v)
+		sortLive(st.Live)
+		return acts
+	}
+	if v.Missed && !wasMissed && !v.Seen && env.Settings.Notify {
+		acts = append(acts, Action{Kind: ActionNotify, Key: k, Note: missedNote(&v, env)})
+	}
+	st.addRecent(v)
+	return acts
+}
+
+// take removes the view of call k from the live or recent calls and
+// returns it (a new one if unknown).
+func (st *State) take(k string) CallView {
+	for i := range st.Live {
+		if key(st.Live[i].Call) == k {
+			v := st.Live[i]
+			st.Live = slices.Delete(st.Live, i, i+1)
+			return v
+		}
+	}
+	for i := range st.Recent {
+		if key(st.Recent[i].Call) == k {
+			v := st.Recent[i]
+			st.Recent = slices.Delete(st.Recent, i, i+1)
+			return v
+		}
+	}
+	return CallView{}
+}
+
+func (st *State) find(k string) *CallView {
+	for i := range st.Live {
+		if key(st.Live[i].Call) == k {
+			return &st.Live[i]
+		}
+	}
+	for i := range st.Recent {
+		if key(st.Recent[i].Call) == k {
+			return &st.Recent[i]
+		}
+	}
+	if st.Last != nil && key(st.Last.Call) == k {
+		return st.Last
+	}
+	return nil
+}
+
+func (st *State) addRecent(v CallView) {
+	st.Recent = slices.Insert(st.Recent, 0, v)
+	if len(st.Recent) > recentMax {
+		st.Recent = st.Recent[:recentMax]
+	}
+}
+
+// sortLive keeps the live calls oldest first.
+func sortLive(live []CallView) {
+	sort.SliceStable(live, func(i, j int) bool { return live[i].Since < live[j].Since })
+}
+
+func isMissed(c call.Call) bool {
+	return c.Direction != call.Outbound && (c.State == call.Missed || c.State == call.Abandoned)
+}
+
+// callURL is the CRM URL for "open in CRM": the template expanded for the
+// call, when the other party is a number the CRM can be searched for.
+func callURL(event string, v *CallView, template string) string {
+	if pop.OtherParty(v.Call, v.Calling, v.Called).Kind != phone.Valid {
+		return ""
+	}
+	u, err := pop.Expand(template, pop.ValuesFor(event, v.Call, v.Calling, v.Called))
 	if err != nil {
+		return ""
+	}
+	return u
+}
+
+// decide runs the pop rules, the pause and the cap for one event of a live
+// call, and returns the pop's actions (none when it does not pop; then
+// v.Reason says why, if the event was one that pops).
+func (st *State) decide(event string, v *CallView, env Env) []Action {
+	s := env.Settings
+	k := key(v.Call)
+	_, popped := st.Popped[k]
+	ok, reason := s.Rules.ShouldPop(event, v.Call, pop.OtherParty(v.Call, v.Calling, v.Called), popped)
+	if !ok {
+		switch reason {
+		case pop.ReasonNotACall, pop.ReasonEventNotSelected, pop.ReasonDuplicate:
+			// Not a decision about this call: keep the last one.
+		default:
+			v.Reason = reason
+		}
+		return nil
+	}
+	u, err := pop.Expand(s.Template, pop.ValuesFor(event, v.Call, v.Calling, v.Called))
+	if err != nil {
+		v.Reason, v.Error = ReasonBadTemplate, err.Error()
 		return []Action{{Kind: ActionLog, Text: "cannot build the CRM URL: " + err.Error() + "; fix the template in the options"}}
 	}
-	st.Popped[k] = now.UnixMilli()
-	return []Action{{Kind: ActionOpenTab, URL: url}}
+	v.URL = u
+	if s.Paused {
+		v.Reason = ReasonPaused
+		return nil
+	}
+	if !st.Cap.Allow(env.Now, s.CapPerMinute) {
+		v.Reason = pop.ReasonCapped
+		return nil
+	}
+	st.Popped[k] = env.Now.UnixMilli()
+	v.Popped, v.Reason, v.Error = true, "", ""
+	last := *v
+	st.Last = &last
+	return popActions(v, env)
 }
 
-func badge(ringing int) Action {
-	if ringing > 0 {
-		return Action{Kind: ActionBadge, Text: "RING", Color: ringColor}
+// popActions is what the pop does in each mode.
+func popActions(v *CallView, env Env) []Action {
+	s := env.Settings
+	k := key(v.Call)
+	switch s.Mode {
+	case settings.ModeReuseTab:
+		return []Action{{Kind: ActionReuseTab, Key: k, URL: v.URL}}
+	case settings.ModeWindow:
+		return []Action{{Kind: ActionOpenWindow, Key: k, URL: v.URL, Width: s.WindowWidth, Height: s.WindowHeight}}
+	case settings.ModeSidePanel:
+		// The side panel can't be opened without a click: it shows
+		// Calls.Current when open; the notification (ringNote) and the
+		// badge tell the agent to look.
+		return []Action{{Kind: ActionSidePanel, Key: k}}
+	case settings.ModeInPage:
+		view := *v
+		return []Action{{Kind: ActionInPage, Key: k, URL: v.URL, View: &view}}
+	case settings.ModeSilent:
+		return []Action{{Kind: ActionFetch, Key: k, URL: v.URL}}
+	case settings.ModeNotify:
+		return nil // the notification is the pop (ringNote)
 	}
-	return Action{Kind: ActionBadge, Text: ""}
+	return []Action{{Kind: ActionOpenTab, Key: k, URL: v.URL}}
+}
+
+// ringNote shows the ringing notification, once per call: when the agent
+// wants notifications, when the notification is the pop (notify and side
+// panel modes), and when the cap held the pop back (the agent must still
+// learn of the call).
+func (st *State) ringNote(v *CallView, env Env) []Action {
+	if v.Call.State != call.Ringing || v.Notified {
+		return nil
+	}
+	s := env.Settings
+	isPop := v.Popped && (s.Mode == settings.ModeNotify || s.Mode == settings.ModeSidePanel)
+	if !s.Notify && !isPop && v.Reason != pop.ReasonCapped {
+		return nil
+	}
+	v.Notified = true
+	return []Action{{Kind: ActionNotify, Key: key(v.Call), Note: ringingNote(v, env)}}
+}
+
+// sweep settles the calls that ended while the worker was away without
+// the replay telling how: a call that was ringing was missed, any other
+// is over.
+func (st *State) sweep(env Env) []Action {
+	st.sweepDue = false
+	var acts []Action
+	for i := range st.Recent {
+		if st.Recent[i].Call.Live() {
+			acts = append(acts, st.settle(&st.Recent[i], env)...)
+		}
+	}
+	return acts
+}
+
+// settle ends a call whose end was never received.
+func (st *State) settle(v *CallView, env Env) []Action {
+	st.dirty = true
+	if v.Call.State == call.Ringing {
+		v.Call.State = call.Missed
+	} else {
+		v.Call.State = call.Ended
+	}
+	v.Missed = isMissed(v.Call)
+	if v.Missed && !v.Seen && env.Settings.Notify {
+		return []Action{{Kind: ActionNotify, Key: key(v.Call), Note: missedNote(v, env)}}
+	}
+	return nil
+}
+
+// UnseenMissed counts the missed calls the agent has not seen.
+func (st *State) UnseenMissed() int {
+	n := 0
+	for _, v := range st.Recent {
+		if v.Missed && !v.Seen {
+			n++
+		}
+	}
+	return n
+}
+
+func (st *State) ringing() bool {
+	for _, v := range st.Live {
+		if v.Call.State == call.Ringing {
+			return true
+		}
+	}
+	return false
+}
+
+// Badge returns the toolbar badge: RING (red) while a call rings, else
+// the number of missed calls not seen (orange), else OFF (grey) while
+// pops are paused, else nothing.
+func (st *State) Badge(s settings.Settings) (text, color string) {
+	switch n := st.UnseenMissed(); {
+	case st.ringing():
+		return "RING", ringColor
+	case n > 99:
+		return "99+", missedColor
+	case n > 0:
+		return strconv.Itoa(n), missedColor
+	case s.Paused:
+		return "OFF", pausedColor
+	}
+	return "", ""
+}
+
+// withBadge appends a badge action when the badge changed.
+func (st *State) withBadge(acts []Action, s settings.Settings) []Action {
+	text, color := st.Badge(s)
+	if st.badgeShown && text == st.badge {
+		return acts
+	}
+	st.badge, st.badgeShown = text, true
+	return append(acts, Action{Kind: ActionBadge, Text: text, Color: color})
+}
+
+// ForgetBadge makes the next decision set the badge again (a new worker
+// does not know what the toolbar shows).
+func (st *State) ForgetBadge() { st.badgeShown = false }
+
+// View is what the pages show (stored under CallsKey).
+func (st *State) View() Calls {
+	c := Calls{Live: st.Live, Recent: st.Recent, UnseenMissed: st.UnseenMissed()}
+	if c.Live == nil {
+		c.Live = []CallView{}
+	}
+	if c.Recent == nil {
+		c.Recent = []CallView{}
+	}
+	// The side panel shows the newest ringing call, else the newest one
+	// going on, else the last one that popped.
+	for i := len(st.Live) - 1; i >= 0 && c.Current == nil; i-- {
+		if st.Live[i].Call.State == call.Ringing {
+			c.Current = &st.Live[i]
+		}
+	}
+	if c.Current == nil && len(st.Live) > 0 {
+		c.Current = &st.Live[len(st.Live)-1]
+	}
+	if c.Current == nil && st.Last != nil {
+		c.Current = st.Last
+		if v := st.find(key(st.Last.Call)); v != nil {
+			c.Current = v
+		}
+	}
+	return c
 }
 
 func (st *State) prune(now time.Time) {
@@ -170,12 +564,22 @@ func (st *State) prune(now time.Time) {
 			delete(st.Popped, k)
 		}
 	}
-	// A ringing call we never heard the end of (relay restarted, gap):
-	// don't show RING forever.
-	stale := now.Add(-15 * time.Minute).UnixMilli()
-	for k, t := range st.Ringing {
-		if t < stale {
-			delete(st.Ringing, k)
+	// A call whose end we never heard of (relay restarted, gap) must not
+	// show RING forever.
+	ms := now.UnixMilli()
+	keep := st.Live[:0]
+	var gone []CallView
+	for _, v := range st.Live {
+		age := time.Duration(ms-v.Since) * time.Millisecond
+		if v.Since > 0 && (v.Call.State == call.Ringing && age > ringingStale || age > liveStale) {
+			gone = append(gone, v)
+			continue
 		}
+		keep = append(keep, v)
+	}
+	st.Live = keep
+	for _, v := range gone {
+		st.settle(&v, Env{}) // no notification for a call this old
+		st.addRecent(v)
 	}
 }

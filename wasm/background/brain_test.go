@@ -2,6 +2,7 @@ package background
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,39 +14,111 @@ import (
 	"github.com/screenpop/screenpop/internal/stream"
 )
 
+const line = "0033972101010"
+
 var (
 	now  = time.Unix(1_700_000_000, 0)
-	conf = settings.Settings{RelayURL: "http://127.0.0.1:8080", Template: "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING*"}
+	conf = settings.Settings{RelayURL: "http://127.0.0.1:8080", Mode: settings.ModeTab,
+		Template: "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING*"}
 )
 
+func env(s settings.Settings) Env { return Env{Settings: s, Now: now} }
+
+func with(f func(*settings.Settings)) settings.Settings {
+	s := conf
+	f(&s)
+	return s
+}
+
+// caller is a French number with its forms, as the relay sends it.
 func caller(raw string) phone.Number {
-	return phone.Number{Raw: raw, Kind: phone.Valid, Region: "FR", Forms: phone.Forms{E164: "+" + strings.TrimPrefix(raw, "00")}}
+	nsn := strings.TrimPrefix(raw, "0033")
+	return phone.Number{Raw: raw, Kind: phone.Valid, Region: "FR", Forms: phone.Forms{
+		E164: "+33" + nsn, Intl00: raw, National: "0" + nsn, Grouped: "0" + nsn[:1] + " " + nsn[1:3] + " " + nsn[3:5] + " " + nsn[5:7] + " " + nsn[7:],
+		NSN: nsn, Digits: "33" + nsn,
+	}}
+}
+
+var lineNumber = caller(line)
+
+func callOf(id string, state call.State, from, event string) call.Call {
+	return call.Call{Line: line, LineName: "Accueil", ID: id, Direction: call.Inbound, State: state, Calling: from, Called: line, LastEvent: event}
 }
 
 func eventMsg(t *testing.T, id uint64, name, callID string, state call.State, from string) []byte {
 	t.Helper()
-	c := call.Call{Line: "0033972101010", ID: callID, Direction: call.Inbound, State: state, Calling: from, Called: "0033972101010", LastEvent: name}
-	b, err := json.Marshal(stream.Message{Type: stream.TypeEvent, ID: id, Event: &stream.Event{Name: name, Call: c, Calling: caller(from), Called: phone.Number{Raw: "0033972101010"}}})
+	b, err := json.Marshal(stream.Message{Type: stream.TypeEvent, ID: id, Event: &stream.Event{
+		Name: name, Call: callOf(callID, state, from, name), Calling: caller(from), Called: lineNumber}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-func opened(acts []Action) []string {
-	var urls []string
-	for _, a := range acts {
-		if a.Kind == ActionOpenTab {
-			urls = append(urls, a.URL)
-		}
+func helloMsg(t *testing.T, cursor uint64, live ...call.Call) []byte {
+	t.Helper()
+	h := &stream.Hello{Cursor: cursor, Live: []stream.LiveCall{}}
+	for _, c := range live {
+		h.Live = append(h.Live, stream.LiveCall{Call: c, Calling: caller(c.Calling), Called: lineNumber})
 	}
-	return urls
+	b, err := json.Marshal(stream.Message{Type: stream.TypeHello, Hello: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
-func badgeText(acts []Action) (string, bool) {
+func handle(t *testing.T, st *State, raw []byte, e Env) []Action {
+	t.Helper()
+	acts, err := st.Handle(raw, e)
+	if err != nil {
+		t.Fatalf("Handle(%s): %v", raw, err)
+	}
+	return acts
+}
+
+// ring plays a ringing call: its start_ringing event.
+func ring(t *testing.T, st *State, id uint64, callID, from string, e Env) []Action {
+	t.Helper()
+	return handle(t, st, eventMsg(t, id, "start_ringing", callID, call.Ringing, from), e)
+}
+
+func kinds(acts []Action) []string {
+	var out []string
 	for _, a := range acts {
-		if a.Kind == ActionBadge {
-			return a.Text, true
+		if a.Kind != ActionLog {
+			out = append(out, a.Kind)
+		}
+	}
+	return out
+}
+
+func pops(acts []Action) []Action {
+	var out []Action
+	for _, a := range acts {
+		switch a.Kind {
+		case ActionOpenTab, ActionReuseTab, ActionOpenWindow, ActionInPage, ActionFetch, ActionSidePanel:
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func notes(acts []Action) []*Note {
+	var out []*Note
+	for _, a := range acts {
+		if a.Kind == ActionNotify {
+			out = append(out, a.Note)
+		}
+	}
+	return out
+}
+
+// badgeOf returns the last badge set.
+func badgeOf(acts []Action) (string, bool) {
+	for i := len(acts) - 1; i >= 0; i-- {
+		if acts[i].Kind == ActionBadge {
+			return acts[i].Text, true
 		}
 	}
 	return "", false
@@ -53,81 +126,416 @@ func badgeText(acts []Action) (string, bool) {
 
 func TestRingPopsOnce(t *testing.T) {
 	var st State
-	rules := pop.DefaultRules()
-	acts, err := st.Handle(eventMsg(t, 1, "start_ringing", "A", call.Ringing, "0033612345682"), conf, rules, now)
-	if err != nil {
-		t.Fatal(err)
+	e := env(conf)
+	acts := ring(t, &st, 1, "A", "0033612345682", e)
+	if p := pops(acts); len(p) != 1 || p[0].Kind != ActionOpenTab || !strings.HasSuffix(p[0].URL, "query_string=0033612345682") {
+		t.Fatalf("first ring: %+v", acts)
 	}
-	if urls := opened(acts); len(urls) != 1 || !strings.HasSuffix(urls[0], "query_string=0033612345682") {
-		t.Fatalf("first ring opened %v", urls)
-	}
-	if b, ok := badgeText(acts); !ok || b != "RING" {
+	if b, ok := badgeOf(acts); !ok || b != "RING" {
 		t.Errorf("badge = %q %v", b, ok)
 	}
 	// The same message again (a replay after reconnecting): nothing.
-	acts, _ = st.Handle(eventMsg(t, 1, "start_ringing", "A", call.Ringing, "0033612345682"), conf, rules, now)
-	if len(opened(acts)) != 0 {
+	if p := pops(ring(t, &st, 1, "A", "0033612345682", e)); len(p) != 0 {
 		t.Error("a replayed message popped again")
 	}
 	// The same event under a new ID (OVH sent it twice): still nothing.
-	acts, _ = st.Handle(eventMsg(t, 2, "start_ringing", "A", call.Ringing, "0033612345682"), conf, rules, now)
-	if len(opened(acts)) != 0 {
+	if p := pops(ring(t, &st, 2, "A", "0033612345682", e)); len(p) != 0 {
 		t.Error("a duplicated ring popped again")
 	}
-	// Answered: no pop, badge cleared.
-	acts, _ = st.Handle(eventMsg(t, 3, "start_calling", "A", call.Answered, "0033612345682"), conf, rules, now)
-	if len(opened(acts)) != 0 {
+	// Answered: no pop, badge cleared, the call still live.
+	acts = handle(t, &st, eventMsg(t, 3, "start_calling", "A", call.Answered, "0033612345682"), e)
+	if len(pops(acts)) != 0 {
 		t.Error("answering popped")
 	}
-	if b, ok := badgeText(acts); !ok || b != "" {
+	if b, ok := badgeOf(acts); !ok || b != "" {
 		t.Errorf("badge after answer = %q %v", b, ok)
 	}
-	if st.Cursor != 3 {
-		t.Errorf("cursor = %d", st.Cursor)
+	if st.Cursor != 3 || len(st.Live) != 1 || st.Live[0].Call.State != call.Answered || !st.Live[0].Popped {
+		t.Errorf("cursor %d, live %+v", st.Cursor, st.Live)
 	}
+	// Hung up: in the history, not missed.
+	handle(t, &st, eventMsg(t, 4, "end_calling", "A", call.Ended, "0033612345682"), e)
+	if len(st.Live) != 0 || len(st.Recent) != 1 || st.Recent[0].Missed || st.UnseenMissed() != 0 {
+		t.Errorf("after hang-up: live %d, recent %+v", len(st.Live), st.Recent)
+	}
+}
+
+func TestModes(t *testing.T) {
+	for _, tc := range []struct {
+		mode  string
+		kinds []string // pop actions
+		note  bool     // a notification even with Notify off
+	}{
+		{settings.ModeTab, []string{ActionOpenTab}, false},
+		{settings.ModeReuseTab, []string{ActionReuseTab}, false},
+		{settings.ModeWindow, []string{ActionOpenWindow}, false},
+		{settings.ModeSidePanel, []string{ActionSidePanel}, true},
+		{settings.ModeInPage, []string{ActionInPage}, false},
+		{settings.ModeSilent, []string{ActionFetch}, false},
+		{settings.ModeNotify, nil, true},
+		{"future-mode", []string{ActionOpenTab}, false},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			var st State
+			s := with(func(s *settings.Settings) { s.Mode, s.WindowWidth, s.WindowHeight = tc.mode, 900, 700 })
+			acts := ring(t, &st, 1, "A", "0033612345682", env(s))
+			var got []string
+			for _, a := range pops(acts) {
+				got = append(got, a.Kind)
+				if a.Key != line+"|A" || a.Kind != ActionSidePanel && !strings.Contains(a.URL, "0033612345682") {
+					t.Errorf("%s: key %q url %q", a.Kind, a.Key, a.URL)
+				}
+				if a.Kind == ActionOpenWindow && (a.Width != 900 || a.Height != 700) {
+					t.Errorf("window %dx%d", a.Width, a.Height)
+				}
+				if a.Kind == ActionInPage && (a.View == nil || a.View.Calling.Raw != "0033612345682") {
+					t.Errorf("in-page view %+v", a.View)
+				}
+			}
+			if !slices.Equal(got, tc.kinds) {
+				t.Errorf("pop actions %v, want %v", got, tc.kinds)
+			}
+			if n := notes(acts); (len(n) == 1) != tc.note {
+				t.Errorf("notifications %v, want one: %v", n, tc.note)
+			}
+			if !st.Live[0].Popped {
+				t.Error("the call is not marked popped")
+			}
+			// Whatever the mode, the side panel's view shows the caller.
+			if cur := st.View().Current; cur == nil || cur.Calling.Raw != "0033612345682" || cur.URL == "" {
+				t.Errorf("current = %+v", cur)
+			}
+		})
+	}
+}
+
+func TestNotifySetting(t *testing.T) {
+	var st State
+	s := with(func(s *settings.Settings) { s.Notify = true })
+	acts := ring(t, &st, 1, "A", "0033612345682", env(s))
+	n := notes(acts)
+	if len(n) != 1 || n[0].ID != line+"|A" || n[0].Title != "notifyRingingTitle:06 12 34 56 82" || n[0].Message != "notifyLine:Accueil" {
+		t.Fatalf("ringing notification %+v", n)
+	}
+	// A second ring event of the same call (a queue's agent-offering): no second notification.
+	acts = handle(t, &st, eventMsg(t, 2, "agent-offering", "A", call.Ringing, "0033612345682"), env(s))
+	if len(notes(acts)) != 0 {
+		t.Error("notified twice")
+	}
+	// Missed: the missed-call notification replaces it (same ID).
+	acts = handle(t, &st, eventMsg(t, 3, "end_ringing", "A", call.Missed, "0033612345682"), env(s))
+	if n := notes(acts); len(n) != 1 || n[0].ID != line+"|A" || !strings.HasPrefix(n[0].Title, "notifyMissedTitle:") {
+		t.Errorf("missed notification %+v", n)
+	}
+	// Notifications off: none for ringing or missed calls.
+	st = State{}
+	acts = ring(t, &st, 1, "B", "0033612345682", env(conf))
+	acts = append(acts, handle(t, &st, eventMsg(t, 2, "end_ringing", "B", call.Missed, "0033612345682"), env(conf))...)
+	if n := notes(acts); len(n) != 0 {
+		t.Errorf("notifications while off: %+v", n)
+	}
+}
+
+func TestNotificationContent(t *testing.T) {
+	base := CallView{Call: callOf("A", call.Ringing, "0033612345682", "start_ringing"), Calling: caller("0033612345682"), Called: lineNumber,
+		URL: "https://crm.example.com/?q=0033612345682"}
+	for _, tc := range []struct {
+		name           string
+		edit           func(*CallView)
+		title, message string
+		buttons        []Button
+	}{
+		{"number", nil, "notifyRingingTitle:06 12 34 56 82", "notifyLine:Accueil",
+			[]Button{{"notifyOpenCRM", "https://crm.example.com/?q=0033612345682"}, {"notifyCallBack", "tel:+33612345682"}}},
+		{"name known", func(v *CallView) { v.Name = "Jeanne Martin" }, "notifyRingingTitle:Jeanne Martin", "notifyNumberOnLine:06 12 34 56 82|Accueil", nil},
+		{"line without name", func(v *CallView) { v.Call.LineName = "" }, "", "notifyLine:09 72 10 10 10", nil},
+		{"foreign caller", func(v *CallView) {
+			v.Calling = phone.Number{Raw: "00441632960001", Kind: phone.Valid, Region: "GB", Forms: phone.Forms{E164: "+441632960001", Grouped: "01632 960001"}}
+		}, "notifyRingingTitle:+441632960001", "", nil},
+		{"withheld", func(v *CallView) { v.Calling, v.URL = phone.Number{Raw: "anonymous", Kind: phone.Withheld}, "" }, "notifyRingingTitle:callerWithheld", "",
+			[]Button{}},
+		{"internal", func(v *CallView) { v.Calling, v.URL = phone.Number{Raw: "201", Kind: phone.Internal}, "" }, "notifyRingingTitle:callerInternal:201", "", []Button{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := base
+			if tc.edit != nil {
+				tc.edit(&v)
+			}
+			n := ringingNote(&v, Env{})
+			if tc.title != "" && n.Title != tc.title {
+				t.Errorf("title %q, want %q", n.Title, tc.title)
+			}
+			if tc.message != "" && n.Message != tc.message {
+				t.Errorf("message %q, want %q", n.Message, tc.message)
+			}
+			if tc.buttons != nil && !slices.Equal(n.Buttons, tc.buttons) && !(len(tc.buttons) == 0 && len(n.Buttons) == 0) {
+				t.Errorf("buttons %+v, want %+v", n.Buttons, tc.buttons)
+			}
+		})
+	}
+}
+
+func TestCap(t *testing.T) {
+	var st State
+	s := with(func(s *settings.Settings) { s.CapPerMinute = 1 })
+	if p := pops(ring(t, &st, 1, "A", "0033612345682", env(s))); len(p) != 1 {
+		t.Fatalf("first call: %v", p)
+	}
+	// The second call in the same minute: no pop, but a notification
+	// (even with notifications off) and the reason in the view.
+	acts := ring(t, &st, 2, "B", "0033612345683", Env{Settings: s, Now: now.Add(20 * time.Second)})
+	if p := pops(acts); len(p) != 0 {
+		t.Errorf("capped call popped: %v", p)
+	}
+	if len(notes(acts)) != 1 {
+		t.Errorf("a capped call must still notify: %v", kinds(acts))
+	}
+	if v := st.find(line + "|B"); v == nil || v.Reason != pop.ReasonCapped || v.Popped {
+		t.Errorf("view %+v", v)
+	}
+	// A minute later, a third call pops again.
+	if p := pops(ring(t, &st, 3, "C", "0033612345684", Env{Settings: s, Now: now.Add(61 * time.Second)})); len(p) != 1 {
+		t.Errorf("after a minute: %v", p)
+	}
+}
+
+func TestPause(t *testing.T) {
+	var st State
+	s := with(func(s *settings.Settings) { s.Paused = true })
+	acts := st.SettingsChanged(env(s))
+	if b, _ := badgeOf(acts); b != "OFF" {
+		t.Errorf("paused badge %q", b)
+	}
+	acts = ring(t, &st, 1, "A", "0033612345682", env(s))
+	if p := pops(acts); len(p) != 0 {
+		t.Errorf("paused, yet popped: %v", p)
+	}
+	if b, _ := badgeOf(acts); b != "RING" {
+		t.Errorf("badge while ringing and paused: %q", b)
+	}
+	if v := st.find(line + "|A"); v == nil || v.Reason != ReasonPaused || v.URL == "" {
+		t.Errorf("view %+v", v)
+	}
+	// Unpaused while it still rings: its next ring event pops it.
+	if p := pops(handle(t, &st, eventMsg(t, 2, "agent-offering", "A", call.Ringing, "0033612345682"), env(conf))); len(p) != 1 {
+		t.Errorf("after unpausing: %v", p)
+	}
+}
+
+func TestBadgeMissedAndSeen(t *testing.T) {
+	var st State
+	e := env(conf)
+	ring(t, &st, 1, "A", "0033612345682", e)
+	acts := handle(t, &st, eventMsg(t, 2, "end_ringing", "A", call.Missed, "0033612345682"), e)
+	if b, _ := badgeOf(acts); b != "1" {
+		t.Errorf("badge after a missed call %q", b)
+	}
+	ring(t, &st, 3, "B", "0033612345683", e)
+	acts = handle(t, &st, eventMsg(t, 4, "end_ringing", "B", call.Missed, "0033612345683"), e)
+	if b, _ := badgeOf(acts); b != "2" {
+		t.Errorf("badge after two missed calls %q", b)
+	}
+	if v := st.View(); v.UnseenMissed != 2 || len(v.Recent) != 2 || v.Recent[0].Call.ID != "B" || !v.Recent[0].Missed {
+		t.Errorf("view %+v", v)
+	}
+	acts = st.MarkSeen(e)
+	if b, ok := badgeOf(acts); !ok || b != "" {
+		t.Errorf("badge after mark seen %q %v", b, ok)
+	}
+	var cleared []string
+	for _, a := range acts {
+		if a.Kind == ActionClearNote {
+			cleared = append(cleared, a.Key)
+		}
+	}
+	if len(cleared) != 2 || st.UnseenMissed() != 0 || !st.Dirty() {
+		t.Errorf("cleared %v, unseen %d", cleared, st.UnseenMissed())
+	}
+	// An answered call is not missed; abandoned queue calls are.
+	c := callOf("Q", call.Abandoned, "0033612345685", "member-queue-end")
+	c.Queue = true
+	b, _ := json.Marshal(stream.Message{Type: stream.TypeEvent, ID: 9, Event: &stream.Event{Name: "member-queue-end", Call: c, Calling: caller("0033612345685")}})
+	if bt, _ := badgeOf(handle(t, &st, b, e)); bt != "1" {
+		t.Errorf("badge after an abandoned queue call %q", bt)
+	}
+}
+
+func TestRecentIsBounded(t *testing.T) {
+	var st State
+	e := env(conf)
+	for i := range 60 {
+		id := string(rune('a'+i%26)) + strings.Repeat("x", i/26)
+		handle(t, &st, eventMsg(t, uint64(2*i+1), "start_ringing", id, call.Ringing, "0033612345682"), e)
+		handle(t, &st, eventMsg(t, uint64(2*i+2), "end_ringing", id, call.Missed, "0033612345682"), e)
+	}
+	if len(st.Recent) != recentMax || st.Recent[0].Call.ID != "hxx" {
+		t.Errorf("recent: %d, newest %q", len(st.Recent), st.Recent[0].Call.ID)
+	}
+	if b, _ := st.Badge(conf); b != "50" {
+		t.Errorf("badge %q", b)
+	}
+}
+
+// restart saves the state as the worker does, and reads it back as a new
+// worker would.
+func restart(t *testing.T, st *State) State {
+	t.Helper()
+	back, err := decodeState(encodeState(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back
 }
 
 func TestStateSurvivesRestart(t *testing.T) {
 	var st State
-	rules := pop.DefaultRules()
-	st.Handle(eventMsg(t, 7, "start_ringing", "A", call.Ringing, "0033612345682"), conf, rules, now)
-	saved, _ := json.Marshal(st)
-
-	// The worker restarts: its Go memory is gone, its storage is not.
-	var back State
-	if err := json.Unmarshal(saved, &back); err != nil {
-		t.Fatal(err)
-	}
-	hello, _ := json.Marshal(stream.Message{Type: stream.TypeHello, Hello: &stream.Hello{Cursor: 7, Live: []stream.LiveCall{
-		{Call: call.Call{Line: "0033972101010", ID: "A", State: call.Ringing, Calling: "0033612345682", LastEvent: "start_ringing"}, Calling: caller("0033612345682")},
-		{Call: call.Call{Line: "0033972101010", ID: "B", State: call.Ringing, Calling: "0033612345699", LastEvent: "start_ringing"}, Calling: caller("0033612345699")},
-	}}})
-	acts, err := back.Handle(hello, conf, rules, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := env(conf)
+	ring(t, &st, 7, "A", "0033612345682", e)
+	back := restart(t, &st)
 	// A popped before the restart: not again. B rang while we were away: pop it.
-	if urls := opened(acts); len(urls) != 1 || !strings.Contains(urls[0], "0033612345699") {
-		t.Errorf("after restart opened %v", urls)
+	acts := handle(t, &back, helloMsg(t, 7, callOf("A", call.Ringing, "0033612345682", "start_ringing"), callOf("B", call.Ringing, "0033612345699", "start_ringing")), e)
+	if p := pops(acts); len(p) != 1 || !strings.Contains(p[0].URL, "0033612345699") {
+		t.Errorf("after restart: %v", p)
+	}
+	if b, _ := badgeOf(acts); b != "RING" {
+		t.Errorf("badge after restart %q", b)
 	}
 }
 
-func TestHelloAfterRelayRestart(t *testing.T) {
-	st := State{Cursor: 500}
-	hello, _ := json.Marshal(stream.Message{Type: stream.TypeHello, Hello: &stream.Hello{Cursor: 3}})
-	st.Handle(hello, conf, pop.DefaultRules(), now)
-	if st.Cursor != 3 {
-		t.Errorf("cursor = %d: a relay that restarted with fewer events must reset it", st.Cursor)
+// TestRingMissedWhileAway: the worker was stopped while A rang (it had
+// popped) and while B rang and stopped; both ended while it was away. On
+// waking, the relay's hello lists no live call and replays the events
+// after the cursor: nothing pops, both are missed calls.
+func TestRingMissedWhileAway(t *testing.T) {
+	var st State
+	e := env(conf)
+	handle(t, &st, helloMsg(t, 0), e)
+	ring(t, &st, 1, "A", "0033612345682", e)
+	st = restart(t, &st)
+	var acts []Action
+	acts = append(acts, handle(t, &st, helloMsg(t, 4), e)...)
+	acts = append(acts, ring(t, &st, 2, "B", "0033612345683", e)...)
+	acts = append(acts, handle(t, &st, eventMsg(t, 3, "end_ringing", "B", call.Missed, "0033612345683"), e)...)
+	acts = append(acts, handle(t, &st, eventMsg(t, 4, "end_ringing", "A", call.Missed, "0033612345682"), e)...)
+	if p := pops(acts); len(p) != 0 {
+		t.Errorf("a call over popped on waking: %v", p)
+	}
+	if len(st.Live) != 0 || st.UnseenMissed() != 2 {
+		t.Errorf("live %+v, unseen %d", st.Live, st.UnseenMissed())
+	}
+	if b, _ := badgeOf(acts); b != "2" {
+		t.Errorf("badge %q", b)
+	}
+	for _, b := range acts {
+		if b.Kind == ActionBadge && b.Text == "RING" {
+			t.Error("RING shown for a call that was over")
+		}
+	}
+	if v := st.find(line + "|A"); v == nil || !v.Popped || !v.Missed {
+		t.Errorf("A: %+v", v)
+	}
+}
+
+// TestReplayPopsCallStillRinging: a call that started ringing while the
+// worker was away and still rings pops once, from the hello or the replay.
+func TestReplayPopsCallStillRinging(t *testing.T) {
+	st := State{Cursor: 1}
+	e := env(conf)
+	var acts []Action
+	acts = append(acts, handle(t, &st, helloMsg(t, 2, callOf("C", call.Ringing, "0033612345686", "start_ringing")), e)...)
+	acts = append(acts, ring(t, &st, 2, "C", "0033612345686", e)...)
+	acts = append(acts, handle(t, &st, []byte(`{"type":"ping"}`), e)...)
+	if p := pops(acts); len(p) != 1 {
+		t.Errorf("pops %v", p)
+	}
+	if len(st.Live) != 1 || st.Live[0].Call.ID != "C" {
+		t.Errorf("live %+v", st.Live)
+	}
+}
+
+// TestReplayedRingOfEndedCall: the replay holds a call's start_ringing and,
+// later, its end: no pop, not even briefly a RING badge.
+func TestReplayedRingOfEndedCall(t *testing.T) {
+	st := State{Cursor: 10}
+	e := env(conf)
+	var acts []Action
+	acts = append(acts, handle(t, &st, helloMsg(t, 13), e)...)
+	acts = append(acts, ring(t, &st, 11, "D", "0033612345687", e)...)
+	acts = append(acts, handle(t, &st, eventMsg(t, 12, "start_calling", "D", call.Answered, "0033612345687"), e)...)
+	acts = append(acts, handle(t, &st, eventMsg(t, 13, "end_calling", "D", call.Ended, "0033612345687"), e)...)
+	if p := pops(acts); len(p) != 0 {
+		t.Errorf("pops %v", p)
+	}
+	if st.UnseenMissed() != 0 || len(st.Recent) != 1 || st.Recent[0].Call.State != call.Ended {
+		t.Errorf("recent %+v", st.Recent)
+	}
+	// Then a live event: it pops as usual.
+	if p := pops(ring(t, &st, 14, "E", "0033612345688", e)); len(p) != 1 {
+		t.Errorf("live call after the replay: %v", p)
+	}
+}
+
+// TestCallsEndedWithoutTrace: the relay restarted (our cursor is ahead of
+// its log): calls we thought ringing are settled as missed, answered ones
+// as ended.
+func TestCallsEndedWithoutTrace(t *testing.T) {
+	var st State
+	e := with(func(s *settings.Settings) { s.Notify = true })
+	ring(t, &st, 5, "A", "0033612345682", env(e))
+	handle(t, &st, eventMsg(t, 6, "start_ringing", "B", call.Ringing, "0033612345683"), env(e))
+	handle(t, &st, eventMsg(t, 7, "start_calling", "B", call.Answered, "0033612345683"), env(e))
+	st = restart(t, &st)
+	acts := handle(t, &st, helloMsg(t, 2), env(e))
+	if st.Cursor != 2 {
+		t.Errorf("cursor %d: a relay that restarted with fewer events must reset it", st.Cursor)
+	}
+	if len(st.Live) != 0 || st.UnseenMissed() != 1 {
+		t.Fatalf("live %+v, unseen %d", st.Live, st.UnseenMissed())
+	}
+	if a := st.find(line + "|A"); a.Call.State != call.Missed {
+		t.Errorf("A %s", a.Call.State)
+	}
+	if b := st.find(line + "|B"); b.Call.State != call.Ended || b.Missed {
+		t.Errorf("B %+v", b)
+	}
+	if n := notes(acts); len(n) != 1 || !strings.HasPrefix(n[0].Title, "notifyMissedTitle") {
+		t.Errorf("notes %+v", n)
+	}
+}
+
+func TestGapWithNothingToReplay(t *testing.T) {
+	var st State
+	e := env(conf)
+	ring(t, &st, 5, "A", "0033612345682", e)
+	handle(t, &st, helloMsg(t, 9), e)
+	if len(st.Live) != 0 || st.Recent[0].Call.State != call.Ringing {
+		t.Fatal("settled before the replay")
+	}
+	handle(t, &st, []byte(`{"type":"gap","gap":{"from":5,"oldest":0,"reason":"too-old"}}`), e)
+	if len(st.Live) != 0 || st.UnseenMissed() != 1 {
+		t.Errorf("live %+v", st.Live)
+	}
+}
+
+func TestRelayErrors(t *testing.T) {
+	st := State{Cursor: 9}
+	acts := handle(t, &st, []byte(`{"type":"error","error":{"code":"bad-secret","message":"paste a new connection string"}}`), env(conf))
+	if len(acts) == 0 || acts[0].Kind != ActionRelayError || acts[0].Key != stream.CodeBadSecret || acts[0].Text != "paste a new connection string" {
+		t.Errorf("acts %+v", acts)
+	}
+	handle(t, &st, []byte(`{"type":"error","error":{"code":"bad-cursor","message":"x"}}`), env(conf))
+	if st.Cursor != 0 {
+		t.Errorf("cursor %d after bad-cursor", st.Cursor)
 	}
 }
 
 func TestBadMessages(t *testing.T) {
 	var st State
-	if _, err := st.Handle([]byte("not json"), conf, pop.DefaultRules(), now); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
+	if _, err := st.Handle([]byte("not json"), env(conf)); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
 		t.Errorf("err = %v", err)
 	}
-	for _, m := range []string{`{"type":"event"}`, `{"type":"hello"}`, `{"type":"ping"}`, `{"type":"future-kind"}`} {
-		if acts, err := st.Handle([]byte(m), conf, pop.DefaultRules(), now); err != nil || len(opened(acts)) != 0 {
+	for _, m := range []string{`{"type":"event"}`, `{"type":"hello"}`, `{"type":"ping"}`, `{"type":"future-kind"}`, `{"type":"event","event":{}}`} {
+		if acts, err := st.Handle([]byte(m), env(conf)); err != nil || len(pops(acts)) != 0 {
 			t.Errorf("%s: %v %v", m, acts, err)
 		}
 	}
@@ -135,16 +543,117 @@ func TestBadMessages(t *testing.T) {
 
 func TestWithheldCallerDoesNotSearch(t *testing.T) {
 	var st State
-	c := call.Call{Line: "0033972101010", ID: "W", State: call.Ringing, Calling: "anonymous", LastEvent: "start_ringing"}
+	c := call.Call{Line: line, ID: "W", State: call.Ringing, Calling: "anonymous", LastEvent: "start_ringing"}
 	b, _ := json.Marshal(stream.Message{Type: stream.TypeEvent, ID: 1, Event: &stream.Event{Name: "start_ringing", Call: c, Calling: phone.Number{Raw: "anonymous", Kind: phone.Withheld}}})
-	acts, _ := st.Handle(b, conf, pop.DefaultRules(), now)
-	if len(opened(acts)) != 0 {
+	acts := handle(t, &st, b, env(conf))
+	if len(pops(acts)) != 0 {
 		t.Errorf("a withheld caller popped a search: %v", acts)
+	}
+	if v := st.find(line + "|W"); v.Reason != pop.ReasonWithheld || v.URL != "" {
+		t.Errorf("view %+v", v)
+	}
+	if _, err := st.Open(line, "W", env(conf)); err != ErrNoNumber {
+		t.Errorf("open: %v", err)
+	}
+}
+
+func TestOpenRequest(t *testing.T) {
+	var st State
+	e := env(with(func(s *settings.Settings) { s.Paused = true }))
+	ring(t, &st, 1, "A", "0033612345682", e)
+	handle(t, &st, eventMsg(t, 2, "end_ringing", "A", call.Missed, "0033612345682"), e)
+	acts, err := st.Open(line, "A", e)
+	if err != nil || len(acts) == 0 || acts[0].Kind != ActionOpenTab || !strings.Contains(acts[0].URL, "0033612345682") {
+		t.Fatalf("open: %+v %v", acts, err)
+	}
+	if st.UnseenMissed() != 0 {
+		t.Error("an opened missed call is still unseen")
+	}
+	acts, _ = st.Open(line, "A", env(with(func(s *settings.Settings) { s.Mode = settings.ModeReuseTab })))
+	if acts[0].Kind != ActionReuseTab {
+		t.Errorf("reuse-tab mode opens with %s", acts[0].Kind)
+	}
+	if _, err := st.Open(line, "nope", e); err != ErrNoCall {
+		t.Errorf("unknown call: %v", err)
+	}
+}
+
+func TestNoteClicked(t *testing.T) {
+	var st State
+	e := env(with(func(s *settings.Settings) { s.Mode = settings.ModeNotify }))
+	ring(t, &st, 1, "A", "0033612345682", e)
+	acts, err := st.NoteClicked(line+"|A", -1, e)
+	if err != nil || acts[0].Kind != ActionOpenTab || !strings.Contains(acts[0].URL, "crm.example.com") {
+		t.Errorf("click: %+v %v", acts, err)
+	}
+	acts, err = st.NoteClicked(line+"|A", 1, e)
+	if err != nil || acts[0].Kind != ActionOpenTab || acts[0].URL != "tel:+33612345682" {
+		t.Errorf("call back: %+v %v", acts, err)
+	}
+}
+
+func TestTestPop(t *testing.T) {
+	var st State
+	s := with(func(s *settings.Settings) {
+		s.Mode, s.WindowWidth, s.WindowHeight, s.Paused, s.CapPerMinute = settings.ModeWindow, 640, 480, true, 1
+	})
+	st.Cap.Allow(now, 1) // the cap is reached
+	acts, err := st.TestPop(env(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := pops(acts); len(p) != 1 || p[0].Kind != ActionOpenWindow || p[0].Width != 640 || !strings.Contains(p[0].URL, "0033612345682") {
+		t.Errorf("test pop: %+v", acts)
+	}
+	cur := st.View().Current
+	if cur == nil || !cur.Test || cur.Calling.Forms.E164 != "+33612345682" {
+		t.Errorf("current %+v", cur)
+	}
+	if len(st.Live)+len(st.Recent) != 0 || st.UnseenMissed() != 0 {
+		t.Error("the test call is listed as a call")
+	}
+	// Notify mode: the notification is the pop.
+	acts, _ = st.TestPop(env(with(func(s *settings.Settings) { s.Mode = settings.ModeNotify })))
+	if n := notes(acts); len(n) != 1 || !strings.Contains(n[0].Title, "testPopCaller") {
+		t.Errorf("notify test pop %+v", acts)
+	}
+	// Silent: the GET.
+	acts, _ = st.TestPop(env(with(func(s *settings.Settings) { s.Mode = settings.ModeSilent })))
+	if p := pops(acts); len(p) != 1 || p[0].Kind != ActionFetch {
+		t.Errorf("silent test pop %+v", acts)
+	}
+	st.PopFailed(p0Key(acts), "HTTP 500")
+	if st.View().Current.Error != "HTTP 500" {
+		t.Errorf("pop failure not shown: %+v", st.View().Current)
+	}
+}
+
+func p0Key(acts []Action) string { return pops(acts)[0].Key }
+
+func TestCurrent(t *testing.T) {
+	var st State
+	e := env(conf)
+	if st.View().Current != nil {
+		t.Error("current with no call")
+	}
+	ring(t, &st, 1, "A", "0033612345682", e)
+	handle(t, &st, eventMsg(t, 2, "start_calling", "A", call.Answered, "0033612345682"), e)
+	ring(t, &st, 3, "B", "0033612345683", e)
+	if c := st.View().Current; c.Call.ID != "B" {
+		t.Errorf("current %s, want the ringing call B", c.Call.ID)
+	}
+	handle(t, &st, eventMsg(t, 4, "end_ringing", "B", call.Missed, "0033612345683"), e)
+	if c := st.View().Current; c.Call.ID != "A" {
+		t.Errorf("current %s, want the answered call A", c.Call.ID)
+	}
+	handle(t, &st, eventMsg(t, 5, "end_calling", "A", call.Ended, "0033612345682"), e)
+	if c := st.View().Current; c.Call.ID != "B" || c.Call.State != call.Missed {
+		t.Errorf("current %+v, want the last popped B as it ended", c.Call)
 	}
 }
 
 func TestPrune(t *testing.T) {
-	st := State{Popped: map[string]int64{}, Ringing: map[string]int64{"old": now.Add(-time.Hour).UnixMilli()}}
+	st := State{Popped: map[string]int64{}, Live: []CallView{{Call: callOf("old", call.Ringing, "0033612345682", "start_ringing"), Since: now.Add(-time.Hour).UnixMilli()}}}
 	for i := 0; i < poppedMax+10; i++ {
 		st.Popped[string(rune('a'+i%26))+strings.Repeat("x", i)] = now.UnixMilli() - int64(i)
 	}
@@ -156,7 +665,17 @@ func TestPrune(t *testing.T) {
 	if _, ok := st.Popped["ancient"]; ok {
 		t.Error("kept a day-old pop")
 	}
-	if len(st.Ringing) != 0 {
-		t.Error("kept a call ringing for an hour")
+	if len(st.Live) != 0 || len(st.Recent) != 1 || !st.Recent[0].Missed {
+		t.Errorf("a call ringing for an hour: live %+v recent %+v", st.Live, st.Recent)
+	}
+}
+
+func TestRelayChangeResets(t *testing.T) {
+	var st State
+	ring(t, &st, 5, "A", "0033612345682", env(conf))
+	st.Tab = 42
+	st.Reset("http://other:8080")
+	if st.Cursor != 0 || len(st.Live) != 0 || st.Tab != 42 || len(st.Popped) != 1 {
+		t.Errorf("%+v", st)
 	}
 }

@@ -3,6 +3,7 @@ package background
 import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
+	"github.com/screenpop/screenpop/internal/pop"
 )
 
 // What the pages (popup, side panel, options) show is read from extension
@@ -25,7 +26,34 @@ type CallView struct {
 	// lookup ran (none does yet): the side panel lists them for the agent
 	// to choose; without them it shows the number's forms.
 	Matches []Match `json:"matches,omitempty"`
+
+	// Name is the caller's name when the relay knows it (a queue's
+	// QueueMemberCIDName, later a CRM lookup); "" otherwise.
+	Name string `json:"name,omitempty"`
+	// Missed: an inbound call that rang out or was abandoned in a queue.
+	Missed bool `json:"missed,omitempty"`
+	// Reason says why the call did not pop (a pop.Reason: "capped",
+	// "paused", "line-filtered", "withheld", …); "" when it popped or no
+	// event of the call was one that pops.
+	Reason pop.Reason `json:"reason,omitempty"`
+	// Error says why its pop failed (silent mode's GET, a template that
+	// cannot be expanded); "" when it did not fail.
+	Error string `json:"error,omitempty"`
+	// Test marks RequestTestPop's sample call: not a real call.
+	Test bool `json:"test,omitempty"`
+	// Since is when the extension first saw the call (Unix ms).
+	Since int64 `json:"since,omitempty"`
+	// Notified: the ringing notification was shown (at most once per call).
+	Notified bool `json:"notified,omitempty"`
 }
+
+// ReasonPaused is CallView.Reason for a call that would have popped while
+// pops were paused (settings.Paused).
+const ReasonPaused pop.Reason = "paused"
+
+// ReasonBadTemplate is CallView.Reason for a call whose CRM URL could not
+// be built from the template (its Error says why).
+const ReasonBadTemplate pop.Reason = "bad-template"
 
 // Match is one CRM record that matches a call's other party.
 type Match struct {

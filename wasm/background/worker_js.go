@@ -3,7 +3,9 @@
 package background
 
 import (
+	"errors"
 	"math/rand/v2"
+	"strconv"
 	"syscall/js"
 	"time"
 
@@ -13,102 +15,222 @@ import (
 	"github.com/screenpop/screenpop/wasm/browser"
 )
 
-// StatusKey is where the background publishes its connection state for the
-// pages (options, popup) to show.
-const StatusKey = "status"
-
-// Status is the relay connection as the agent should understand it.
-type Status struct {
-	State   string `json:"state"`   // "connecting", "connected", "down", "settings"
-	Message string `json:"message"` // why, and what to do
-	Relay   string `json:"relay"`
-	At      int64  `json:"at"` // Unix ms
+// input is something the browser told us: bg.js registered the listeners
+// synchronously (as MV3 requires) and hands every event to Go, which
+// queues it for the run goroutine: all state lives on that one goroutine.
+type input struct {
+	kind   string   // inputSettings, inputWake, inputRequest, inputNoteClick, inputPopFailed, inputPermissions
+	msg    js.Value // inputRequest: the request; its reply function
+	reply  js.Value
+	id     string // inputNoteClick: notification ID; inputPopFailed: call key
+	button int    // inputNoteClick: -1 for the notification itself
+	text   string // inputPopFailed: what went wrong
 }
+
+const (
+	inputSettings    = "settings"
+	inputWake        = "wake"
+	inputRequest     = "request"
+	inputNoteClick   = "note-click"
+	inputPopFailed   = "pop-failed"
+	inputPermissions = "permissions"
+)
 
 type worker struct {
-	nudge    chan struct{} // settings changed or alarm: reconnect now
+	inputs   chan input
 	settings settings.Settings
 	state    State
+	status   Status
+	// refused is the relay and secret the relay refused (bad or revoked
+	// secret): no reconnecting with them until the settings change.
+	refused string
+	inpage  string // the CRM base the in-page script was last synced for ("-": never)
 }
 
-// Start wires the worker to the JavaScript bootstrap and runs it. The
-// bootstrap registered the browser's listeners synchronously (as MV3
-// requires) and queued what arrived before Go was ready.
+// Start wires the worker to the JavaScript bootstrap and runs it.
 func Start() {
-	w := &worker{nudge: make(chan struct{}, 1)}
+	w := &worker{inputs: make(chan input, 64), inpage: "-"}
 	handle := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) == 0 {
 			return nil
 		}
+		arg := func(i int) js.Value {
+			if i < len(args) {
+				return args[i]
+			}
+			return js.Undefined()
+		}
 		switch args[0].String() {
 		case "storage":
-			// args[1] = changes, args[2] = area
-			if len(args) > 2 && args[2].String() == "local" && args[1].Get(settings.StorageKey).Truthy() {
-				w.poke()
+			if arg(2).String() == "local" && arg(1).Get(settings.StorageKey).Truthy() {
+				w.post(input{kind: inputSettings})
 			}
 		case "alarm", "startup", "installed":
-			w.poke()
+			w.post(input{kind: inputWake})
+		case "message":
+			w.post(input{kind: inputRequest, msg: arg(1), reply: arg(2)})
+		case "notification-click":
+			w.post(input{kind: inputNoteClick, id: arg(1).String(), button: -1})
+		case "notification-button":
+			w.post(input{kind: inputNoteClick, id: arg(1).String(), button: arg(2).Int()})
+		case "permissions":
+			w.post(input{kind: inputPermissions})
 		}
 		return nil
 	})
 	js.Global().Set("screenpopHandle", handle)
 	browser.CreateAlarm("screenpop-reconnect", 0.5)
+	go w.run()
 	if flush := js.Global().Get("screenpopFlush"); flush.Type() == js.TypeFunction {
 		flush.Invoke()
 	}
-	go w.run()
 }
 
-func (w *worker) poke() {
+// post queues an input without ever blocking a JavaScript callback.
+func (w *worker) post(in input) {
 	select {
-	case w.nudge <- struct{}{}:
+	case w.inputs <- in:
 	default:
+		go func() { w.inputs <- in }()
 	}
+}
+
+func (w *worker) env() Env {
+	return Env{Settings: w.settings, Now: time.Now(), T: browser.Message}
 }
 
 func (w *worker) setStatus(state, msg string) {
-	browser.StorageSet(StatusKey, Status{State: state, Message: msg, Relay: w.settings.RelayURL, At: time.Now().UnixMilli()})
+	w.status.State, w.status.Message, w.status.Relay, w.status.At = state, msg, w.settings.RelayURL, time.Now().UnixMilli()
+	w.writeStatus()
 }
 
-func (w *worker) loadSettings() {
+func (w *worker) writeStatus() {
+	browser.StorageSetJSON(map[string]string{StatusKey: encodeStatus(&w.status)})
+}
+
+func warn(msg string) { js.Global().Get("console").Call("warn", "screenpop: "+msg) }
+
+// load reads the settings, the state and the status from storage.
+func (w *worker) load() {
+	got, err := browser.StorageGetJSON(settings.StorageKey, StateKey, StatusKey)
+	if err != nil {
+		warn("cannot read the storage: " + err.Error())
+	}
+	w.readSettings(got[settings.StorageKey])
+	if raw, ok := got[StateKey]; ok {
+		st, err := decodeState(raw)
+		if err != nil {
+			warn("the saved state is damaged, starting afresh: " + err.Error())
+		}
+		w.state = st
+	}
+	if w.state.Relay != w.settings.RelayURL {
+		w.state.Reset(w.settings.RelayURL)
+	}
+	if raw, ok := got[StatusKey]; ok {
+		// Keep the last pop error across restarts.
+		if v, err := parseJSON(raw); err == nil {
+			w.status.PopError, w.status.PopErrorAt = v.get("popError").String(), v.get("popErrorAt").Int()
+		}
+	}
+	w.state.ForgetBadge()
+	w.syncInPage()
+}
+
+func (w *worker) readSettings(raw string) {
 	s := settings.Default()
-	if _, err := browser.StorageGet(settings.StorageKey, &s); err != nil {
-		w.setStatus("settings", "cannot read the settings: "+err.Error())
+	if raw != "" {
+		if err := decodeSettings(raw, &s); err != nil {
+			warn("the saved settings are damaged: " + err.Error())
+		}
 	}
-	w.settings = s
-	var st State
-	browser.StorageGet(StateKey, &st)
-	if st.Relay != s.RelayURL {
-		st.Reset(s.RelayURL)
+	w.settings = s.Normalize()
+}
+
+// reloadSettings reads the settings again; it reports whether the
+// connection must be made again (another relay or secret).
+func (w *worker) reloadSettings() bool {
+	old := w.settings
+	got, err := browser.StorageGetJSON(settings.StorageKey)
+	if err != nil {
+		return false
 	}
-	w.state = st
+	w.readSettings(got[settings.StorageKey])
+	if w.settings.RelayURL != old.RelayURL {
+		w.state.Reset(w.settings.RelayURL)
+	}
+	w.do(w.state.SettingsChanged(w.env()))
+	w.syncInPage()
+	return w.settings.RelayURL != old.RelayURL || w.settings.Secret != old.Secret
+}
+
+// syncInPage keeps the in-page content script registered for the CRM
+// while the mode is in-page, and unregistered otherwise.
+func (w *worker) syncInPage() {
+	base := ""
+	if w.settings.Mode == settings.ModeInPage {
+		base = w.settings.CRMBase
+		if base == "" {
+			base = w.settings.Template
+		}
+	}
+	if base == w.inpage {
+		return
+	}
+	w.inpage = base
+	if err := SyncInPage(base); err != nil && base != "" {
+		warn(err.Error())
+	}
 }
 
 func (w *worker) run() {
+	w.load()
 	failures := 0
 	for {
-		w.loadSettings()
 		if errs := w.settings.Validate(pop.ValidateTemplate); len(errs) > 0 {
-			w.setStatus("settings", errs[0].Error()+" — open the extension's options to fix it")
-			<-w.nudge
+			w.setStatus(StatusSettings, errs[0].Error()+" — open the extension's options to fix it")
+			w.idle(nil)
 			continue
 		}
+		if w.refused != "" && w.refused == w.settings.RelayURL+"\x00"+w.settings.Secret {
+			w.idle(nil) // the status says to paste a new connection string
+			continue
+		}
+		w.refused = ""
 		url, _ := settings.StreamURL(w.settings.RelayURL, w.state.Cursor)
-		w.setStatus("connecting", browser.Message("statusConnecting", w.settings.RelayURL))
-		opened, info := w.session(url)
+		w.setStatus(StatusConnecting, browser.Message("statusConnecting", w.settings.RelayURL))
+		opened, info, again := w.session(url)
+		if w.refused != "" || again {
+			failures = 0
+			continue
+		}
 		if opened {
 			failures = 0
 		}
 		failures++
-		delay := backoff(failures)
 		why := browser.Message("statusDown", w.settings.RelayURL)
 		if info.Reason != "" {
 			why = info.Reason + " — " + why
 		}
-		w.setStatus("down", why)
+		w.setStatus(StatusDown, why)
+		w.idle(time.After(backoff(failures)))
+	}
+}
+
+// idle handles inputs until timeout fires (nil: never), an alarm wakes
+// us while waiting to reconnect, or the connection must be made again.
+func (w *worker) idle(timeout <-chan time.Time) {
+	for {
 		select {
-		case <-w.nudge:
-		case <-time.After(delay):
+		case <-timeout:
+			return
+		case in := <-w.inputs:
+			if in.kind == inputWake && timeout != nil {
+				return
+			}
+			if w.dispatch(in) || in.kind == inputSettings {
+				return
+			}
 		}
 	}
 }
@@ -126,75 +248,267 @@ func backoff(n int) time.Duration {
 	return d/2 + time.Duration(rand.Float64()*float64(d/2))
 }
 
-// session runs one connection until it closes or the settings change.
-func (w *worker) session(url string) (opened bool, info browser.CloseInfo) {
+// session runs one connection until it closes, the relay refuses us, or
+// the settings change.
+func (w *worker) session(url string) (opened bool, info browser.CloseInfo, again bool) {
 	sock, err := browser.Dial(url)
 	if err != nil {
-		return false, browser.CloseInfo{Reason: err.Error()}
+		return false, browser.CloseInfo{Reason: err.Error()}, false
 	}
 	ping := time.NewTicker(stream.KeepAlive)
 	defer ping.Stop()
-	rules := pop.DefaultRules()
+	closing := false
 	for {
 		select {
 		case <-sock.Opened:
 			opened = true
 			sock.Opened = nil
-			w.setStatus("connected", browser.Message("statusConnected", w.settings.RelayURL))
+			// The first message authenticates (stream.ClientMessage).
+			auth := `{"type":"` + stream.TypeAuth + `"`
+			if w.settings.Secret != "" {
+				auth += `,"secret":` + quoteJSON(w.settings.Secret)
+			}
+			sock.Send(auth + "}")
+			w.setStatus(StatusConnected, browser.Message("statusConnected", w.settings.RelayURL))
 		case msg := <-sock.Messages:
-			w.handle(msg, rules)
+			if !closing && w.handle(msg) {
+				closing = true
+				sock.Close()
+			}
 		case info = <-sock.Closed:
-			// Drain what arrived before the close.
-			for {
+			for drained := false; !drained && !closing; { // what arrived before the close
 				select {
 				case msg := <-sock.Messages:
-					w.handle(msg, rules)
-					continue
+					if w.handle(msg) {
+						closing = true
+					}
 				default:
+					drained = true
 				}
-				break
 			}
-			return info.Opened, info
+			return info.Opened, info, again
 		case <-ping.C:
 			sock.Send(stream.ClientPing)
-		case <-w.nudge:
-			// Settings changed or an alarm woke us: reconnect only if the
-			// settings really changed.
-			old := w.settings
-			s := settings.Default()
-			browser.StorageGet(settings.StorageKey, &s)
-			if !s.Equal(old) {
+		case in := <-w.inputs:
+			if w.dispatch(in) && !closing {
+				closing, again = true, true
 				sock.Close()
-				<-sock.Closed
-				return opened, browser.CloseInfo{Opened: opened}
 			}
 		}
 	}
 }
 
-func (w *worker) handle(msg string, rules pop.Rules) {
-	before := w.state.Cursor
-	acts, err := w.state.Handle([]byte(msg), w.settings, rules, time.Now())
+// handle processes one relay message; it reports whether the relay
+// refused us, so the connection must end and not be made again with
+// these settings.
+func (w *worker) handle(msg string) (refused bool) {
+	acts, err := w.state.Handle([]byte(msg), w.env())
 	if err != nil {
-		js.Global().Get("console").Call("warn", "screenpop: "+err.Error())
-		return
+		warn(err.Error())
+		return false
 	}
-	if len(acts) == 0 && w.state.Cursor == before {
-		return // a ping
+	for _, a := range acts {
+		if a.Kind != ActionRelayError {
+			continue
+		}
+		switch a.Key {
+		case stream.CodeBadSecret, stream.CodeRevoked, stream.CodeNoAuth:
+			w.refused = w.settings.RelayURL + "\x00" + w.settings.Secret
+			w.setStatus(StatusSettings, browser.Message("statusRefused", a.Text))
+			refused = true
+		default:
+			warn("the relay says: " + a.Text)
+		}
 	}
-	// Save first: if the worker dies right after, the call must not pop
-	// again when it comes back (at most once per call).
-	browser.StorageSet(StateKey, w.state)
+	w.do(acts)
+	return refused
+}
+
+// dispatch handles one browser input; it reports whether the connection
+// must be made again.
+func (w *worker) dispatch(in input) (reconnect bool) {
+	switch in.kind {
+	case inputSettings:
+		return w.reloadSettings()
+	case inputPermissions:
+		w.inpage = "-"
+		w.syncInPage()
+	case inputNoteClick:
+		acts, err := w.state.NoteClicked(in.id, in.button, w.env())
+		if err != nil {
+			warn(err.Error())
+		}
+		w.do(acts)
+	case inputPopFailed:
+		w.state.PopFailed(in.id, in.text)
+		w.status.PopError, w.status.PopErrorAt = in.text, time.Now().UnixMilli()
+		w.writeStatus()
+		w.do(nil)
+	case inputRequest:
+		reconnect, err := w.request(in.msg)
+		answer := map[string]any{"ok": err == nil}
+		if err != nil {
+			answer["error"] = err.Error()
+		}
+		if in.reply.Type() == js.TypeFunction {
+			in.reply.Invoke(answer)
+		}
+		return reconnect
+	}
+	return false
+}
+
+var errUnknownRequest = errors.New("unknown request")
+
+// request handles a page's runtime message (the Request… constants).
+func (w *worker) request(msg js.Value) (reconnect bool, err error) {
+	if msg.Type() != js.TypeObject {
+		return false, errUnknownRequest
+	}
+	var acts []Action
+	switch msg.Get("type").String() {
+	case RequestPause:
+		paused := msg.Get("paused").Truthy()
+		if err := browser.StorageSetField(settings.StorageKey, "paused", paused); err != nil {
+			return false, err
+		}
+		w.settings.Paused = paused // the storage change will confirm it
+		acts = w.state.SettingsChanged(w.env())
+	case RequestMarkSeen:
+		acts = w.state.MarkSeen(w.env())
+	case RequestOpen:
+		acts, err = w.state.Open(msg.Get("line").String(), msg.Get("id").String(), w.env())
+	case RequestTestPop:
+		acts, err = w.state.TestPop(w.env())
+	case RequestReconnect:
+		w.refused = ""
+		reconnect = true
+	default:
+		return false, errUnknownRequest
+	}
+	w.do(acts)
+	return reconnect, err
+}
+
+// do saves the state and the view when they changed, then executes the
+// actions. Saving first: if the worker dies right after, a call that
+// popped must not pop again when it comes back (at most once per call).
+func (w *worker) do(acts []Action) {
+	w.save()
 	for _, a := range acts {
 		switch a.Kind {
 		case ActionOpenTab:
-			if err := browser.OpenTab(a.URL, true); err != nil {
-				js.Global().Get("console").Call("warn", "screenpop: cannot open the CRM tab: "+err.Error())
+			t, err := browser.CreateTab(a.URL, true)
+			if err != nil {
+				w.popFailed(a.Key, "cannot open the CRM tab: "+err.Error())
+				continue
 			}
+			browser.FocusWindow(t.WindowID)
+		case ActionReuseTab:
+			w.reuseTab(a)
+		case ActionOpenWindow:
+			w.openWindow(a)
+		case ActionInPage:
+			shown, err := ShowInPage(a.URL, *a.View)
+			if err != nil {
+				w.popFailed(a.Key, err.Error())
+			}
+			if !shown {
+				w.reuseTab(a) // no CRM tab to show the card in: open one
+			}
+		case ActionFetch:
+			go w.fetch(a.Key, a.URL)
+		case ActionSidePanel:
+			if err := browser.EnableSidePanel("sidepanel.html"); err != nil {
+				warn("cannot set the side panel: " + err.Error())
+			}
+		case ActionNotify:
+			titles := make([]string, len(a.Note.Buttons))
+			for i, b := range a.Note.Buttons {
+				titles[i] = b.Title
+			}
+			if err := browser.Notify(a.Note.ID, a.Note.Title, a.Note.Message, titles); err != nil {
+				warn("cannot show a notification: " + err.Error())
+			}
+		case ActionClearNote:
+			browser.ClearNotification(a.Key)
 		case ActionBadge:
 			browser.SetBadge(a.Text, a.Color)
 		case ActionLog:
 			js.Global().Get("console").Call("log", "screenpop: "+a.Text)
 		}
+	}
+	w.save() // a tab or window remembered
+}
+
+func (w *worker) save() {
+	if !w.state.Dirty() {
+		return
+	}
+	view := w.state.View()
+	err := browser.StorageSetJSON(map[string]string{StateKey: encodeState(&w.state), CallsKey: encodeCalls(&view)})
+	if err != nil {
+		warn("cannot save the calls: " + err.Error())
+	}
+}
+
+func (w *worker) popFailed(k, msg string) {
+	warn(msg)
+	w.state.PopFailed(k, msg)
+	w.status.PopError, w.status.PopErrorAt = msg, time.Now().UnixMilli()
+	w.writeStatus()
+}
+
+// reuseTab navigates and focuses the CRM tab of earlier pops, or opens it.
+func (w *worker) reuseTab(a Action) {
+	if t, ok := browser.GetTab(w.state.Tab); ok {
+		if err := browser.NavigateTab(t.ID, a.URL); err == nil {
+			browser.FocusWindow(t.WindowID)
+			return
+		}
+	}
+	t, err := browser.CreateTab(a.URL, true)
+	if err != nil {
+		w.popFailed(a.Key, "cannot open the CRM tab: "+err.Error())
+		return
+	}
+	w.state.Tab, w.state.dirty = t.ID, true
+	browser.FocusWindow(t.WindowID)
+}
+
+// openWindow navigates and focuses the pop-up window of earlier pops, or
+// opens it.
+func (w *worker) openWindow(a Action) {
+	if t, ok := browser.WindowTab(w.state.Window); ok {
+		if err := browser.NavigateTab(t.ID, a.URL); err == nil {
+			browser.FocusWindow(t.WindowID)
+			return
+		}
+	}
+	id, err := browser.CreatePopupWindow(a.URL, a.Width, a.Height)
+	if err != nil {
+		w.popFailed(a.Key, "cannot open the CRM window: "+err.Error())
+		return
+	}
+	w.state.Window, w.state.dirty = id, true
+}
+
+// fetch is silent mode's GET, on its own goroutine; a failure comes back
+// as an input.
+func (w *worker) fetch(k, url string) {
+	readable := false
+	if pattern, err := CRMMatchPattern(url); err == nil {
+		readable = browser.HasOrigin(pattern)
+	}
+	status, err := browser.Get(url, readable)
+	msg := ""
+	switch {
+	case err != nil:
+		msg = browser.Message("popFetchFailed", url, err.Error())
+	case readable && status >= 400:
+		msg = browser.Message("popFetchStatus", url, strconv.Itoa(status))
+	}
+	if msg != "" {
+		w.post(input{kind: inputPopFailed, id: k, text: msg})
 	}
 }

@@ -1,0 +1,917 @@
+package background
+
+import (
+	"errors"
+	"sort"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/screenpop/screenpop/internal/call"
+	"github.com/screenpop/screenpop/internal/phone"
+	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/internal/stream"
+)
+
+// The background's JSON, without encoding/json: encoding/json and the
+// reflection it drags in cost the wasm about 200 KB gzipped, a third of
+// its budget. The messages are few and fixed, so they are read and written
+// field by field here. codec_test.go checks every field of every type
+// against encoding/json, so a field added to stream, call, phone or
+// settings without being added here fails the tests rather than being
+// silently dropped.
+
+// jsonValue is a parsed JSON value.
+type jsonValue struct {
+	kind byte   // 0 (null or absent), 'o', 'a', 's', 'n' (number), 't', 'f'
+	str  string // a string's value, a number's text
+	arr  []jsonValue
+	obj  []jsonMember
+}
+
+type jsonMember struct {
+	key string
+	val jsonValue
+}
+
+var null jsonValue
+
+// get returns member k of an object (null when absent).
+func (v *jsonValue) get(k string) *jsonValue {
+	for i := range v.obj {
+		if v.obj[i].key == k {
+			return &v.obj[i].val
+		}
+	}
+	return &null
+}
+
+func (v *jsonValue) has(k string) bool { return v.get(k).kind != 0 }
+
+func (v *jsonValue) String() string {
+	if v.kind == 's' {
+		return v.str
+	}
+	return ""
+}
+
+func (v *jsonValue) Uint() uint64 {
+	n, _ := strconv.ParseUint(v.str, 10, 64)
+	return n
+}
+
+func (v *jsonValue) Int() int64 {
+	if v.kind != 'n' {
+		return 0
+	}
+	n, err := strconv.ParseInt(v.str, 10, 64)
+	if err != nil {
+		f, _ := strconv.ParseFloat(v.str, 64)
+		n = int64(f)
+	}
+	return n
+}
+
+func (v *jsonValue) Bool() bool { return v.kind == 't' }
+
+func (v *jsonValue) Strings() []string {
+	if v.kind != 'a' {
+		return nil
+	}
+	out := make([]string, 0, len(v.arr))
+	for i := range v.arr {
+		out = append(out, v.arr[i].String())
+	}
+	return out
+}
+
+func (v *jsonValue) Time() time.Time {
+	t, _ := parseTime(v.String())
+	return t
+}
+
+// parseJSON parses one JSON document.
+func parseJSON(s string) (jsonValue, error) {
+	p := parser{s: s}
+	v, err := p.value(0)
+	if err != nil {
+		return null, err
+	}
+	p.space()
+	if p.i != len(s) {
+		return null, p.fail("text after the end")
+	}
+	return v, nil
+}
+
+type parser struct {
+	s string
+	i int
+}
+
+func (p *parser) fail(what string) error {
+	return errors.New("not valid JSON: " + what + " at offset " + strconv.Itoa(p.i))
+}
+
+func (p *parser) space() {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) value(depth int) (jsonValue, error) {
+	if depth > 64 {
+		return null, p.fail("nesting too deep")
+	}
+	p.space()
+	if p.i >= len(p.s) {
+		return null, p.fail("unexpected end")
+	}
+	switch c := p.s[p.i]; {
+	case c == '{':
+		p.i++
+		v := jsonValue{kind: 'o', obj: []jsonMember{}}
+		p.space()
+		if p.i < len(p.s) && p.s[p.i] == '}' {
+			p.i++
+			return v, nil
+		}
+		for {
+			p.space()
+			if p.i >= len(p.s) || p.s[p.i] != '"' {
+				return null, p.fail("expected a member name")
+			}
+			k, err := p.string()
+			if err != nil {
+				return null, err
+			}
+			p.space()
+			if p.i >= len(p.s) || p.s[p.i] != ':' {
+				return null, p.fail("expected :")
+			}
+			p.i++
+			m, err := p.value(depth + 1)
+			if err != nil {
+				return null, err
+			}
+			v.obj = append(v.obj, jsonMember{k, m})
+			p.space()
+			if p.i < len(p.s) && p.s[p.i] == ',' {
+				p.i++
+				continue
+			}
+			if p.i < len(p.s) && p.s[p.i] == '}' {
+				p.i++
+				return v, nil
+			}
+			return null, p.fail("expected , or }")
+		}
+	case c == '[':
+		p.i++
+		v := jsonValue{kind: 'a', arr: []jsonValue{}}
+		p.space()
+		if p.i < len(p.s) && p.s[p.i] == ']' {
+			p.i++
+			return v, nil
+		}
+		for {
+			e, err := p.value(depth + 1)
+			if err != nil {
+				return null, err
+			}
+			v.arr = append(v.arr, e)
+			p.space()
+			if p.i < len(p.s) && p.s[p.i] == ',' {
+				p.i++
+				continue
+			}
+			if p.i < len(p.s) && p.s[p.i] == ']' {
+				p.i++
+				return v, nil
+			}
+			return null, p.fail("expected , or ]")
+		}
+	case c == '"':
+		s, err := p.string()
+		return jsonValue{kind: 's', str: s}, err
+	case c == 't' || c == 'f' || c == 'n':
+		for _, w := range [...]string{"true", "false", "null"} {
+			if len(p.s)-p.i >= len(w) && p.s[p.i:p.i+len(w)] == w {
+				p.i += len(w)
+				switch w[0] {
+				case 't':
+					return jsonValue{kind: 't'}, nil
+				case 'f':
+					return jsonValue{kind: 'f'}, nil
+				}
+				return null, nil
+			}
+		}
+	case c == '-' || '0' <= c && c <= '9':
+		start := p.i
+		p.i++
+		for p.i < len(p.s) {
+			c := p.s[p.i]
+			if '0' <= c && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' {
+				p.i++
+				continue
+			}
+			break
+		}
+		num := p.s[start:p.i]
+		if !validNumber(num) {
+			return null, p.fail("bad number")
+		}
+		return jsonValue{kind: 'n', str: num}, nil
+	}
+	return null, p.fail("unexpected character")
+}
+
+// validNumber checks JSON's number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
+func validNumber(s string) bool {
+	i := 0
+	digits := func() bool {
+		start := i
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		return i > start
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	if i < len(s) && s[i] == '0' {
+		i++
+	} else if !digits() {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// string reads a quoted string at p.i.
+func (p *parser) string() (string, error) {
+	p.i++ // "
+	start := p.i
+	for p.i < len(p.s) && p.s[p.i] != '"' && p.s[p.i] != '\\' && p.s[p.i] >= ' ' {
+		p.i++
+	}
+	if p.i < len(p.s) && p.s[p.i] == '"' {
+		p.i++
+		return p.s[start : p.i-1], nil // the common case: no escapes
+	}
+	b := []byte(p.s[start:p.i])
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return string(b), nil
+		case c < ' ':
+			return "", p.fail("control character in a string")
+		case c != '\\':
+			b = append(b, c)
+			p.i++
+			continue
+		}
+		p.i++
+		if p.i >= len(p.s) {
+			break
+		}
+		e := p.s[p.i]
+		p.i++
+		switch e {
+		case '"', '\\', '/':
+			b = append(b, e)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r, ok := p.hex4()
+			if !ok {
+				return "", p.fail("bad \\u escape")
+			}
+			if 0xD800 <= r && r < 0xDC00 { // a surrogate pair
+				if p.i+1 < len(p.s) && p.s[p.i] == '\\' && p.s[p.i+1] == 'u' {
+					save := p.i
+					p.i += 2
+					if r2, ok := p.hex4(); ok && 0xDC00 <= r2 && r2 < 0xE000 {
+						r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
+					} else {
+						p.i = save
+						r = utf8.RuneError
+					}
+				} else {
+					r = utf8.RuneError
+				}
+			} else if 0xDC00 <= r && r < 0xE000 {
+				r = utf8.RuneError
+			}
+			b = utf8.AppendRune(b, r)
+		default:
+			return "", p.fail("bad escape")
+		}
+	}
+	return "", p.fail("unterminated string")
+}
+
+func (p *parser) hex4() (rune, bool) {
+	if len(p.s)-p.i < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(p.s[p.i : p.i+4]) {
+		r <<= 4
+		switch {
+		case '0' <= c && c <= '9':
+			r |= rune(c - '0')
+		case 'a' <= c && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case 'A' <= c && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, false
+		}
+	}
+	p.i += 4
+	return r, true
+}
+
+// parseTime reads an RFC 3339 time as encoding/json writes it
+// (2006-01-02T15:04:05.999999999Z07:00), in UTC.
+func parseTime(s string) (time.Time, error) {
+	bad := errors.New("not an RFC 3339 time: " + strconv.Quote(s))
+	num := func(from, n int) (int, bool) {
+		if from+n > len(s) {
+			return 0, false
+		}
+		v := 0
+		for _, c := range []byte(s[from : from+n]) {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' && s[10] != 't' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, bad
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 2)
+	d, ok3 := num(8, 2)
+	h, ok4 := num(11, 2)
+	mi, ok5 := num(14, 2)
+	sec, ok6 := num(17, 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
+		return time.Time{}, bad
+	}
+	i, ns := 19, 0
+	if i < len(s) && s[i] == '.' {
+		i++
+		digits := 0
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			if digits < 9 {
+				ns = ns*10 + int(s[i]-'0')
+				digits++
+			}
+			i++
+		}
+		if digits == 0 {
+			return time.Time{}, bad
+		}
+		for ; digits < 9; digits++ {
+			ns *= 10
+		}
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC)
+	switch {
+	case i < len(s) && (s[i] == 'Z' || s[i] == 'z') && i+1 == len(s):
+	case i+6 == len(s) && (s[i] == '+' || s[i] == '-') && s[i+3] == ':':
+		oh, ok1 := num(i+1, 2)
+		om, ok2 := num(i+4, 2)
+		if !ok1 || !ok2 {
+			return time.Time{}, bad
+		}
+		off := time.Duration(oh)*time.Hour + time.Duration(om)*time.Minute
+		if s[i] == '+' {
+			off = -off
+		}
+		t = t.Add(off)
+	default:
+		return time.Time{}, bad
+	}
+	return t, nil
+}
+
+// message is a stream.Message plus what this extension reads beyond it.
+type message struct {
+	stream.Message
+	// CallerName is the caller's name for an event, when the relay sends
+	// one as event.callerName (a queue's QueueMemberCIDName; not sent yet).
+	CallerName string
+}
+
+func decodeMessage(raw []byte) (message, error) {
+	v, err := parseJSON(string(raw))
+	if err != nil {
+		return message{}, errors.New("the relay sent a message that is " + err.Error() + "; update the relay and the extension to matching versions")
+	}
+	var m message
+	m.Type = v.get("type").String()
+	m.ID = v.get("id").Uint()
+	if e := v.get("event"); e.kind == 'o' {
+		m.Event = &stream.Event{
+			Name: e.get("name").String(), Call: decodeCall(e.get("call")),
+			Calling: decodeNumber(e.get("calling")), Called: decodeNumber(e.get("called")),
+			Duplicate: e.get("duplicate").Bool(), Received: e.get("received").Time(),
+		}
+		m.CallerName = e.get("callerName").String()
+	}
+	if h := v.get("hello"); h.kind == 'o' {
+		m.Hello = &stream.Hello{Relay: h.get("relay").String(), Cursor: h.get("cursor").Uint(),
+			Agent: h.get("agent").String(), Lines: h.get("lines").Strings()}
+		for _, l := range h.get("live").arr {
+			m.Hello.Live = append(m.Hello.Live, stream.LiveCall{Call: decodeCall(l.get("call")),
+				Calling: decodeNumber(l.get("calling")), Called: decodeNumber(l.get("called"))})
+		}
+	}
+	if g := v.get("gap"); g.kind == 'o' {
+		m.Gap = &stream.Gap{From: g.get("from").Uint(), Oldest: g.get("oldest").Uint(), Reason: g.get("reason").String()}
+	}
+	if e := v.get("error"); e.kind == 'o' {
+		m.Error = &stream.Error{Code: e.get("code").String(), Message: e.get("message").String()}
+	}
+	return m, nil
+}
+
+func decodeCall(v *jsonValue) call.Call {
+	return call.Call{
+		Line: v.get("line").String(), LineName: v.get("lineName").String(), ID: v.get("id").String(),
+		Queue: v.get("queue").Bool(), Direction: call.Direction(v.get("direction").String()),
+		State: call.State(v.get("state").String()), Calling: v.get("calling").String(),
+		Called: v.get("called").String(), Dialed: v.get("dialed").String(), Agent: v.get("agent").String(),
+		OfferedTo: v.get("offeredTo").String(), RingAt: v.get("ringAt").Time(),
+		AnswerAt: v.get("answerAt").Time(), EndAt: v.get("endAt").Time(), LastEvent: v.get("lastEvent").String(),
+	}
+}
+
+func decodeNumber(v *jsonValue) phone.Number {
+	f := v.get("forms")
+	return phone.Number{
+		Raw: v.get("raw").String(), Kind: phone.Kind(v.get("kind").String()), Region: v.get("region").String(),
+		Forms: phone.Forms{
+			E164: f.get("e164").String(), Intl00: f.get("intl00").String(), National: f.get("national").String(),
+			Grouped: f.get("grouped").String(), Dotted: f.get("dotted").String(), Digits: f.get("digits").String(),
+			NSN: f.get("nsn").String(), Like: f.get("like").String(),
+		},
+	}
+}
+
+// decodeSettings reads stored settings over s (the defaults): a member
+// absent keeps its default, as with encoding/json.
+func decodeSettings(raw string, s *settings.Settings) error {
+	v, err := parseJSON(raw)
+	if err != nil {
+		return err
+	}
+	str := func(k string, to *string) {
+		if v.has(k) {
+			*to = v.get(k).String()
+		}
+	}
+	num := func(k string, to *int) {
+		if v.has(k) {
+			*to = int(v.get(k).Int())
+		}
+	}
+	boolean := func(k string, to *bool) {
+		if v.has(k) {
+			*to = v.get(k).Bool()
+		}
+	}
+	str("relayUrl", &s.RelayURL)
+	str("secret", &s.Secret)
+	str("preset", &s.Preset)
+	str("crmBase", &s.CRMBase)
+	str("template", &s.Template)
+	str("mode", &s.Mode)
+	num("windowWidth", &s.WindowWidth)
+	num("windowHeight", &s.WindowHeight)
+	num("capPerMinute", &s.CapPerMinute)
+	boolean("paused", &s.Paused)
+	boolean("notify", &s.Notify)
+	if r := v.get("rules"); r.kind == 'o' {
+		s.Rules = pop.Rules{Events: r.get("events").Strings(), Outbound: r.get("outbound").Bool(),
+			Lines: r.get("lines").Strings(), Withheld: r.get("withheld").Bool(), Internal: r.get("internal").Bool()}
+	}
+	return nil
+}
+
+func decodeView(v *jsonValue) CallView {
+	cv := CallView{
+		Call: decodeCall(v.get("call")), Calling: decodeNumber(v.get("calling")), Called: decodeNumber(v.get("called")),
+		URL: v.get("url").String(), Popped: v.get("popped").Bool(), Seen: v.get("seen").Bool(),
+		Name: v.get("name").String(), Missed: v.get("missed").Bool(), Reason: pop.Reason(v.get("reason").String()),
+		Error: v.get("error").String(), Test: v.get("test").Bool(), Since: v.get("since").Int(),
+		Notified: v.get("notified").Bool(),
+	}
+	for _, m := range v.get("matches").arr {
+		cv.Matches = append(cv.Matches, Match{Name: m.get("name").String(), Module: m.get("module").String(), URL: m.get("url").String()})
+	}
+	return cv
+}
+
+func decodeViews(v *jsonValue) []CallView {
+	var out []CallView
+	for i := range v.arr {
+		out = append(out, decodeView(&v.arr[i]))
+	}
+	return out
+}
+
+// decodeState reads the state saved by encodeState.
+func decodeState(raw string) (State, error) {
+	v, err := parseJSON(raw)
+	if err != nil {
+		return State{}, err
+	}
+	st := State{Relay: v.get("relay").String(), Cursor: v.get("cursor").Uint(),
+		Tab: int(v.get("tab").Int()), Window: int(v.get("window").Int()),
+		Live: decodeViews(v.get("live")), Recent: decodeViews(v.get("recent"))}
+	if p := v.get("popped"); p.kind == 'o' {
+		st.Popped = make(map[string]int64, len(p.obj))
+		for _, m := range p.obj {
+			st.Popped[m.key] = m.val.Int()
+		}
+	}
+	if l := v.get("last"); l.kind == 'o' {
+		last := decodeView(l)
+		st.Last = &last
+	}
+	for _, t := range v.get("cap").get("pops").arr {
+		st.Cap.Pops = append(st.Cap.Pops, t.Int())
+	}
+	return st, nil
+}
+
+// encoder writes JSON the way encoding/json does (same escaping, same
+// time format), so the pages can read it with encoding/json.
+type encoder struct {
+	b     []byte
+	first bool // no member written yet in the current object
+}
+
+func (e *encoder) begin() { e.b, e.first = append(e.b, '{'), true }
+func (e *encoder) end()   { e.b, e.first = append(e.b, '}'), false }
+
+func (e *encoder) key(k string) {
+	if !e.first {
+		e.b = append(e.b, ',')
+	}
+	e.first = false
+	e.quote(k)
+	e.b = append(e.b, ':')
+}
+
+func (e *encoder) str(k, v string) { e.key(k); e.quote(v) }
+
+func (e *encoder) strOmit(k, v string) {
+	if v != "" {
+		e.str(k, v)
+	}
+}
+
+func (e *encoder) int(k string, v int64) { e.key(k); e.b = strconv.AppendInt(e.b, v, 10) }
+
+func (e *encoder) intOmit(k string, v int64) {
+	if v != 0 {
+		e.int(k, v)
+	}
+}
+
+func (e *encoder) boolean(k string, v bool) { e.key(k); e.b = strconv.AppendBool(e.b, v) }
+
+func (e *encoder) boolOmit(k string, v bool) {
+	if v {
+		e.boolean(k, v)
+	}
+}
+
+// timeOmit writes t (omitzero) in RFC 3339 with nanoseconds, in UTC.
+func (e *encoder) timeOmit(k string, t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	e.key(k)
+	e.b = append(e.b, '"')
+	e.b = appendTime(e.b, t)
+	e.b = append(e.b, '"')
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	pad := func(b []byte, v, width int) []byte {
+		var buf [12]byte
+		i := len(buf)
+		for ; width > 0 || v > 0; width-- {
+			i--
+			buf[i] = byte('0' + v%10)
+			v /= 10
+		}
+		return append(b, buf[i:]...)
+	}
+	b = pad(b, y, 4)
+	b = append(b, '-')
+	b = pad(b, int(mo), 2)
+	b = append(b, '-')
+	b = pad(b, d, 2)
+	b = append(b, 'T')
+	b = pad(b, h, 2)
+	b = append(b, ':')
+	b = pad(b, mi, 2)
+	b = append(b, ':')
+	b = pad(b, s, 2)
+	if ns := t.Nanosecond(); ns > 0 {
+		digits := 9
+		for ns%10 == 0 {
+			ns /= 10
+			digits--
+		}
+		b = append(b, '.')
+		b = pad(b, ns, digits)
+	}
+	return append(b, 'Z')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// quote writes s as a JSON string, escaped like encoding/json (<, > and &
+// as \u003c…, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD).
+func (e *encoder) quote(s string) {
+	b := append(e.b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c == '\b':
+				b = append(b, '\\', 'b')
+			case c == '\f':
+				b = append(b, '\\', 'f')
+			case c < ' ' || c == '<' || c == '>' || c == '&':
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&15])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	e.b = append(b, '"')
+}
+
+func (e *encoder) strings(k string, v []string) {
+	e.key(k)
+	if v == nil {
+		e.b = append(e.b, "null"...)
+		return
+	}
+	e.b = append(e.b, '[')
+	for i, s := range v {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.quote(s)
+	}
+	e.b = append(e.b, ']')
+}
+
+func (e *encoder) call(k string, c *call.Call) {
+	e.key(k)
+	e.begin()
+	e.str("line", c.Line)
+	e.strOmit("lineName", c.LineName)
+	e.str("id", c.ID)
+	e.boolOmit("queue", c.Queue)
+	e.str("direction", string(c.Direction))
+	e.str("state", string(c.State))
+	e.str("calling", c.Calling)
+	e.str("called", c.Called)
+	e.strOmit("dialed", c.Dialed)
+	e.strOmit("agent", c.Agent)
+	e.strOmit("offeredTo", c.OfferedTo)
+	e.timeOmit("ringAt", c.RingAt)
+	e.timeOmit("answerAt", c.AnswerAt)
+	e.timeOmit("endAt", c.EndAt)
+	e.str("lastEvent", c.LastEvent)
+	e.end()
+}
+
+func (e *encoder) number(k string, n *phone.Number) {
+	e.key(k)
+	e.begin()
+	e.str("raw", n.Raw)
+	e.str("kind", string(n.Kind))
+	e.strOmit("region", n.Region)
+	if f := &n.Forms; *f != (phone.Forms{}) {
+		e.key("forms")
+		e.begin()
+		e.strOmit("e164", f.E164)
+		e.strOmit("intl00", f.Intl00)
+		e.strOmit("national", f.National)
+		e.strOmit("grouped", f.Grouped)
+		e.strOmit("dotted", f.Dotted)
+		e.strOmit("digits", f.Digits)
+		e.strOmit("nsn", f.NSN)
+		e.strOmit("like", f.Like)
+		e.end()
+	}
+	e.end()
+}
+
+// view writes a CallView as an object value (no key).
+func (e *encoder) view(v *CallView) {
+	e.begin()
+	e.call("call", &v.Call)
+	e.number("calling", &v.Calling)
+	e.number("called", &v.Called)
+	e.strOmit("url", v.URL)
+	e.boolOmit("popped", v.Popped)
+	e.boolOmit("seen", v.Seen)
+	if len(v.Matches) > 0 {
+		e.key("matches")
+		e.b = append(e.b, '[')
+		for i, m := range v.Matches {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.begin()
+			e.str("name", m.Name)
+			e.str("module", m.Module)
+			e.str("url", m.URL)
+			e.end()
+		}
+		e.b = append(e.b, ']')
+	}
+	e.strOmit("name", v.Name)
+	e.boolOmit("missed", v.Missed)
+	e.strOmit("reason", string(v.Reason))
+	e.strOmit("error", v.Error)
+	e.boolOmit("test", v.Test)
+	e.intOmit("since", v.Since)
+	e.boolOmit("notified", v.Notified)
+	e.end()
+}
+
+func (e *encoder) views(k string, vs []CallView) {
+	e.key(k)
+	if vs == nil {
+		e.b = append(e.b, "null"...)
+		return
+	}
+	e.b = append(e.b, '[')
+	for i := range vs {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.view(&vs[i])
+	}
+	e.b = append(e.b, ']')
+}
+
+// encodeCalls writes the Calls view.
+func encodeCalls(c *Calls) string {
+	var e encoder
+	e.begin()
+	e.views("live", c.Live)
+	e.views("recent", c.Recent)
+	e.int("unseenMissed", int64(c.UnseenMissed))
+	if c.Current != nil {
+		e.key("current")
+		e.view(c.Current)
+	}
+	e.end()
+	return string(e.b)
+}
+
+// encodeStatus writes a Status.
+func encodeStatus(s *Status) string {
+	var e encoder
+	e.begin()
+	e.str("state", s.State)
+	e.str("message", s.Message)
+	e.str("relay", s.Relay)
+	e.int("at", s.At)
+	e.strOmit("popError", s.PopError)
+	e.intOmit("popErrorAt", s.PopErrorAt)
+	e.end()
+	return string(e.b)
+}
+
+// encodeInPageCard writes an InPageCard.
+func encodeInPageCard(c *InPageCard) string {
+	var e encoder
+	e.begin()
+	e.str("origin", c.Origin)
+	e.str("url", c.URL)
+	e.key("view")
+	e.view(&c.View)
+	e.int("at", c.At)
+	e.end()
+	return string(e.b)
+}
+
+// encodeState writes the state for decodeState.
+func encodeState(st *State) string {
+	var e encoder
+	e.begin()
+	e.str("relay", st.Relay)
+	e.int("cursor", int64(st.Cursor))
+	e.key("popped")
+	e.begin()
+	keys := make([]string, 0, len(st.Popped))
+	for k := range st.Popped {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		e.int(k, st.Popped[k])
+	}
+	e.end()
+	e.views("live", st.Live)
+	e.views("recent", st.Recent)
+	if st.Last != nil {
+		e.key("last")
+		e.view(st.Last)
+	}
+	e.key("cap")
+	e.begin()
+	e.key("pops")
+	e.b = append(e.b, '[')
+	for i, t := range st.Cap.Pops {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.b = strconv.AppendInt(e.b, t, 10)
+	}
+	e.b = append(e.b, ']')
+	e.end()
+	e.intOmit("tab", int64(st.Tab))
+	e.intOmit("window", int64(st.Window))
+	e.end()
+	return string(e.b)
+}
+
+// quoteJSON returns s as a JSON string.
+func quoteJSON(s string) string {
+	var e encoder
+	e.quote(s)
+	return string(e.b)
+}

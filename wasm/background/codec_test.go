@@ -1,0 +1,269 @@
+package background
+
+import (
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/screenpop/screenpop/internal/call"
+	"github.com/screenpop/screenpop/internal/phone"
+	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/internal/stream"
+)
+
+// fill sets every field of v (a pointer) to a distinct non-zero value, so
+// that a field the codec forgets shows up as a difference. Strings carry
+// characters JSON must escape.
+func fill(v reflect.Value, seed *int) {
+	*seed++
+	n := *seed
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		fill(v.Elem(), seed)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			v.Set(reflect.ValueOf(time.Date(2024, 3, 9, 14, 5, 7, n*1000+500, time.UTC)))
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fill(v.Field(i), seed)
+			}
+		}
+	case reflect.String:
+		v.SetString("s" + strconv.Itoa(n) + ` <&>"\é` + "\u2028")
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		v.SetInt(int64(n))
+	case reflect.Uint, reflect.Uint64, reflect.Uint32:
+		v.SetUint(uint64(n))
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 2, 2)
+		fill(s.Index(0), seed)
+		fill(s.Index(1), seed)
+		v.Set(s)
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+		fill(k, seed)
+		fill(e, seed)
+		m.SetMapIndex(k, e)
+		v.Set(m)
+	default:
+		panic("fill: unhandled kind " + v.Kind().String())
+	}
+}
+
+func filled[T any]() T {
+	var v T
+	seed := 0
+	fill(reflect.ValueOf(&v), &seed)
+	return v
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestDecodeMessageEveryField decodes what encoding/json writes for
+// messages with every field set.
+func TestDecodeMessageEveryField(t *testing.T) {
+	ev := filled[stream.Event]()
+	hello := filled[stream.Hello]()
+	for _, want := range []stream.Message{
+		{Type: stream.TypeEvent, ID: 42, Event: &ev},
+		{Type: stream.TypeHello, Hello: &hello},
+		{Type: stream.TypeGap, Gap: &stream.Gap{From: 3, Oldest: 9, Reason: "too-old"}},
+		{Type: stream.TypeError, Error: &stream.Error{Code: stream.CodeBadSecret, Message: "paste a new one"}},
+		filled[stream.Message](),
+		{Type: stream.TypeEvent, ID: 1, Event: &stream.Event{Name: "start_ringing"}}, // zero values
+	} {
+		got, err := decodeMessage(mustJSON(t, want))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Message, want) {
+			t.Errorf("decodeMessage lost fields:\n got %+v\nwant %+v", got.Message, want)
+		}
+	}
+	m, _ := decodeMessage([]byte(`{"type":"event","id":1,"event":{"name":"start_ringing","callerName":"Jeanne Martin","call":{}}}`))
+	if m.CallerName != "Jeanne Martin" {
+		t.Errorf("caller name %q", m.CallerName)
+	}
+}
+
+func TestDecodeSettingsEveryField(t *testing.T) {
+	for _, stored := range []settings.Settings{filled[settings.Settings](), settings.Default(), {}} {
+		raw := mustJSON(t, stored)
+		got, want := settings.Default(), settings.Default()
+		json.Unmarshal(raw, &want)
+		if err := decodeSettings(string(raw), &got); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("decodeSettings:\n got %+v\nwant %+v", got, want)
+		}
+	}
+	// Absent members keep the defaults, as with encoding/json.
+	got := settings.Default()
+	decodeSettings(`{"mode":"window"}`, &got)
+	want := settings.Default()
+	want.Mode = settings.ModeWindow
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("partial settings: %+v", got)
+	}
+}
+
+// TestEncodeLikeEncodingJSON: the pages read the view, the status and the
+// in-page card with encoding/json; the bytes are the same.
+func TestEncodeLikeEncodingJSON(t *testing.T) {
+	calls := filled[Calls]()
+	cv := filled[CallView]()
+	for _, tc := range []struct {
+		name string
+		got  string
+		want any
+	}{
+		{"calls", encodeCalls(&calls), calls},
+		{"empty calls", encodeCalls(&Calls{Live: []CallView{}, Recent: []CallView{}}), Calls{Live: []CallView{}, Recent: []CallView{}}},
+		{"nil calls", encodeCalls(&Calls{}), Calls{}},
+		{"bare view", encodeCalls(&Calls{Current: &CallView{}}), Calls{Current: &CallView{}}},
+		{"view", encodeCalls(&Calls{Current: &cv}), Calls{Current: &cv}},
+		{"status", encodeStatus(new(filled[Status]())), filled[Status]()},
+		{"bare status", encodeStatus(&Status{}), Status{}},
+		{"inpage card", encodeInPageCard(new(filled[InPageCard]())), filled[InPageCard]()},
+	} {
+		if want := string(mustJSON(t, tc.want)); tc.got != want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, tc.got, want)
+		}
+	}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	st := filled[State]()
+	st.replayTo, st.liveAtHello, st.sweepDue, st.badge, st.badgeShown, st.dirty = 0, nil, false, "", false, false
+	back, err := decodeState(encodeState(&st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, st) {
+		t.Errorf("state round trip:\n got %+v\nwant %+v", back, st)
+	}
+	// The saved state is valid JSON.
+	if !json.Valid([]byte(encodeState(&st))) {
+		t.Error("invalid JSON")
+	}
+	empty, err := decodeState(encodeState(&State{}))
+	if err != nil || empty.Cursor != 0 || len(empty.Live) != 0 {
+		t.Errorf("empty state: %+v %v", empty, err)
+	}
+}
+
+func TestParseJSON(t *testing.T) {
+	for _, s := range []string{
+		`{}`, `[]`, `""`, `0`, `-1.5e3`, `true`, `false`, `null`, ` {"a" : [1, "x", {"b": null}] } `,
+		`"\u00e9\ud83d\ude00\n\t\"\\\/"`, `"\ud800"`, `{"a":1,"a":2}`,
+	} {
+		if _, err := parseJSON(s); err != nil {
+			t.Errorf("%s: %v", s, err)
+		}
+	}
+	for _, s := range []string{``, `{`, `[1,]`, `{"a"}`, `{"a":1,}`, `"abc`, `tru`, `01x`, `{} {}`, `"\x"`, "\"a\nb\"", `-`, strings.Repeat("[", 100) + strings.Repeat("]", 100)} {
+		if _, err := parseJSON(s); err == nil {
+			t.Errorf("%q: no error", s)
+		}
+	}
+	v, _ := parseJSON(`"\u00e9\ud83d\ude00\n"`)
+	if v.String() != "é😀\n" {
+		t.Errorf("escapes: %q", v.String())
+	}
+}
+
+func FuzzParseJSON(f *testing.F) {
+	for _, s := range []string{`{"type":"event","id":3,"event":{"name":"x","call":{"ringAt":"2024-01-02T03:04:05.5Z"}}}`, `"\ud83d\ude00"`, `[1,2,{"a":null}]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseJSON(s)
+		if (err == nil) != json.Valid([]byte(s)) {
+			t.Fatalf("parseJSON(%q) err = %v, json.Valid = %v", s, err, json.Valid([]byte(s)))
+		}
+		if err == nil && v.kind == 's' && utf8.ValidString(s) { // text from JavaScript is always valid UTF-8
+			var want string
+			json.Unmarshal([]byte(s), &want)
+			if v.str != want {
+				t.Fatalf("string %q: got %q, want %q", s, v.str, want)
+			}
+		}
+	})
+}
+
+func FuzzQuote(f *testing.F) {
+	for _, s := range []string{"", "a<b>&c", "é\u2028\u2029", "\x00\x1f\x7f", "\xff\xfe", `"\`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := string(mustJSON(t, s))
+		if got := quoteJSON(s); got != want {
+			t.Fatalf("quote(%q) = %s, want %s", s, got, want)
+		}
+		if utf8.ValidString(s) {
+			v, err := parseJSON(quoteJSON(s))
+			if err != nil || v.str != s {
+				t.Fatalf("round trip %q: %q %v", s, v.str, err)
+			}
+		}
+	})
+}
+
+func TestTime(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2024, 3, 9, 14, 5, 7, 0, time.UTC),
+		time.Date(2024, 3, 9, 14, 5, 7, 120000000, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2024, 3, 9, 14, 5, 7, 5, time.FixedZone("", 2*3600)),
+	} {
+		s := tm.UTC().Format(time.RFC3339Nano)
+		if got := string(appendTime(nil, tm)); got != s {
+			t.Errorf("appendTime = %s, want %s", got, s)
+		}
+		back, err := parseTime(tm.Format(time.RFC3339Nano))
+		if err != nil || !back.Equal(tm) || back.Location() != time.UTC {
+			t.Errorf("parseTime(%s) = %v %v", tm.Format(time.RFC3339Nano), back, err)
+		}
+	}
+	for _, s := range []string{"", "2024-03-09", "2024-03-09T14:05:07", "2024-03-09T14:05:07.Z", "2024-03-09T14:05:07+0200", "2024-03-09 14:05:07Z"} {
+		if _, err := parseTime(s); err == nil {
+			t.Errorf("parseTime(%q): no error", s)
+		}
+	}
+}
+
+// TestCallJSONTags guards the codec against fields added to the shared
+// types: encoding/json of a filled value must decode to the same value.
+func TestCallJSONTags(t *testing.T) {
+	c := filled[call.Call]()
+	n := filled[phone.Number]()
+	v, _ := parseJSON(string(mustJSON(t, c)))
+	if got := decodeCall(&v); !reflect.DeepEqual(got, c) {
+		t.Errorf("call:\n got %+v\nwant %+v", got, c)
+	}
+	v, _ = parseJSON(string(mustJSON(t, n)))
+	if got := decodeNumber(&v); !reflect.DeepEqual(got, n) {
+		t.Errorf("number:\n got %+v\nwant %+v", got, n)
+	}
+}

@@ -1,0 +1,228 @@
+//go:build js && wasm
+
+package browser
+
+import (
+	"errors"
+	"syscall/js"
+)
+
+// JSON-string storage access, for callers that keep encoding/json out of
+// their wasm (the background): values go in and out as JSON text.
+
+// StorageGetJSON reads keys from extension local storage and returns the
+// JSON text of each key present.
+func StorageGetJSON(keys ...string) (map[string]string, error) {
+	arr := make([]any, len(keys))
+	for i, k := range keys {
+		arr[i] = k
+	}
+	res, err := Await(API.Get("storage").Get("local").Call("get", arr))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	stringify := js.Global().Get("JSON").Get("stringify")
+	for _, k := range keys {
+		if v := res.Get(k); !v.IsUndefined() && !v.IsNull() {
+			out[k] = stringify.Invoke(v).String()
+		}
+	}
+	return out, nil
+}
+
+// StorageSetJSON writes each key's JSON text to extension local storage,
+// in one write.
+func StorageSetJSON(values map[string]string) error {
+	obj := js.Global().Get("Object").New()
+	parse := js.Global().Get("JSON").Get("parse")
+	for k, v := range values {
+		obj.Set(k, parse.Invoke(v))
+	}
+	_, err := Await(API.Get("storage").Get("local").Call("set", obj))
+	return err
+}
+
+// StorageSetField sets one field of the object stored under key (creating
+// it), leaving its other fields as they are: for a switch like "pause"
+// without decoding and re-encoding settings the page wrote.
+func StorageSetField(key, field string, value any) error {
+	local := API.Get("storage").Get("local")
+	res, err := Await(local.Call("get", key))
+	if err != nil {
+		return err
+	}
+	obj := res.Get(key)
+	if obj.Type() != js.TypeObject || obj.IsNull() {
+		obj = js.Global().Get("Object").New()
+	}
+	obj.Set(field, value)
+	set := js.Global().Get("Object").New()
+	set.Set(key, obj)
+	_, err = Await(local.Call("set", set))
+	return err
+}
+
+// IsFirefox reports whether this is Firefox (the browser.* namespace and
+// runtime.getBrowserInfo exist there only).
+func IsFirefox() bool {
+	return js.Global().Get("browser").Truthy() && API.Get("runtime").Get("getBrowserInfo").Truthy()
+}
+
+// Tab is an open tab.
+type Tab struct {
+	ID, WindowID int
+	URL          string
+}
+
+func tabOf(v js.Value) Tab {
+	t := Tab{ID: v.Get("id").Int(), WindowID: v.Get("windowId").Int()}
+	if u := v.Get("url"); u.Type() == js.TypeString {
+		t.URL = u.String()
+	}
+	return t
+}
+
+// CreateTab opens url in a new tab of the last focused window.
+func CreateTab(url string, active bool) (Tab, error) {
+	v, err := Await(API.Get("tabs").Call("create", map[string]any{"url": url, "active": active}))
+	if err != nil {
+		return Tab{}, err
+	}
+	return tabOf(v), nil
+}
+
+// GetTab returns the tab with that ID; ok is false when it is closed.
+func GetTab(id int) (t Tab, ok bool) {
+	if id == 0 {
+		return Tab{}, false
+	}
+	v, err := Await(API.Get("tabs").Call("get", id))
+	if err != nil || !v.Truthy() {
+		return Tab{}, false
+	}
+	return tabOf(v), true
+}
+
+// NavigateTab loads url in tab id and makes it the active tab.
+func NavigateTab(id int, url string) error {
+	_, err := Await(API.Get("tabs").Call("update", id, map[string]any{"url": url, "active": true}))
+	return err
+}
+
+// FocusWindow brings a window to the front.
+func FocusWindow(id int) error {
+	w := API.Get("windows")
+	if !w.Truthy() {
+		return nil
+	}
+	_, err := Await(w.Call("update", id, map[string]any{"focused": true}))
+	return err
+}
+
+// WindowTab returns the first tab of window id; ok is false when the
+// window is closed.
+func WindowTab(id int) (t Tab, ok bool) {
+	w := API.Get("windows")
+	if id == 0 || !w.Truthy() {
+		return Tab{}, false
+	}
+	v, err := Await(w.Call("get", id, map[string]any{"populate": true}))
+	if err != nil || !v.Truthy() {
+		return Tab{}, false
+	}
+	tabs := v.Get("tabs")
+	if !tabs.Truthy() || tabs.Length() == 0 {
+		return Tab{}, false
+	}
+	return tabOf(tabs.Index(0)), true
+}
+
+// CreatePopupWindow opens url in a new popup window of width × height and
+// returns the window's ID.
+func CreatePopupWindow(url string, width, height int) (int, error) {
+	w := API.Get("windows")
+	if !w.Truthy() {
+		return 0, errors.New("this browser cannot open windows")
+	}
+	v, err := Await(w.Call("create", map[string]any{"url": url, "type": "popup", "width": width, "height": height, "focused": true}))
+	if err != nil {
+		return 0, err
+	}
+	return v.Get("id").Int(), nil
+}
+
+// Notify shows a basic notification (id replaces an earlier one of the
+// same ID). Buttons are dropped on Firefox, which has none.
+func Notify(id, title, message string, buttons []string) error {
+	n := API.Get("notifications")
+	if !n.Truthy() {
+		return errors.New("notifications are not available")
+	}
+	opts := map[string]any{
+		"type":    "basic",
+		"iconUrl": API.Get("runtime").Call("getURL", "icons/icon128.png").String(),
+		"title":   title,
+		"message": message,
+	}
+	if len(buttons) > 0 && !IsFirefox() {
+		bs := make([]any, 0, 2)
+		for i, b := range buttons {
+			if i == 2 {
+				break
+			}
+			bs = append(bs, map[string]any{"title": b})
+		}
+		opts["buttons"] = bs
+	}
+	_, err := Await(n.Call("create", id, opts))
+	return err
+}
+
+// ClearNotification removes a notification.
+func ClearNotification(id string) {
+	if n := API.Get("notifications"); n.Truthy() {
+		Await(n.Call("clear", id))
+	}
+}
+
+// HasOrigin reports whether the agent granted host access to pattern
+// (e.g. https://crm.example.com/*).
+func HasOrigin(pattern string) bool {
+	p := API.Get("permissions")
+	if !p.Truthy() {
+		return false
+	}
+	v, err := Await(p.Call("contains", map[string]any{"origins": []any{pattern}}))
+	return err == nil && v.Truthy()
+}
+
+// Get fetches url with GET (a webhook). With readable=false (no host
+// access: the answer is opaque) only network failures are reported;
+// otherwise an HTTP status of 400 or more is an error too. It gives up
+// after 10 s.
+func Get(url string, readable bool) (status int, err error) {
+	opts := map[string]any{"method": "GET", "credentials": "include", "cache": "no-store", "redirect": "follow"}
+	if !readable {
+		opts["mode"] = "no-cors"
+	}
+	if as := js.Global().Get("AbortSignal"); as.Truthy() && as.Get("timeout").Truthy() {
+		opts["signal"] = as.Call("timeout", 10000)
+	}
+	v, err := Await(js.Global().Call("fetch", url, opts))
+	if err != nil {
+		return 0, err
+	}
+	return v.Get("status").Int(), nil
+}
+
+// EnableSidePanel makes the side panel show path (Chrome; nothing on
+// Firefox, whose sidebar is declared in the manifest).
+func EnableSidePanel(path string) error {
+	sp := API.Get("sidePanel")
+	if !sp.Truthy() {
+		return nil
+	}
+	_, err := Await(sp.Call("setOptions", map[string]any{"path": path, "enabled": true}))
+	return err
+}
