@@ -1,15 +1,24 @@
 //go:build js && wasm
 
-// Package pages renders the extension's pages (options now; popup and side
-// panel later) with honnef.co/go/js/dom/v2. Each page's HTML is an empty
-// shell with <body data-page="…">; Go builds the rest.
+// Package pages renders the extension's pages (options, popup, side panel,
+// in-page card) with honnef.co/go/js/dom/v2. Each page's HTML is an empty
+// shell with <body data-page="…">; Go builds the rest. Every string the
+// agent reads comes from _locales through t (chrome.i18n).
+//
+// What needs no browser (labels, timers, filters, the options form) lives
+// in files without the js build tag and is tested natively.
 package pages
 
 import (
+	"errors"
+	"strconv"
 	"syscall/js"
+	"time"
 
 	"honnef.co/go/js/dom/v2"
 
+	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/wasm/background"
 	"github.com/screenpop/screenpop/wasm/browser"
 )
 
@@ -18,18 +27,28 @@ var doc = dom.GetWindow().Document()
 // Start renders the page named by the body's data-page attribute.
 func Start() {
 	body := doc.QuerySelector("body").(dom.HTMLElement)
+	if html := doc.DocumentElement(); html != nil {
+		html.SetAttribute("lang", browser.API.Get("i18n").Call("getUILanguage").String())
+	}
 	switch body.Dataset()["page"] {
 	case "options":
+		setTitle("optionsTitle")
 		go options(doc.GetElementByID("app"))
 	case "popup":
+		setTitle("popupTitle")
 		go popup(doc.GetElementByID("app"))
 	case "sidepanel":
+		setTitle("sideTitle")
 		go sidepanel(doc.GetElementByID("app"))
 	case "card":
 		go card(doc.GetElementByID("app"))
 	default:
 		body.SetTextContent("unknown page")
 	}
+}
+
+func setTitle(key string) {
+	js.Global().Get("document").Set("title", t(key))
 }
 
 // el creates an element with attributes and children (strings become text).
@@ -44,12 +63,19 @@ func el(tag string, attrs map[string]string, children ...any) dom.Element {
 			e.AppendChild(doc.CreateTextNode(c))
 		case dom.Node:
 			e.AppendChild(c)
+		case []dom.Node:
+			for _, n := range c {
+				e.AppendChild(n)
+			}
 		}
 	}
 	return e
 }
 
 func t(key string, subs ...string) string { return browser.Message(key, subs...) }
+
+// say renders a text (calls.go) in the browser's language.
+func say(x text) string { return x.String(t) }
 
 // onStorageChange calls f (on a goroutine) whenever key changes in local storage.
 func onStorageChange(key string, f func()) {
@@ -59,4 +85,198 @@ func onStorageChange(key string, f func()) {
 		}
 		return nil
 	}))
+}
+
+// onClick runs f synchronously inside the click (so it may call the
+// user-gesture APIs: sidePanel.open, permissions.request); f starts a
+// goroutine for anything that waits.
+func onClick(e dom.Element, f func(dom.Event)) {
+	e.AddEventListener("click", false, f)
+}
+
+// request sends the background one of the requests of view.go and waits
+// for its answer. Call it on a goroutine.
+func request(typ string, fields map[string]any) error {
+	m := map[string]any{"type": typ}
+	for k, v := range fields {
+		m[k] = v
+	}
+	res, err := browser.Await(browser.API.Get("runtime").Call("sendMessage", m))
+	if err != nil {
+		return err
+	}
+	if res.IsUndefined() || res.IsNull() {
+		return errors.New(t("errNoAnswer"))
+	}
+	if !res.Get("ok").Truthy() {
+		if e := res.Get("error"); e.Type() == js.TypeString && e.String() != "" {
+			return errors.New(e.String())
+		}
+		return errors.New(t("errNoAnswer"))
+	}
+	return nil
+}
+
+// loadCalls reads the Calls view the background keeps.
+func loadCalls() background.Calls {
+	var c background.Calls
+	browser.StorageGet(background.CallsKey, &c)
+	return c
+}
+
+// loadStatus reads the relay connection state; ok is false before the
+// background ever wrote it.
+func loadStatus() (st background.Status, ok bool) {
+	ok, _ = browser.StorageGet(background.StatusKey, &st)
+	return st, ok
+}
+
+// loadSettings reads the saved settings over the defaults.
+func loadSettings() (settings.Settings, error) {
+	s := settings.Default()
+	_, err := browser.StorageGet(settings.StorageKey, &s)
+	return s, err
+}
+
+// when writes a moment the way the browser's language does: the time for
+// today, the day and time before.
+func when(tm time.Time) string {
+	if tm.IsZero() {
+		return ""
+	}
+	lang := browser.API.Get("i18n").Call("getUILanguage").String()
+	d := js.Global().Get("Date").New(tm.UnixMilli())
+	today := js.Global().Get("Date").New().Call("toDateString").String()
+	opts := map[string]any{"hour": "2-digit", "minute": "2-digit"}
+	if d.Call("toDateString").String() != today {
+		opts["day"], opts["month"] = "numeric", "short"
+	}
+	return d.Call("toLocaleString", lang, opts).String()
+}
+
+// startTimers refreshes every running timer on the page once a second:
+// each is an element with data-since (Unix ms) whose text is the time
+// elapsed since.
+func startTimers() {
+	go func() {
+		for range time.Tick(time.Second) {
+			now := time.Now()
+			for _, e := range doc.QuerySelectorAll("[data-since]") {
+				ms, err := strconv.ParseInt(e.GetAttribute("data-since"), 10, 64)
+				if err != nil {
+					continue
+				}
+				e.SetTextContent(formatDuration(now.Sub(time.UnixMilli(ms))))
+			}
+		}
+	}()
+}
+
+// timer is a call's timer element: running (data-since) while the call
+// goes on, fixed once it is over; nil when there is nothing to show.
+func timer(cv background.CallView) dom.Element {
+	c := callClock(cv.Call)
+	if !c.Shown {
+		return nil
+	}
+	attrs := map[string]string{"class": "timer"}
+	if !c.Since.IsZero() {
+		attrs["data-since"] = strconv.FormatInt(c.Since.UnixMilli(), 10)
+		attrs["role"] = "timer"
+	}
+	return el("span", attrs, c.at(time.Now()))
+}
+
+// chip is a call state's label.
+func chip(cv background.CallView) dom.Element {
+	return el("span", map[string]string{"class": "chip", "data-state": string(cv.Call.State)}, t(stateKey(cv.Call.State)))
+}
+
+// testChip marks the options page's test call; nil for a real call.
+func testChip(cv background.CallView) dom.Element {
+	if !cv.Test {
+		return nil
+	}
+	return el("span", map[string]string{"class": "chip test"}, t("callTest"))
+}
+
+// whyNot adds to box why the call did not open the CRM, or why opening
+// it failed, when either happened.
+func whyNot(box dom.Element, cv background.CallView) {
+	if cv.Error != "" {
+		box.AppendChild(el("span", map[string]string{"class": "why error-text"}, t("callPopError", cv.Error)))
+	} else if why := notPopped(cv); why.Key != "" {
+		box.AppendChild(el("span", map[string]string{"class": "why"}, say(why)))
+	}
+}
+
+// nodes gathers optional children: a nil element is skipped.
+func nodes(es ...dom.Element) []dom.Node {
+	var out []dom.Node
+	for _, e := range es {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// openOptions opens the options page.
+func openOptions() {
+	browser.API.Get("runtime").Call("openOptionsPage")
+}
+
+// relayBox renders the relay connection state: a headline, the
+// background's detail, what to do, and buttons for it.
+func relayBox(box dom.Element, st background.Status, known bool) {
+	state := ""
+	if known {
+		state = st.State
+	}
+	rs := relayStateFor(state)
+	box.SetAttribute("data-state", rs.Class)
+	box.SetTextContent("")
+	head := el("div", map[string]string{"class": "relay-head"},
+		el("span", map[string]string{"class": "dot", "aria-hidden": "true"}),
+		el("strong", nil, t(rs.Headline)),
+	)
+	box.AppendChild(head)
+	if known && st.Message != "" && rs.Class != "ok" {
+		box.AppendChild(el("p", map[string]string{"class": "relay-detail"}, st.Message))
+	} else if known && st.Relay != "" {
+		head.AppendChild(el("span", map[string]string{"class": "relay-host"}, hostOf(st.Relay)))
+	}
+	if rs.Advice != "" && (!known || st.Message == "") {
+		box.AppendChild(el("p", map[string]string{"class": "relay-advice"}, t(rs.Advice)))
+	}
+	if rs.Retry || rs.Settings {
+		actions := el("div", map[string]string{"class": "relay-actions"})
+		if rs.Retry {
+			retry := el("button", map[string]string{"type": "button", "class": "small", "id": "retry"}, t("relayRetry"))
+			onClick(retry, func(dom.Event) {
+				retry.(*dom.HTMLButtonElement).SetDisabled(true)
+				go func() {
+					request(background.RequestReconnect, nil)
+					retry.(*dom.HTMLButtonElement).SetDisabled(false)
+				}()
+			})
+			actions.AppendChild(retry)
+		}
+		if rs.Settings {
+			open := el("button", map[string]string{"type": "button", "class": "small ghost", "id": "relay-settings"}, t("openSettings"))
+			onClick(open, func(dom.Event) { openOptions() })
+			actions.AppendChild(open)
+		}
+		box.AppendChild(actions)
+	}
+}
+
+// hostOf is a relay address without its scheme, for a compact display.
+func hostOf(u string) string {
+	for _, p := range []string{"https://", "http://", "wss://", "ws://"} {
+		if len(u) > len(p) && u[:len(p)] == p {
+			return u[len(p):]
+		}
+	}
+	return u
 }
