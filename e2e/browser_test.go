@@ -57,8 +57,29 @@ type browser struct {
 
 func startBrowser(t *testing.T) *browser {
 	t.Helper()
+	return startBrowserWith(t, browserOptions{})
+}
+
+// browserOptions vary the browser for a test; the zero value is the
+// defaults: the built dist/chrome, English.
+type browserOptions struct {
+	Ext    string // unpacked extension folder; "" is dist/chrome
+	Lang   string // UI language, e.g. "fr-FR"; "" is "en-US"
+	Width  int    // window size; 0 is chromedp's default
+	Height int
+}
+
+func startBrowserWith(t *testing.T, o browserOptions) *browser {
+	t.Helper()
 	exe := chromiumPath(t)
-	ext := extensionDir(t)
+	ext := o.Ext
+	if ext == "" {
+		ext = extensionDir(t)
+	}
+	lang := o.Lang
+	if lang == "" {
+		lang = "en-US"
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.Flag("headless", "new"),
@@ -72,9 +93,13 @@ func startBrowser(t *testing.T) *browser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "en-US"),
+		chromedp.Flag("lang", lang),
+		chromedp.Env("LANGUAGE="+strings.ReplaceAll(lang, "-", "_")),
 		chromedp.UserDataDir(t.TempDir()),
 	)
+	if o.Width > 0 && o.Height > 0 {
+		opts = append(opts, chromedp.WindowSize(o.Width, o.Height))
+	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelB := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	t.Cleanup(func() { cancelB(); cancelA() })

@@ -1,0 +1,75 @@
+// Drives Firefox ESR with the built extension (dist/firefox) over WebDriver
+// BiDi for e2e/firefox_test.go, which starts the relay, the OVH emulator and
+// the fake CRM, and rings the call. Protocol on stdout, one line each:
+//   ready            the extension is connected to the relay: ring now
+//   popped <url>     a tab opened on the CRM (then the script exits 0)
+// Anything else is a log line. Exits non-zero, saying why, on failure.
+//
+//   node pop.mjs <extensionDir> <crmURL> <settingsJSON>
+import puppeteer from 'puppeteer-core';
+
+const [dir, crmURL, settingsJSON] = process.argv.slice(2);
+if (!dir || !crmURL || !settingsJSON) {
+  console.error('usage: node pop.mjs <extensionDir> <crmURL> <settingsJSON>');
+  process.exit(2);
+}
+const addonID = 'screenpop@screenpop.dev'; // browser_specific_settings.gecko.id
+const uuid = '7d3f4a52-8c1e-4b7a-9d2f-5e6a1b0c9d84'; // fixed, so we know the moz-extension:// host
+const log = (...a) => console.log('log:', ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const until = async (what, ms, cond) => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(100);
+  }
+};
+
+const browser = await puppeteer.launch({
+  browser: 'firefox',
+  executablePath: process.env.SCREENPOP_FIREFOX || '/usr/bin/firefox-esr',
+  headless: true,
+  extraPrefsFirefox: {
+    'extensions.webextensions.uuids': JSON.stringify({ [addonID]: uuid }),
+    // No network here: don't phone home.
+    'app.update.enabled': false,
+    'browser.shell.checkDefaultBrowser': false,
+    'datareporting.policy.dataSubmissionEnabled': false,
+    'toolkit.telemetry.enabled': false,
+  },
+});
+let code = 1;
+try {
+  const id = await browser.installExtension(dir);
+  log('installed', id);
+  // A moz-extension:// page can't be opened by goto: it is web-accessible,
+  // so a data: page navigates to it.
+  const page = await browser.newPage();
+  await page.goto('data:text/html,<title>screenpop test</title>');
+  const ext = `moz-extension://${uuid}/popup.html`;
+  await page.evaluate((u) => { location.href = u; }, ext);
+  // page.url() may not follow this navigation: ask the page itself.
+  await until('the extension page ' + ext, 30000, () =>
+    page.evaluate(() => location.protocol === 'moz-extension:' && typeof browser !== 'undefined' && !!browser.storage).catch(() => false));
+  await page.evaluate((s) => browser.storage.local.set({ settings: JSON.parse(s) }), settingsJSON);
+  const relay = JSON.parse(settingsJSON).relayUrl;
+  await until('the extension to connect to ' + relay, 60000, () =>
+    page.evaluate((relay) => browser.storage.local.get('status').then((r) => r.status && r.status.relay === relay && r.status.state === 'connected'), relay));
+  console.log('ready');
+  const url = await until('a tab on the CRM', 60000, async () => {
+    for (const p of await browser.pages()) {
+      const u = p === page ? '' : await p.evaluate(() => location.href).catch(() => '');
+      if (u.startsWith(crmURL)) return u;
+    }
+    return '';
+  });
+  console.log('popped ' + url);
+  code = 0;
+} catch (e) {
+  console.error('firefox: ' + (e && e.stack || e));
+} finally {
+  await browser.close().catch(() => {});
+}
+process.exit(code);
