@@ -395,6 +395,12 @@ func (w *worker) request(msg js.Value) (reconnect bool, err error) {
 // popped must not pop again when it comes back (at most once per call).
 func (w *worker) do(acts []Action) {
 	w.save()
+	// The badge first: it is immediate, a tab or window takes a while.
+	for _, a := range acts {
+		if a.Kind == ActionBadge {
+			browser.SetBadge(a.Text, a.Color)
+		}
+	}
 	for _, a := range acts {
 		switch a.Kind {
 		case ActionOpenTab:
@@ -432,8 +438,6 @@ func (w *worker) do(acts []Action) {
 			}
 		case ActionClearNote:
 			browser.ClearNotification(a.Key)
-		case ActionBadge:
-			browser.SetBadge(a.Text, a.Color)
 		case ActionLog:
 			js.Global().Get("console").Call("log", "screenpop: "+a.Text)
 		}
