@@ -171,10 +171,10 @@ func callRow(cv background.CallView) dom.Element {
 	if missed(cv) && !cv.Seen {
 		attrs["data-unseen"] = "true"
 	}
-	dir := "in"
+	dir, arrow := "in", "↙"
 	dirLabel := t("callInbound")
 	if cv.Call.Direction == call.Outbound {
-		dir, dirLabel = "out", t("callOutbound")
+		dir, arrow, dirLabel = "out", "↗", t("callOutbound")
 	}
 	meta := lineLabel(cv)
 	if w := when(cv.Call.RingAt); w != "" {
@@ -186,7 +186,7 @@ func callRow(cv background.CallView) dom.Element {
 	)
 	whyNot(whoBox, cv)
 	row := el("li", attrs,
-		el("span", map[string]string{"class": "dir", "data-dir": dir, "title": dirLabel, "aria-label": dirLabel}),
+		el("span", map[string]string{"class": "dir", "data-dir": dir, "title": dirLabel, "role": "img", "aria-label": dirLabel}, arrow),
 		whoBox,
 		el("div", map[string]string{"class": "state"}, nodes(testChip(cv), chip(cv), timer(cv))),
 	)

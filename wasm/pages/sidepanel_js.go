@@ -132,9 +132,10 @@ func callerCard(card dom.Element, cv background.CallView) {
 		card.AppendChild(el("p", map[string]string{"class": "match-count"}, t("sideManyMatches", strconv.Itoa(len(cv.Matches)))))
 		list := el("ul", map[string]string{"class": "matches", "id": "matches"})
 		for _, m := range cv.Matches {
-			item := el("span", nil, el("strong", nil, m.Name), el("span", map[string]string{"class": "module"}, m.Module))
+			name, module := el("strong", nil, m.Name), el("span", map[string]string{"class": "module"}, m.Module)
+			item := el("span", nil, name, module)
 			if safeURL(m.URL) {
-				item = el("a", map[string]string{"href": m.URL, "target": "_blank", "rel": "noopener"}, item)
+				item = el("a", map[string]string{"href": m.URL, "target": "_blank", "rel": "noopener"}, name, module)
 			}
 			list.AppendChild(el("li", nil, item))
 		}
