@@ -7,7 +7,7 @@ WASMFLAGS := -trimpath -ldflags="-s -w"
 DIST     := dist
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: all run test test-unit test-e2e extension relay clean bench vet fuzz lint-extension
+.PHONY: all run test test-unit test-e2e extension relay clean bench vet fuzz lint-extension bench-extension
 
 all: extension relay
 
@@ -39,6 +39,11 @@ $(FIREFOX_NODE): test/firefox/package.json test/firefox/package-lock.json
 ## lint-extension: Mozilla's linter on the Firefox package; any error fails
 lint-extension: extension $(FIREFOX_NODE)
 	cd test/firefox && npx --no-install web-ext lint --source-dir ../../$(DIST)/firefox --output text
+
+## bench-extension: the extension's budgets measured in headless Chromium (e2e/bench_test.go): background.wasm
+## gzip size, worker cold start to "connected", ring → CRM tab p50/p99 over SCREENPOP_BENCH_RINGS (60) rings.
+bench-extension: extension
+	$(GO) test -count=1 -run '^$$' -bench '^BenchmarkExtension$$' -benchtime 1x -timeout 20m ./e2e/
 
 ## run: build the extension and start the relay in demo mode
 run: extension relay

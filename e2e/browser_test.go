@@ -16,7 +16,7 @@ import (
 
 // chromiumPath finds the browser, or skips the test — except in CI
 // (SCREENPOP_REQUIRE_BROWSER=1), where a skipped browser test is a failure.
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	t.Helper()
 	for _, p := range []string{os.Getenv("SCREENPOP_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
 		if p == "" {
@@ -34,7 +34,7 @@ func chromiumPath(t *testing.T) string {
 }
 
 // extensionDir is the built Chrome package (make extension).
-func extensionDir(t *testing.T) string {
+func extensionDir(t testing.TB) string {
 	t.Helper()
 	dir, err := filepath.Abs("../dist/chrome")
 	if err != nil {
@@ -50,7 +50,7 @@ func extensionDir(t *testing.T) string {
 
 // browser is a headless Chromium with the extension loaded.
 type browser struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context // browser-level context
 	extID string
 }
@@ -69,7 +69,7 @@ type browserOptions struct {
 	Height int
 }
 
-func startBrowserWith(t *testing.T, o browserOptions) *browser {
+func startBrowserWith(t testing.TB, o browserOptions) *browser {
 	t.Helper()
 	exe := chromiumPath(t)
 	ext := o.Ext

@@ -60,7 +60,7 @@ func TestFirefoxPop(t *testing.T) {
 	st.CRMBase = s.crm.URL
 	st.Template = s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_E164*"
 	st.Mode = settings.ModeTab
-	st.CapPerMinute = 0
+	st.CapPerMinute = 1000 // 0 ("no cap") is dropped by the JSON (omitempty) and reads as the default 10
 	raw, _ := json.Marshal(st)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

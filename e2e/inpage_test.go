@@ -21,7 +21,7 @@ import (
 // withHostAccess copies the unpacked extension at src and grants it host
 // access to patterns at install, as if the agent had clicked "allow" when
 // the options page asked (a permission prompt can't be answered headless).
-func withHostAccess(t *testing.T, src string, patterns ...string) string {
+func withHostAccess(t testing.TB, src string, patterns ...string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "ext")
 	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
@@ -93,7 +93,7 @@ func inPageSettings(s *stack) settings.Settings {
 	st.CRMBase = s.crm.URL
 	st.Template = s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_E164*"
 	st.Mode = settings.ModeInPage
-	st.CapPerMinute = 0
+	st.CapPerMinute = 1000 // 0 ("no cap") is dropped by the JSON (omitempty) and reads as the default 10
 	return st
 }
 

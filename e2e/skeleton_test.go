@@ -35,7 +35,7 @@ type stack struct {
 	fake  *democrm.Server
 }
 
-func startStack(t *testing.T) *stack {
+func startStack(t testing.TB) *stack {
 	t.Helper()
 	sim := ovhsim.New(ovhsim.Config{HoldTime: time.Second})
 	sim.AddLine(billing, line, "Accueil")
