@@ -10,8 +10,8 @@
 package background
 
 import (
+	"cmp"
 	"slices"
-	"sort"
 	"strconv"
 	"time"
 
@@ -296,21 +296,28 @@ func (st *State) event(id uint64, ev *stream.Event, name string, env Env) []Acti
 // take removes the view of call k from the live or recent calls and
 // returns it (a new one if unknown).
 func (st *State) take(k string) CallView {
-	for i := range st.Live {
-		if key(st.Live[i].Call) == k {
-			v := st.Live[i]
-			st.Live = slices.Delete(st.Live, i, i+1)
-			return v
+	if v, ok := remove(&st.Live, k); ok {
+		return v
+	}
+	v, _ := remove(&st.Recent, k)
+	return v
+}
+
+// remove takes the view of call k out of list. (Loops rather than
+// package slices: its generic code over CallView keeps time.Time's
+// formatting in the wasm.)
+func remove(list *[]CallView, k string) (CallView, bool) {
+	l := *list
+	for i := range l {
+		if key(l[i].Call) == k {
+			v := l[i]
+			copy(l[i:], l[i+1:])
+			l[len(l)-1] = CallView{}
+			*list = l[:len(l)-1]
+			return v, true
 		}
 	}
-	for i := range st.Recent {
-		if key(st.Recent[i].Call) == k {
-			v := st.Recent[i]
-			st.Recent = slices.Delete(st.Recent, i, i+1)
-			return v
-		}
-	}
-	return CallView{}
+	return CallView{}, false
 }
 
 func (st *State) find(k string) *CallView {
@@ -331,7 +338,9 @@ func (st *State) find(k string) *CallView {
 }
 
 func (st *State) addRecent(v CallView) {
-	st.Recent = slices.Insert(st.Recent, 0, v)
+	st.Recent = append(st.Recent, CallView{})
+	copy(st.Recent[1:], st.Recent)
+	st.Recent[0] = v
 	if len(st.Recent) > recentMax {
 		st.Recent = st.Recent[:recentMax]
 	}
@@ -339,7 +348,11 @@ func (st *State) addRecent(v CallView) {
 
 // sortLive keeps the live calls oldest first.
 func sortLive(live []CallView) {
-	sort.SliceStable(live, func(i, j int) bool { return live[i].Since < live[j].Since })
+	for i := 1; i < len(live); i++ { // insertion sort: stable, and the list is short and nearly sorted
+		for j := i; j > 0 && live[j].Since < live[j-1].Since; j-- {
+			live[j], live[j-1] = live[j-1], live[j]
+		}
+	}
 }
 
 func isMissed(c call.Call) bool {
@@ -559,7 +572,7 @@ func (st *State) prune(now time.Time) {
 		for k := range st.Popped {
 			keys = append(keys, k)
 		}
-		sort.Slice(keys, func(i, j int) bool { return st.Popped[keys[i]] < st.Popped[keys[j]] })
+		slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(st.Popped[a], st.Popped[b]) })
 		for _, k := range keys[:len(keys)-poppedMax] {
 			delete(st.Popped, k)
 		}

@@ -2,7 +2,7 @@ package background
 
 import (
 	"errors"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -37,7 +37,10 @@ type jsonMember struct {
 
 var null jsonValue
 
-// get returns member k of an object (null when absent).
+// get returns member k of an object (null when absent). Not inlined: it
+// is called for every field, and inlined copies cost the wasm kilobytes.
+//
+//go:noinline
 func (v *jsonValue) get(k string) *jsonValue {
 	for i := range v.obj {
 		if v.obj[i].key == k {
@@ -640,27 +643,17 @@ func appendTime(b []byte, t time.Time) []byte {
 	t = t.UTC()
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()
-	pad := func(b []byte, v, width int) []byte {
-		var buf [12]byte
-		i := len(buf)
-		for ; width > 0 || v > 0; width-- {
-			i--
-			buf[i] = byte('0' + v%10)
-			v /= 10
-		}
-		return append(b, buf[i:]...)
-	}
-	b = pad(b, y, 4)
+	b = appendPadded(b, y, 4)
 	b = append(b, '-')
-	b = pad(b, int(mo), 2)
+	b = appendPadded(b, int(mo), 2)
 	b = append(b, '-')
-	b = pad(b, d, 2)
+	b = appendPadded(b, d, 2)
 	b = append(b, 'T')
-	b = pad(b, h, 2)
+	b = appendPadded(b, h, 2)
 	b = append(b, ':')
-	b = pad(b, mi, 2)
+	b = appendPadded(b, mi, 2)
 	b = append(b, ':')
-	b = pad(b, s, 2)
+	b = appendPadded(b, s, 2)
 	if ns := t.Nanosecond(); ns > 0 {
 		digits := 9
 		for ns%10 == 0 {
@@ -668,9 +661,23 @@ func appendTime(b []byte, t time.Time) []byte {
 			digits--
 		}
 		b = append(b, '.')
-		b = pad(b, ns, digits)
+		b = appendPadded(b, ns, digits)
 	}
 	return append(b, 'Z')
+}
+
+// appendPadded appends v in decimal, zero-padded to width digits.
+//
+//go:noinline
+func appendPadded(b []byte, v, width int) []byte {
+	var buf [12]byte
+	i := len(buf)
+	for ; width > 0 || v > 0; width-- {
+		i--
+		buf[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, buf[i:]...)
 }
 
 const hexDigits = "0123456789abcdef"
@@ -880,7 +887,7 @@ func encodeState(st *State) string {
 	for k := range st.Popped {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
 		e.int(k, st.Popped[k])
 	}

@@ -79,7 +79,6 @@ func Start() {
 		return nil
 	})
 	js.Global().Set("screenpopHandle", handle)
-	browser.CreateAlarm("screenpop-reconnect", 0.5)
 	go w.run()
 	if flush := js.Global().Get("screenpopFlush"); flush.Type() == js.TypeFunction {
 		flush.Invoke()
@@ -184,6 +183,7 @@ func (w *worker) syncInPage() {
 }
 
 func (w *worker) run() {
+	browser.EnsureAlarm("screenpop-reconnect", 0.5)
 	w.load()
 	failures := 0
 	for {
@@ -213,13 +213,13 @@ func (w *worker) run() {
 			why = info.Reason + " — " + why
 		}
 		w.setStatus(StatusDown, why)
-		w.idle(time.After(backoff(failures)))
+		w.idle(browser.After(backoff(failures)))
 	}
 }
 
 // idle handles inputs until timeout fires (nil: never), an alarm wakes
 // us while waiting to reconnect, or the connection must be made again.
-func (w *worker) idle(timeout <-chan time.Time) {
+func (w *worker) idle(timeout <-chan struct{}) {
 	for {
 		select {
 		case <-timeout:
@@ -255,8 +255,8 @@ func (w *worker) session(url string) (opened bool, info browser.CloseInfo, again
 	if err != nil {
 		return false, browser.CloseInfo{Reason: err.Error()}, false
 	}
-	ping := time.NewTicker(stream.KeepAlive)
-	defer ping.Stop()
+	ping, stop := browser.Every(stream.KeepAlive)
+	defer stop()
 	closing := false
 	for {
 		select {
@@ -287,7 +287,7 @@ func (w *worker) session(url string) (opened bool, info browser.CloseInfo, again
 				}
 			}
 			return info.Opened, info, again
-		case <-ping.C:
+		case <-ping:
 			sock.Send(stream.ClientPing)
 		case in := <-w.inputs:
 			if w.dispatch(in) && !closing {
@@ -454,6 +454,12 @@ func (w *worker) save() {
 	if err != nil {
 		warn("cannot save the calls: " + err.Error())
 	}
+}
+
+// saveInPageCard stores the in-page card (for ShowInPage) without
+// encoding/json, which would add 200 KB to the wasm.
+func saveInPageCard(c *InPageCard) error {
+	return browser.StorageSetJSON(map[string]string{InPageKey: encodeInPageCard(c)})
 }
 
 func (w *worker) popFailed(k, msg string) {

@@ -119,3 +119,13 @@ func Message(key string, subs ...string) string {
 func CreateAlarm(name string, periodMinutes float64) {
 	API.Get("alarms").Call("create", name, map[string]any{"periodInMinutes": periodMinutes})
 }
+
+// EnsureAlarm creates the repeating alarm unless it exists: creating it
+// again on every worker start would push its next run back each time.
+// It waits, so call it from a goroutine.
+func EnsureAlarm(name string, periodMinutes float64) {
+	if a, err := Await(API.Get("alarms").Call("get", name)); err == nil && a.Truthy() {
+		return
+	}
+	CreateAlarm(name, periodMinutes)
+}
