@@ -264,30 +264,40 @@ func (st *State) hello(h *stream.Hello, env Env) []Action {
 func (st *State) event(id uint64, ev *stream.Event, name string, env Env) []Action {
 	c := ev.Call
 	k := key(c)
-	over := id != 0 && id <= st.replayTo && !st.liveAtHello[k]
+	replayed := id != 0 && id <= st.replayTo
+	over := replayed && !st.liveAtHello[k]
 	v := st.take(k)
 	wasMissed := v.Missed
 	if v.Since == 0 {
 		v.Since = env.Now.UnixMilli()
 	}
-	v.Call, v.Calling, v.Called = c, ev.Calling, ev.Called
+	if !replayed || over || v.Call.ID == "" {
+		v.Call = c
+	} // else the hello's state of the call is newer than the replayed event's
+	v.Calling, v.Called = ev.Calling, ev.Called
 	if name != "" {
 		v.Name = name
 	}
-	v.Missed = isMissed(c)
+	v.Missed = isMissed(v.Call)
 	if v.URL == "" {
 		v.URL = callURL(ev.Name, &v, env.Settings.Template)
 	}
 	var acts []Action
-	if c.Live() && !over {
+	if v.Call.Live() && !over {
 		acts = append(acts, st.decide(ev.Name, &v, env)...)
 		acts = append(acts, st.ringNote(&v, env)...)
 		st.Live = append(st.Live, v)
 		sortLive(st.Live)
 		return acts
 	}
-	if v.Missed && !wasMissed && !v.Seen && env.Settings.Notify {
+	switch {
+	case v.Missed && !wasMissed && !v.Seen && env.Settings.Notify:
 		acts = append(acts, Action{Kind: ActionNotify, Key: k, Note: missedNote(&v, env)})
+	case !v.Missed && v.Notified:
+		// "Incoming call" is stale once the call is over. (Not cleared on
+		// answer: in notify mode the agent answers, then clicks it.)
+		v.Notified = false
+		acts = append(acts, Action{Kind: ActionClearNote, Key: k})
 	}
 	st.addRecent(v)
 	return acts

@@ -679,3 +679,42 @@ func TestRelayChangeResets(t *testing.T) {
 		t.Errorf("%+v", st)
 	}
 }
+
+// TestReplayAfterAnswer: a call rang and was answered while the worker was
+// away; the hello lists it answered, the replay still holds its ring. It
+// must not pop (it no longer rings), nor go back to ringing.
+func TestReplayAfterAnswer(t *testing.T) {
+	st := State{Cursor: 20}
+	e := env(conf)
+	var acts []Action
+	acts = append(acts, handle(t, &st, helloMsg(t, 22, callOf("F", call.Answered, "0033612345689", "start_calling")), e)...)
+	acts = append(acts, ring(t, &st, 21, "F", "0033612345689", e)...)
+	acts = append(acts, handle(t, &st, eventMsg(t, 22, "start_calling", "F", call.Answered, "0033612345689"), e)...)
+	if p := pops(acts); len(p) != 0 {
+		t.Errorf("an answered call popped from its replayed ring: %v", p)
+	}
+	if len(st.Live) != 1 || st.Live[0].Call.State != call.Answered {
+		t.Errorf("live %+v", st.Live)
+	}
+	for _, a := range acts {
+		if a.Kind == ActionBadge && a.Text == "RING" {
+			t.Error("RING for an answered call")
+		}
+	}
+}
+
+func TestRingingNoteClearedWhenCallEnds(t *testing.T) {
+	var st State
+	e := env(with(func(s *settings.Settings) { s.Notify = true }))
+	ring(t, &st, 1, "A", "0033612345682", e)
+	acts := handle(t, &st, eventMsg(t, 2, "start_calling", "A", call.Answered, "0033612345682"), e)
+	for _, a := range acts {
+		if a.Kind == ActionClearNote {
+			t.Error("the notification was cleared on answer (notify mode needs it then)")
+		}
+	}
+	acts = handle(t, &st, eventMsg(t, 3, "end_calling", "A", call.Ended, "0033612345682"), e)
+	if k := kinds(acts); !slices.Contains(k, ActionClearNote) {
+		t.Errorf("the stale ringing notification stays: %v", k)
+	}
+}
