@@ -106,7 +106,7 @@ func TestFirefoxPop(t *testing.T) {
 		}
 	}
 	if searches != 1 {
-		t.Errorf("the fake CRM was asked %q, want one search for +33612345682 (Firefox's favicon request aside)", s.fake.Queries())
+		t.Errorf("the fake CRM was asked %q, want one search for +33612345682", s.fake.Queries())
 	}
 }
 

@@ -74,7 +74,9 @@ func Search(contacts []Contact, q string) []Contact {
 	return out
 }
 
-// Server serves the classic UnifiedSearch URL and records what it was asked.
+// Server serves the classic UnifiedSearch URL and records what it was
+// asked. A URL without query_string (any other page of the CRM) shows the
+// contact list, the page an agent has open between calls.
 type Server struct {
 	Contacts []Contact
 
@@ -82,7 +84,8 @@ type Server struct {
 	queries []string
 }
 
-// Queries returns the search strings received so far.
+// Queries returns the search strings received so far (requests that carry
+// query_string; the contact list and favicon requests are not searches).
 func (s *Server) Queries() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -101,15 +104,33 @@ table{border-collapse:collapse}td,th{padding:.4rem .8rem;border-bottom:1px solid
 {{else}}<p class="none" id="no-results">No record found.</p>{{end}}
 </body></html>`))
 
+var list = template.Must(template.New("list").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>Contacts — Demo CRM</title>
+<style>body{font:15px system-ui,sans-serif;margin:2rem;color:#222}h1{font-size:1.3rem}
+table{border-collapse:collapse}td,th{padding:.4rem .8rem;border-bottom:1px solid #ddd;text-align:left}</style></head>
+<body><h1>Demo CRM — Contacts</h1>
+<p>{{len .}} contacts. Phone numbers are stored as typed, the way real CRMs hold them.</p>
+<table id="contacts"><tr><th>Name</th><th>Account</th><th>Phone (as stored)</th></tr>
+{{range .}}<tr class="contact" data-id="{{.ID}}"><td>{{.Name}}</td><td>{{.Account}}</td><td>{{index .Phones 0}}</td></tr>{{end}}</table>
+</body></html>`))
+
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query().Get("query_string")
-	s.mu.Lock()
-	s.queries = append(s.queries, q)
-	s.mu.Unlock()
+	if r.URL.Path == "/favicon.ico" {
+		http.NotFound(w, r)
+		return
+	}
 	contacts := s.Contacts
 	if contacts == nil {
 		contacts = Contacts
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if !r.URL.Query().Has("query_string") {
+		list.Execute(w, contacts)
+		return
+	}
+	q := r.URL.Query().Get("query_string")
+	s.mu.Lock()
+	s.queries = append(s.queries, q)
+	s.mu.Unlock()
 	page.Execute(w, map[string]any{"Query": q, "Results": Search(contacts, q)})
 }

@@ -1,6 +1,10 @@
 package democrm
 
-import "testing"
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
 
 func TestLike(t *testing.T) {
 	tests := []struct {
@@ -34,5 +38,25 @@ func TestSearch(t *testing.T) {
 	}
 	if got := Search(Contacts, ""); got != nil {
 		t.Errorf("empty search = %v", got)
+	}
+}
+
+func TestServerContactList(t *testing.T) {
+	s := &Server{}
+	for _, u := range []string{"/index.php?module=Contacts&action=index", "/favicon.ico"} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", u, nil))
+		if u == "/favicon.ico" {
+			if rec.Code != 404 {
+				t.Errorf("favicon: %d", rec.Code)
+			}
+			continue
+		}
+		if !strings.Contains(rec.Body.String(), "Camille Martin") || !strings.Contains(rec.Body.String(), `id="contacts"`) {
+			t.Errorf("%s does not list the contacts:\n%s", u, rec.Body)
+		}
+	}
+	if q := s.Queries(); len(q) != 0 {
+		t.Errorf("the list and favicon counted as searches: %q", q)
 	}
 }

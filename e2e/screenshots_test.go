@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/screenpop/screenpop/server/ovhsim"
+	"github.com/screenpop/screenpop/wasm/background"
+)
+
+// TestScreenshots saves PNGs of the popup, the side panel, the options and
+// the in-page card, in English and French, under screenshots/ at the
+// repository root ($SCREENPOP_SCREENSHOTS overrides it), with real calls
+// rung through the emulator: a missed call and an answered one in the
+// history, and a caller ringing now. French needs chromium-l10n.
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("SCREENPOP_SCREENSHOTS")
+	if dir == "" {
+		dir, _ = filepath.Abs("../screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"en", "fr"} {
+		t.Run(lang, func(t *testing.T) { screenshots(t, dir, lang) })
+	}
+}
+
+func screenshots(t *testing.T, dir, lang string) {
+	locale := map[string]string{"en": "en-US", "fr": "fr-FR"}[lang]
+	s := startStack(t)
+	b := startBrowserWith(t, browserOptions{Ext: withHostAccess(t, extensionDir(t), "http://127.0.0.1/*"), Lang: locale, Width: 1280, Height: 800})
+	page := b.tab(b.extURL("popup.html"))
+	if ui, _ := eval[string](page, `chrome.i18n.getUILanguage()`); ui[:2] != lang {
+		t.Fatalf("the browser's UI language is %q, not %s: apt-get install -y chromium-l10n", ui, lang)
+	}
+	b.writeSettings(page, inPageSettings(s))
+
+	// The agent's CRM page, then the day's calls: a missed one, an answered
+	// one, and a caller ringing now.
+	crm := b.tab(s.crm.URL + "/index.php?module=Contacts&action=index")
+	for _, c := range []ovhsim.Call{
+		{Line: line, Calling: "0033123456780", Scenario: ovhsim.Missed, RingFor: 300 * time.Millisecond},
+		{Line: line, Calling: "0033612345683", Scenario: ovhsim.Answered, RingFor: 300 * time.Millisecond, TalkFor: 1500 * time.Millisecond},
+	} {
+		if _, err := s.sim.Ring(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.waitFor("two calls in the history", 20*time.Second, func() bool {
+		var calls background.Calls
+		stored(t, page, background.CallsKey, &calls)
+		return len(calls.Recent) >= 2 && len(calls.Live) == 0
+	})
+	if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: "0033612345682", Scenario: ovhsim.Ringing}); err != nil {
+		t.Fatal(err)
+	}
+	card := b.frame(b.extURL("card.html"), 15*time.Second)
+	b.waitFor("the card to show the ringing caller", 10*time.Second, func() bool {
+		n, _ := eval[string](card, `(document.getElementById('card-number') || {}).textContent`)
+		return n == "06 12 34 56 82"
+	})
+	time.Sleep(3 * time.Second) // the timers show something
+
+	save := func(name string, ctx context.Context, width int64) {
+		t.Helper()
+		if width > 0 {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 600)); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		p := filepath.Join(dir, name+"-"+lang+".png")
+		if err := os.WriteFile(p, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", p)
+	}
+	save("inpage", crm, 0)
+	save("popup", b.page("popup.html", "live"), 360)
+	save("sidepanel", b.page("sidepanel.html", "caller"), 400)
+	save("options", b.page("options.html", "save"), 1000)
+}
