@@ -292,12 +292,23 @@ func TestPagesOptions(t *testing.T) {
 		t.Errorf("in-page mode without access: %q", got)
 	}
 
+	// Saving a mode that needs host access asks for it in the click; the
+	// prompt, which nobody answers here, does not hold the save back.
+	click(t, opts, "save")
+	b.waitFor("the in-page settings to save", 5*time.Second, func() bool { return textOf(opts, "saved") == "Saved." })
+	s = settings.Settings{}
+	if stored(t, opts, settings.StorageKey, &s); s.Mode != settings.ModeInPage {
+		t.Errorf("mode %q saved, want %s", s.Mode, settings.ModeInPage)
+	}
+
 	// Test pop: unsaved changes first, then the background's answer.
+	setField(t, opts, "mode", settings.ModeWindow)
 	click(t, opts, "test-pop")
 	if got := textOf(opts, "test-result"); !strings.Contains(got, "Save first") {
 		t.Errorf("test pop with unsaved changes: %q", got)
 	}
-	setField(t, opts, "mode", settings.ModeWindow)
+	click(t, opts, "save")
+	b.waitFor("the window settings to save", 5*time.Second, func() bool { return textOf(opts, "saved") == "Saved." })
 	click(t, opts, "test-pop")
 	b.waitFor("the background to answer the test pop", 10*time.Second, func() bool {
 		got := textOf(opts, "test-result")
@@ -459,6 +470,18 @@ func TestPagesPopup(t *testing.T) {
 	b.waitFor("the background to resume pops", 10*time.Second, func() bool {
 		var s settings.Settings
 		return stored(t, popup, settings.StorageKey, &s) && !s.Paused && textOf(popup, "paused-banner") == ""
+	})
+
+	// "Open side panel": sidePanel.open runs inside the click itself (a
+	// user gesture), so Chrome opens the panel.
+	click(t, popup, "open-sidepanel")
+	b.waitFor("the side panel to open", 10*time.Second, func() bool {
+		for _, ti := range b.targets() {
+			if ti.URL == b.extURL("sidepanel.html") {
+				return true
+			}
+		}
+		return false
 	})
 }
 

@@ -216,6 +216,21 @@ func (f optionsForm) settings(old settings.Settings) (settings.Settings, []probl
 	return s.Normalize(), nil
 }
 
+// firstProblem is what is wrong with saved settings, in the agent's
+// words: the first problem the options page would show, if any.
+func firstProblem(s settings.Settings) (problem, bool) {
+	for _, err := range s.Validate(pop.ValidateTemplate) {
+		p := problemFor(err, s)
+		if p.Field == fieldTemplate {
+			if terr := pop.ValidateTemplate(s.Template); terr != nil {
+				p = problemFor(terr, s) // the code, which Validate's wrapping lost
+			}
+		}
+		return p, true
+	}
+	return problem{}, false
+}
+
 // splitLines reads the lines filter: one entry per line or comma.
 func splitLines(s string) []string {
 	var out []string

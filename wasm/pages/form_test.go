@@ -409,3 +409,18 @@ func TestOriginAndHostAccess(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstProblem(t *testing.T) {
+	if p, ok := firstProblem(settings.Default()); ok {
+		t.Errorf("default settings: %+v", p)
+	}
+	s := settings.Default()
+	s.Template = "javascript:alert(*CALLING*)"
+	if p, ok := firstProblem(s); !ok || p.Field != fieldTemplate || p.Text.Key != "errTemplateScheme" {
+		t.Errorf("javascript: template: %+v", p)
+	}
+	s.RelayURL = ""
+	if p, ok := firstProblem(s); !ok || p.Field != fieldRelay || p.Text.Key != "errRelayEmpty" {
+		t.Errorf("no relay: %+v", p)
+	}
+}

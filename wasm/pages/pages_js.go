@@ -233,6 +233,22 @@ func relayBox(box dom.Element, st background.Status, known bool) {
 	if known {
 		state = st.State
 	}
+	// The background explains bad settings in English (its logs' words);
+	// the page says it in the agent's language when it can.
+	if state == "settings" {
+		if s, err := loadSettings(); err == nil {
+			if p, ok := firstProblem(s); ok {
+				st.Message = say(p.Text)
+			}
+		}
+	}
+	// Redraw only what changed: a screen reader announces every redraw
+	// of this live region, and the background rewrites the status often.
+	shown := state + "\x00" + st.Message + "\x00" + st.Relay
+	if known && box.GetAttribute("data-shown") == shown {
+		return
+	}
+	box.SetAttribute("data-shown", shown)
 	rs := relayStateFor(state)
 	box.SetAttribute("data-state", rs.Class)
 	box.SetTextContent("")

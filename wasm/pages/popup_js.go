@@ -4,6 +4,7 @@ package pages
 
 import (
 	"strconv"
+	"strings"
 	"syscall/js"
 
 	"honnef.co/go/js/dom/v2"
@@ -122,6 +123,19 @@ func popup(app dom.Element) {
 
 	showCalls := func() {
 		c := loadCalls()
+		// Redrawing the lists must not lose the keyboard focus of an
+		// "open in CRM" button.
+		var focusID string
+		if a := js.Global().Get("document").Get("activeElement"); a.Truthy() && a.Call("matches", "[data-action=open]").Bool() {
+			focusID = a.Get("dataset").Get("id").String()
+		}
+		defer func() {
+			if focusID != "" {
+				if b := app.QuerySelector(`[data-action=open][data-id="` + strings.ReplaceAll(focusID, `"`, ``) + `"]`); b != nil {
+					b.(dom.HTMLElement).Focus()
+				}
+			}
+		}()
 		live.SetTextContent("")
 		for _, cv := range c.Live {
 			live.AppendChild(callRow(cv))
