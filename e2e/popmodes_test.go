@@ -3,8 +3,14 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,7 +21,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/server/democrm"
 	"github.com/screenpop/screenpop/server/ovhsim"
+	"github.com/screenpop/screenpop/server/relay"
+	relaystore "github.com/screenpop/screenpop/server/store"
+	"github.com/screenpop/screenpop/server/upstream"
 	"github.com/screenpop/screenpop/wasm/background"
 )
 
@@ -415,4 +425,81 @@ func TestPopWorkerRestart(t *testing.T) {
 	if v, _ := e.view(b); v.Popped {
 		t.Error("the second call is marked popped")
 	}
+}
+
+// TestPopAuth: a relay that needs a secret. A wrong secret gets the
+// "paste a new connection string" status and no reconnection storm; the
+// right one connects and pops; revoking the agent stops it again.
+func TestPopAuth(t *testing.T) {
+	sim := ovhsim.New(ovhsim.Config{HoldTime: time.Second})
+	sim.AddLine(billing, line, "Accueil")
+	token, err := sim.NewToken(line, "1 day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(simSrv.Close)
+	st, err := relaystore.Open(filepath.Join(t.TempDir(), "relay.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	r, err := relay.New(relay.Config{Region: "FR", Log: log, Store: st, PublicURL: "http://127.0.0.1"}) // PublicURL: only printed in connection strings
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &upstream.Poller{EventsURL: simSrv.URL + "/", Token: token, Log: log, Backoff: upstream.Backoff{Min: 100 * time.Millisecond, Max: time.Second}}
+	r.Watch(p)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go p.Run(ctx)
+	var dials atomic.Int32
+	h := r.Handler()
+	relaySrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.HasPrefix(req.URL.Path, "/v1/stream") {
+			dials.Add(1)
+		}
+		h.ServeHTTP(w, req)
+	}))
+	t.Cleanup(relaySrv.Close)
+	t.Cleanup(r.Shutdown)
+	fake := &democrm.Server{}
+	crm := httptest.NewServer(fake)
+	t.Cleanup(crm.Close)
+	agent, err := r.AddAgent(ctx, "alice", []string{line})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b := startBrowser(t)
+	e := &popEnv{t: t, b: b, s: &stack{sim: sim, relay: relaySrv, crm: crm, fake: fake}, page: b.tab(b.extURL("options.html"))}
+	status := func() background.Status {
+		var s background.Status
+		raw, _ := eval[string](e.page, `chrome.storage.local.get('status').then(r => JSON.stringify(r.status || {}))`)
+		json.Unmarshal([]byte(raw), &s)
+		return s
+	}
+	e.settings(func(s *settings.Settings) { s.Secret = "sp_" + strings.Repeat("x", 30) })
+	b.waitFor("the status to ask for a new connection string", 15*time.Second, func() bool {
+		s := status()
+		return s.State == background.StatusSettings && strings.Contains(s.Message, "connection string")
+	})
+	before := dials.Load()
+	time.Sleep(3 * time.Second)
+	if n := dials.Load() - before; n > 0 {
+		t.Errorf("%d more connections with the refused secret: it must wait for new settings", n)
+	}
+
+	e.settings(func(s *settings.Settings) { s.Secret = agent.Secret })
+	b.waitFor("the extension to connect with the agent's secret", 15*time.Second, func() bool { return status().State == background.StatusConnected })
+	const caller = "0033612340041"
+	id := e.ring(caller)
+	b.waitFor("a CRM tab for "+caller, 10*time.Second, func() bool { return e.tabs(caller) == 1 })
+	e.s.sim.EndCall(id)
+
+	if _, err := r.RevokeAgent(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("the status to say the agent was refused", 15*time.Second, func() bool { return status().State == background.StatusSettings })
 }

@@ -44,7 +44,11 @@ type worker struct {
 	// refused is the relay and secret the relay refused (bad or revoked
 	// secret): no reconnecting with them until the settings change.
 	refused string
-	inpage  string // the CRM base the in-page script was last synced for ("-": never)
+	// relayError is the code of the last error the relay sent on this
+	// connection (too slow, rate limited…): the reconnection then backs
+	// off as after a failure.
+	relayError string
+	inpage     string // the CRM base the in-page script was last synced for ("-": never)
 }
 
 // Start wires the worker to the JavaScript bootstrap and runs it.
@@ -199,12 +203,13 @@ func (w *worker) run() {
 		w.refused = ""
 		url, _ := settings.StreamURL(w.settings.RelayURL, w.state.Cursor)
 		w.setStatus(StatusConnecting, browser.Message("statusConnecting", w.settings.RelayURL))
+		w.relayError = ""
 		opened, info, again := w.session(url)
 		if w.refused != "" || again {
 			failures = 0
 			continue
 		}
-		if opened {
+		if opened && w.relayError == "" {
 			failures = 0
 		}
 		failures++
@@ -317,6 +322,7 @@ func (w *worker) handle(msg string) (refused bool) {
 			w.setStatus(StatusSettings, browser.Message("statusRefused", a.Text))
 			refused = true
 		default:
+			w.relayError = a.Key
 			warn("the relay says: " + a.Text)
 		}
 	}
