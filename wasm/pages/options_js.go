@@ -290,11 +290,11 @@ func options(app dom.Element) {
 			access.AppendChild(el("p", nil, t("optionsAccessGranted", o)))
 			return
 		}
-		key := "optionsAccessNotNeeded"
+		key, class := "optionsAccessNotNeeded", "small ghost"
 		if needsHostAccess(mode.value()) {
-			key = "optionsAccessNeeded"
+			key, class = "optionsAccessNeeded", "small"
 		}
-		grant := el("button", map[string]string{"type": "button", "class": "small", "id": "grant-access"}, t("optionsAccessGrant"))
+		grant := el("button", map[string]string{"type": "button", "class": class, "id": "grant-access"}, t("optionsAccessGrant"))
 		onClick(grant, func(dom.Event) {
 			p := browser.API.Get("permissions").Call("request", map[string]any{"origins": []any{o + "/*"}})
 			go func() {
