@@ -63,7 +63,7 @@ func TestFirefoxPop(t *testing.T) {
 	st.CapPerMinute = 1000 // 0 ("no cap") is dropped by the JSON (omitempty) and reads as the default 10
 	raw, _ := json.Marshal(st)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "pop.mjs", ext, s.crm.URL, string(raw))
 	cmd.Dir = tools

@@ -56,7 +56,7 @@ func (b *browser) writeSettings(page context.Context, s settings.Settings) {
 	if _, err := eval[any](page, `chrome.storage.local.set({settings: `+string(raw)+`})`); err != nil {
 		b.t.Fatalf("writing the settings: %v", err)
 	}
-	b.waitFor("the extension to connect to "+s.RelayURL, 20*time.Second, func() bool {
+	b.waitFor("the extension to connect to "+s.RelayURL, 45*time.Second, func() bool {
 		st, _ := eval[string](page, `chrome.storage.local.get('status').then(r => r.status && r.status.relay === `+jsString(s.RelayURL)+` ? r.status.state : '')`)
 		return st == "connected"
 	})
@@ -111,9 +111,9 @@ func TestInPageCard(t *testing.T) {
 	if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: caller, Scenario: "ringing"}); err != nil {
 		t.Fatal(err)
 	}
-	card := b.frame(b.extURL("card.html"), 15*time.Second)
+	card := b.frame(b.extURL("card.html"), 30*time.Second)
 	var text string
-	b.waitFor("the card to show the caller", 10*time.Second, func() bool {
+	b.waitFor("the card to show the caller", 20*time.Second, func() bool {
 		text, _ = eval[string](card, `document.getElementById('app').innerText`)
 		return strings.Contains(text, "01 23 45 67 80")
 	})
@@ -146,7 +146,7 @@ func TestInPageCard(t *testing.T) {
 	if _, err := eval[any](card, `document.getElementById('card-close').click()`); err != nil {
 		t.Fatal(err)
 	}
-	b.waitFor("the card to close", 10*time.Second, func() bool {
+	b.waitFor("the card to close", 20*time.Second, func() bool {
 		n, _ := eval[int](crm, `document.querySelectorAll('screenpop-card').length`)
 		return n == 0 && !b.hasFrame(b.extURL("card.html"))
 	})
@@ -155,8 +155,8 @@ func TestInPageCard(t *testing.T) {
 	if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: second, Scenario: "ringing"}); err != nil {
 		t.Fatal(err)
 	}
-	card = b.frame(b.extURL("card.html"), 15*time.Second)
-	b.waitFor("the card to show the second caller", 10*time.Second, func() bool {
+	card = b.frame(b.extURL("card.html"), 30*time.Second)
+	b.waitFor("the card to show the second caller", 20*time.Second, func() bool {
 		text, _ = eval[string](card, `document.getElementById('card-number').textContent`)
 		return text == "06 12 34 56 82"
 	})
@@ -165,7 +165,7 @@ func TestInPageCard(t *testing.T) {
 	if _, err := eval[any](card, `document.getElementById('card-search').click()`); err != nil {
 		t.Fatal(err)
 	}
-	b.waitFor("the CRM page to search for the caller", 10*time.Second, func() bool {
+	b.waitFor("the CRM page to search for the caller", 20*time.Second, func() bool {
 		u, _ := eval[string](crm, `location.href`)
 		pu, err := url.Parse(u)
 		return err == nil && pu.Query().Get("query_string") == "+33612345682" && !b.hasFrame(b.extURL("card.html"))
@@ -179,8 +179,8 @@ func TestInPageCard(t *testing.T) {
 	if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: caller, Scenario: "ringing"}); err != nil {
 		t.Fatal(err)
 	}
-	card = b.frame(b.extURL("card.html"), 15*time.Second)
-	b.waitFor("the card to show the third call", 10*time.Second, func() bool {
+	card = b.frame(b.extURL("card.html"), 30*time.Second)
+	b.waitFor("the card to show the third call", 20*time.Second, func() bool {
 		text, _ = eval[string](card, `document.getElementById('card-number').textContent`)
 		return text == "01 23 45 67 80"
 	})
@@ -189,7 +189,7 @@ func TestInPageCard(t *testing.T) {
 	if _, err := chromedp.CallBrowser(b.ctx, target.CloseTarget, target.CloseTargetParams{TargetID: chromedp.FromContext(crm).Target.TargetID}); err != nil {
 		t.Fatalf("closing the CRM tab: %v", err)
 	}
-	b.waitFor("the CRM tab to close", 10*time.Second, func() bool {
+	b.waitFor("the CRM tab to close", 20*time.Second, func() bool {
 		for _, u := range b.pages() {
 			if strings.HasPrefix(u, s.crm.URL) {
 				return false
@@ -201,7 +201,7 @@ func TestInPageCard(t *testing.T) {
 	if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: fourth, Scenario: "ringing"}); err != nil {
 		t.Fatal(err)
 	}
-	b.waitFor("a CRM tab for the fourth caller", 15*time.Second, func() bool {
+	b.waitFor("a CRM tab for the fourth caller", 30*time.Second, func() bool {
 		for _, u := range b.pages() {
 			if strings.HasPrefix(u, s.crm.URL) && strings.Contains(u, url.QueryEscape("+33612345683")) {
 				return true

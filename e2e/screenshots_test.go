@@ -52,7 +52,7 @@ func screenshots(t *testing.T, dir, lang string) {
 			t.Fatal(err)
 		}
 	}
-	b.waitFor("two calls in the history", 20*time.Second, func() bool {
+	b.waitFor("two calls in the history", 45*time.Second, func() bool {
 		var calls background.Calls
 		stored(t, page, background.CallsKey, &calls)
 		return len(calls.Recent) >= 2 && len(calls.Live) == 0
@@ -60,8 +60,8 @@ func screenshots(t *testing.T, dir, lang string) {
 	if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: "0033612345682", Scenario: ovhsim.Ringing}); err != nil {
 		t.Fatal(err)
 	}
-	card := b.frame(b.extURL("card.html"), 15*time.Second)
-	b.waitFor("the card to show the ringing caller", 10*time.Second, func() bool {
+	card := b.frame(b.extURL("card.html"), 30*time.Second)
+	b.waitFor("the card to show the ringing caller", 20*time.Second, func() bool {
 		n, _ := eval[string](card, `(document.getElementById('card-number') || {}).textContent`)
 		return n == "06 12 34 56 82"
 	})

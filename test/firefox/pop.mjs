@@ -51,14 +51,14 @@ try {
   const ext = `moz-extension://${uuid}/popup.html`;
   await page.evaluate((u) => { location.href = u; }, ext);
   // page.url() may not follow this navigation: ask the page itself.
-  await until('the extension page ' + ext, 30000, () =>
+  await until('the extension page ' + ext, 60000, () =>
     page.evaluate(() => location.protocol === 'moz-extension:' && typeof browser !== 'undefined' && !!browser.storage).catch(() => false));
   await page.evaluate((s) => browser.storage.local.set({ settings: JSON.parse(s) }), settingsJSON);
   const relay = JSON.parse(settingsJSON).relayUrl;
-  await until('the extension to connect to ' + relay, 60000, () =>
+  await until('the extension to connect to ' + relay, 90000, () =>
     page.evaluate((relay) => browser.storage.local.get('status').then((r) => r.status && r.status.relay === relay && r.status.state === 'connected'), relay));
   console.log('ready');
-  const url = await until('a tab on the CRM', 60000, async () => {
+  const url = await until('a tab on the CRM', 90000, async () => {
     for (const p of await browser.pages()) {
       const u = p === page ? '' : await p.evaluate(() => location.href).catch(() => '');
       if (u.startsWith(crmURL)) return u;
