@@ -158,8 +158,9 @@ func options(app dom.Element) {
 	)
 	app.AppendChild(form)
 
-	// Fill the form from the saved settings.
-	forget := false
+	// Fill the form from the saved settings. dirty: the agent changed
+	// something since.
+	forget, dirty := false, false
 	fill := func() {
 		relay.set(s.RelayURL)
 		connection.set("")
@@ -179,7 +180,7 @@ func options(app dom.Element) {
 		withheld.check(s.Rules.Withheld)
 		internal.check(s.Rules.Internal)
 		lines.set(strings.Join(s.Rules.Lines, "\n"))
-		forget = false
+		forget, dirty = false, false
 	}
 	read := func() optionsForm {
 		f := optionsForm{
@@ -196,6 +197,8 @@ func options(app dom.Element) {
 		}
 		return f
 	}
+
+	changed := func() { dirty = true; saved.SetTextContent(""); testResult.SetTextContent("") }
 
 	errLines := map[string]dom.Element{
 		fieldConnection: connErr, fieldRelay: relayErr, fieldBase: baseErr, fieldTemplate: tmplErr,
@@ -244,7 +247,7 @@ func options(app dom.Element) {
 			return
 		}
 		remove := el("button", map[string]string{"type": "button", "class": "link", "id": "forget-secret"}, t("optionsForgetSecret"))
-		onClick(remove, func(dom.Event) { forget = true; saved.SetTextContent(""); showSecret() })
+		onClick(remove, func(dom.Event) { forget = true; changed(); showSecret() })
 		secretInfo.AppendChild(el("p", map[string]string{"class": "info"},
 			t("optionsSecretSaved", maskSecret(s.Secret), s.RelayURL), " ", remove))
 	}
@@ -344,7 +347,6 @@ func options(app dom.Element) {
 			windowRow.SetAttribute("hidden", "")
 		}
 	}
-	changed := func() { saved.SetTextContent(""); testResult.SetTextContent("") }
 
 	fill()
 	showSecret()
@@ -450,7 +452,7 @@ func options(app dom.Element) {
 	})
 
 	onClick(testPop, func(dom.Event) {
-		if n, probs := read().settings(s); len(probs) > 0 || !n.Equal(s) {
+		if dirty {
 			testResult.SetTextContent(t("optionsTestSaveFirst"))
 			return
 		}
