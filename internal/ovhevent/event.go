@@ -152,6 +152,10 @@ func (e *Event) CalledNumber() string {
 // Decode parses one long-poll answer. It accepts "Events": null and
 // events whose Ts is a number or a string. The error says what is wrong
 // with the answer so the relay log is actionable.
+//
+// Decode copies b once; the decoded strings share that copy, so an Event
+// kept for long keeps its whole answer (a few kilobytes) alive. The
+// semantics are encoding/json's: see decode.go.
 func Decode(b []byte) (Answer, error) {
 	var a Answer
 	b = bytes.TrimSpace(b)
@@ -161,7 +165,8 @@ func Decode(b []byte) (Answer, error) {
 	if b[0] != '{' {
 		return a, fmt.Errorf("ovhevent: the event service answered something that is not a JSON object (starts with %q); is the events URL right?", preview(b))
 	}
-	if err := json.Unmarshal(b, &a); err != nil {
+	d := decoder{s: string(b)}
+	if err := d.answer(&a); err != nil {
 		return Answer{}, fmt.Errorf("ovhevent: cannot decode the event service's answer: %v (starts with %q)", err, preview(b))
 	}
 	return a, nil
@@ -185,12 +190,20 @@ func (s *Seconds) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("Ts: %w", err)
 	}
+	f, err := parseSeconds(v)
+	if err != nil {
+		return fmt.Errorf("Ts: %w", err)
+	}
+	*s = f
+	return nil
+}
+
+func parseSeconds(v string) (Seconds, error) {
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil {
-		return fmt.Errorf("Ts: %q is not a number of seconds", v)
+		return 0, fmt.Errorf("%q is not a number of seconds", v)
 	}
-	*s = Seconds(f)
-	return nil
+	return Seconds(f), nil
 }
 
 func (s Seconds) MarshalJSON() ([]byte, error) {
@@ -206,17 +219,24 @@ func (n *Nanos) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
+	i, err := parseNanos(v)
+	if err != nil {
+		return err
+	}
+	*n = i
+	return nil
+}
+
+func parseNanos(v string) (Nanos, error) {
 	if i, err := strconv.ParseInt(v, 10, 64); err == nil {
-		*n = Nanos(i)
-		return nil
+		return Nanos(i), nil
 	}
 	// Some encoders print big integers in exponent form.
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil {
-		return fmt.Errorf("%q is not an integer number of nanoseconds", v)
+		return 0, fmt.Errorf("%q is not an integer number of nanoseconds", v)
 	}
-	*n = Nanos(f)
-	return nil
+	return Nanos(f), nil
 }
 
 // flexNumber returns the text of a JSON number or string; null and "" give "0".
@@ -230,13 +250,17 @@ func flexNumber(b []byte) (string, error) {
 		if err := json.Unmarshal(b, &str); err != nil {
 			return "", err
 		}
-		str = strings.TrimSpace(str)
-		if str == "" {
-			return "0", nil
-		}
-		return str, nil
+		return flexString(str), nil
 	}
 	return s, nil
+}
+
+// flexString is the text to parse of a number sent as a string.
+func flexString(s string) string {
+	if s = strings.TrimSpace(s); s == "" {
+		return "0"
+	}
+	return s
 }
 
 // Text is a string field that some payloads send as a number. Anything
