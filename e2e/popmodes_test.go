@@ -196,6 +196,15 @@ func TestPopModes(t *testing.T) {
 			t.Errorf("the second pop is in tab %v, want the first pop's tab %s", now, tab.ID)
 		}
 		e.s.sim.EndCall(b)
+		// The agent closed the CRM tab: the next pop opens a new one.
+		if _, err := chromedp.CallBrowser(e.b.ctx, target.CloseTarget, target.CloseTargetParams{TargetID: targetID(tab.ID)}); err != nil {
+			t.Fatal(err)
+		}
+		e.b.waitFor("the CRM tab to close", 5*time.Second, func() bool { return e.tabs(second) == 0 })
+		const third = "0033612340009"
+		c := e.ring(third)
+		e.b.waitFor("a new CRM tab for "+third, 10*time.Second, func() bool { return e.tabs(third) == 1 })
+		e.s.sim.EndCall(c)
 	})
 
 	t.Run("window", func(t *testing.T) {
