@@ -281,4 +281,3 @@ func envInt(key string, def int) int {
 	}
 	return def
 }
-

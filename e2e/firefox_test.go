@@ -35,11 +35,11 @@ func need(t *testing.T, what, install string, candidates ...string) string {
 	return ""
 }
 
-// TestFirefoxPop installs dist/firefox in Firefox ESR (driven by
-// test/firefox/pop.mjs through puppeteer-core over WebDriver BiDi), points
-// it at a relay, rings once, and expects a tab on the CRM's search for the
-// caller.
-func TestFirefoxPop(t *testing.T) {
+// firefoxRun runs test/firefox/pop.mjs: Firefox ESR with the extension
+// at ext and settings st; it rings caller when the script is ready and
+// returns the script's "popped" or "card" answer.
+func firefoxRun(t *testing.T, s *stack, ext string, st settings.Settings, caller string) (kind, value string) {
+	t.Helper()
 	firefox := need(t, "Firefox ESR", "apt-get install -y firefox-esr", os.Getenv("SCREENPOP_FIREFOX"), "/usr/bin/firefox-esr", "firefox-esr", "firefox")
 	node := need(t, "node", "apt-get install -y nodejs npm", "node")
 	tools, _ := filepath.Abs("../test/firefox")
@@ -49,20 +49,7 @@ func TestFirefoxPop(t *testing.T) {
 		}
 		t.Skip("puppeteer-core is not installed: cd test/firefox && npm ci")
 	}
-	ext, _ := filepath.Abs("../dist/firefox")
-	if _, err := os.Stat(filepath.Join(ext, "background.wasm")); err != nil {
-		t.Fatalf("the Firefox package is not built (%v): run `make extension`", err)
-	}
-
-	s := startStack(t)
-	st := settings.Default()
-	st.RelayURL = s.relay.URL
-	st.CRMBase = s.crm.URL
-	st.Template = s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_E164*"
-	st.Mode = settings.ModeTab
-	st.CapPerMinute = 1000 // 0 ("no cap") is dropped by the JSON (omitempty) and reads as the default 10
 	raw, _ := json.Marshal(st)
-
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "pop.mjs", ext, s.crm.URL, string(raw))
@@ -76,18 +63,16 @@ func TestFirefoxPop(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting node: %v", err)
 	}
-	const caller = "0033612345682"
-	var popped string
 	lines := bufio.NewScanner(out)
 	for lines.Scan() {
 		l := lines.Text()
-		switch {
-		case l == "ready":
+		switch k, v, _ := strings.Cut(l, " "); k {
+		case "ready":
 			if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: caller, Scenario: "ringing"}); err != nil {
 				t.Fatal(err)
 			}
-		case strings.HasPrefix(l, "popped "):
-			popped = strings.TrimPrefix(l, "popped ")
+		case "popped", "card":
+			kind, value = k, v
 		default:
 			t.Log(l)
 		}
@@ -95,8 +80,29 @@ func TestFirefoxPop(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("the Firefox run failed: %v (its stderr is above)", err)
 	}
+	return kind, value
+}
+
+// firefoxDir is the built Firefox package.
+func firefoxDir(t *testing.T) string {
+	ext, _ := filepath.Abs("../dist/firefox")
+	if _, err := os.Stat(filepath.Join(ext, "background.wasm")); err != nil {
+		t.Fatalf("the Firefox package is not built (%v): run `make extension`", err)
+	}
+	return ext
+}
+
+// TestFirefoxPop installs dist/firefox in Firefox ESR (driven by
+// test/firefox/pop.mjs through puppeteer-core over WebDriver BiDi), points
+// it at a relay, rings once, and expects a tab on the CRM's search for the
+// caller.
+func TestFirefoxPop(t *testing.T) {
+	s := startStack(t)
+	st := inPageSettings(s)
+	st.Mode = settings.ModeTab
+	kind, popped := firefoxRun(t, s, firefoxDir(t), st, "0033612345682")
 	u, err := url.Parse(popped)
-	if err != nil || u.Query().Get("query_string") != "+33612345682" {
+	if kind != "popped" || err != nil || u.Query().Get("query_string") != "+33612345682" {
 		t.Fatalf("Firefox opened %q, want the CRM search for +33612345682", popped)
 	}
 	searches := 0
@@ -107,6 +113,17 @@ func TestFirefoxPop(t *testing.T) {
 	}
 	if searches != 1 {
 		t.Errorf("the fake CRM was asked %q, want one search for +33612345682", s.fake.Queries())
+	}
+}
+
+// TestFirefoxInPage: in Firefox too, the caller card shows inside the CRM
+// page already open (scripting.registerContentScripts, the card iframe).
+func TestFirefoxInPage(t *testing.T) {
+	s := startStack(t)
+	ext := withHostAccess(t, firefoxDir(t), "http://127.0.0.1/*")
+	kind, number := firefoxRun(t, s, ext, inPageSettings(s), "0033123456780")
+	if kind != "card" || number != "01 23 45 67 80" {
+		t.Fatalf("Firefox answered %s %q, want the card with 01 23 45 67 80", kind, number)
 	}
 }
 

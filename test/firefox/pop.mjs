@@ -3,9 +3,12 @@
 // the fake CRM, and rings the call. Protocol on stdout, one line each:
 //   ready            the extension is connected to the relay: ring now
 //   popped <url>     a tab opened on the CRM (then the script exits 0)
+//   card <number>    in-page mode: the caller card showed in the CRM page
+//                    already open, with that number (then it exits 0)
 // Anything else is a log line. Exits non-zero, saying why, on failure.
 //
 //   node pop.mjs <extensionDir> <crmURL> <settingsJSON>
+// With settings.mode "inpage", a CRM page is open before the ring.
 import puppeteer from 'puppeteer-core';
 
 const [dir, crmURL, settingsJSON] = process.argv.slice(2);
@@ -41,7 +44,7 @@ const browser = await puppeteer.launch({
   },
 });
 let code = 1;
-try {
+const run = async () => {
   const id = await browser.installExtension(dir);
   log('installed', id);
   // A moz-extension:// page can't be opened by goto: it is web-accessible,
@@ -57,6 +60,24 @@ try {
   const relay = JSON.parse(settingsJSON).relayUrl;
   await until('the extension to connect to ' + relay, 90000, () =>
     page.evaluate((relay) => browser.storage.local.get('status').then((r) => r.status && r.status.relay === relay && r.status.state === 'connected'), relay));
+  const settings = JSON.parse(settingsJSON);
+  if (settings.mode === 'inpage') {
+    const crm = await browser.newPage();
+    await crm.goto(crmURL + '/index.php?module=Contacts&action=index');
+    console.log('ready');
+    await until('the card in the CRM page', 60000, () => crm.evaluate(() => !!document.querySelector('screenpop-card')));
+    const number = await until('the card to show the caller', 60000, async () => {
+      for (const f of crm.frames()) {
+        // f.url() may stay about:blank: ask the frame where it is.
+        const n = await f.evaluate((card) => location.href === card && (document.getElementById('card-number') || {}).textContent || '', `moz-extension://${uuid}/card.html`).catch(() => '');
+        if (n) return n;
+      }
+      return '';
+    });
+    console.log('card ' + number);
+    code = 0;
+    return;
+  }
   console.log('ready');
   const url = await until('a tab on the CRM', 90000, async () => {
     for (const p of await browser.pages()) {
@@ -67,6 +88,9 @@ try {
   });
   console.log('popped ' + url);
   code = 0;
+};
+try {
+  await run();
 } catch (e) {
   console.error('firefox: ' + (e && e.stack || e));
 } finally {
