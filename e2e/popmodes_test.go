@@ -499,6 +499,22 @@ func TestPopAuth(t *testing.T) {
 	if n := dials.Load() - before; n > 0 {
 		t.Errorf("%d more connections with the refused secret: it must wait for new settings", n)
 	}
+	// Nor does a restarted worker try the refused secret again.
+	if _, err := chromedp.Call(e.page, serviceworker.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(e.page, serviceworker.StopAllWorkers, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("the service worker to stop", 10*time.Second, func() bool { return b.workerID() == "" })
+	if _, err := eval[any](e.page, `chrome.storage.local.set({wake: Date.now()})`); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("the service worker to wake", 10*time.Second, func() bool { return b.workerID() != "" })
+	time.Sleep(2 * time.Second)
+	if n := dials.Load() - before; n > 0 {
+		t.Errorf("the restarted worker tried the refused secret again (%d connections)", n)
+	}
 
 	e.settings(func(s *settings.Settings) { s.Secret = agent.Secret })
 	b.waitFor("the extension to connect with the agent's secret", 15*time.Second, func() bool { return status().State == background.StatusConnected })

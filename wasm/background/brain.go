@@ -51,6 +51,10 @@ type State struct {
 	Cap    pop.Cap          // pops of the last minute (settings.CapPerMinute)
 	Tab    int              // reuse-tab mode: the CRM tab (0: none yet)
 	Window int              // window mode: the popup window (0: none yet)
+	// Refused identifies the relay and secret the relay refused (Refusal),
+	// so that a restarted worker does not try them again: Chrome restarts
+	// it every 30 s (alarm), and the relay rate-limits wrong secrets.
+	Refused string
 
 	// Per connection, not saved: every connection starts with a hello.
 	replayTo    uint64          // events up to this ID are a replay of what happened while away
@@ -136,6 +140,16 @@ const (
 )
 
 func key(c call.Call) string { return c.Line + "|" + c.ID }
+
+// Refusal identifies a relay and secret for State.Refused, with a hash
+// of the secret rather than the secret itself.
+func Refusal(relay, secret string) string {
+	h := uint64(14695981039346656037) // FNV-1a
+	for i := 0; i < len(secret); i++ {
+		h = (h ^ uint64(secret[i])) * 1099511628211
+	}
+	return relay + " " + strconv.FormatUint(h, 36)
+}
 
 // Reset forgets the cursor and the calls going on when the relay URL
 // changes: cursors of one relay mean nothing to another. What popped, the

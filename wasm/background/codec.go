@@ -567,7 +567,7 @@ func decodeState(raw string) (State, error) {
 		return State{}, err
 	}
 	st := State{Relay: v.get("relay").String(), Cursor: v.get("cursor").Uint(),
-		Tab: int(v.get("tab").Int()), Window: int(v.get("window").Int()),
+		Tab: int(v.get("tab").Int()), Window: int(v.get("window").Int()), Refused: v.get("refused").String(),
 		Live: decodeViews(v.get("live")), Recent: decodeViews(v.get("recent"))}
 	if p := v.get("popped"); p.kind == 'o' {
 		st.Popped = make(map[string]int64, len(p.obj))
@@ -912,6 +912,7 @@ func encodeState(st *State) string {
 	e.end()
 	e.intOmit("tab", int64(st.Tab))
 	e.intOmit("window", int64(st.Window))
+	e.strOmit("refused", st.Refused)
 	e.end()
 	return string(e.b)
 }

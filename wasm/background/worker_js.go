@@ -41,9 +41,6 @@ type worker struct {
 	settings settings.Settings
 	state    State
 	status   Status
-	// refused is the relay and secret the relay refused (bad or revoked
-	// secret): no reconnecting with them until the settings change.
-	refused string
 	// relayError is the code of the last error the relay sent on this
 	// connection (too slow, rate limited…): the reconnection then backs
 	// off as after a failure.
@@ -196,16 +193,21 @@ func (w *worker) run() {
 			w.idle(nil)
 			continue
 		}
-		if w.refused != "" && w.refused == w.settings.RelayURL+"\x00"+w.settings.Secret {
+		// A bad or revoked secret: no reconnecting with it until the
+		// settings change (or the agent asks, RequestReconnect).
+		if w.state.Refused != "" && w.state.Refused == Refusal(w.settings.RelayURL, w.settings.Secret) {
 			w.idle(nil) // the status says to paste a new connection string
 			continue
 		}
-		w.refused = ""
+		if w.state.Refused != "" {
+			w.state.Refused, w.state.dirty = "", true
+			w.save()
+		}
 		url, _ := settings.StreamURL(w.settings.RelayURL, w.state.Cursor)
 		w.setStatus(StatusConnecting, browser.Message("statusConnecting", w.settings.RelayURL))
 		w.relayError = ""
 		opened, info, again := w.session(url)
-		if w.refused != "" || again {
+		if w.state.Refused != "" || again {
 			failures = 0
 			continue
 		}
@@ -318,7 +320,7 @@ func (w *worker) handle(msg string) (refused bool) {
 		}
 		switch a.Key {
 		case stream.CodeBadSecret, stream.CodeRevoked, stream.CodeNoAuth:
-			w.refused = w.settings.RelayURL + "\x00" + w.settings.Secret
+			w.state.Refused, w.state.dirty = Refusal(w.settings.RelayURL, w.settings.Secret), true
 			w.setStatus(StatusSettings, browser.Message("statusRefused", a.Text))
 			refused = true
 		default:
@@ -387,7 +389,7 @@ func (w *worker) request(msg js.Value) (reconnect bool, err error) {
 	case RequestTestPop:
 		acts, err = w.state.TestPop(w.env())
 	case RequestReconnect:
-		w.refused = ""
+		w.state.Refused, w.state.dirty = "", true
 		reconnect = true
 	default:
 		return false, errUnknownRequest
