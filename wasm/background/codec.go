@@ -475,27 +475,75 @@ func decodeMessage(raw []byte) (message, error) {
 	return m, nil
 }
 
-func decodeCall(v *jsonValue) call.Call {
-	return call.Call{
-		Line: v.get("line").String(), LineName: v.get("lineName").String(), ID: v.get("id").String(),
-		Queue: v.get("queue").Bool(), Direction: call.Direction(v.get("direction").String()),
-		State: call.State(v.get("state").String()), Calling: v.get("calling").String(),
-		Called: v.get("called").String(), Dialed: v.get("dialed").String(), Agent: v.get("agent").String(),
-		OfferedTo: v.get("offeredTo").String(), RingAt: v.get("ringAt").Time(),
-		AnswerAt: v.get("answerAt").Time(), EndAt: v.get("endAt").Time(), LastEvent: v.get("lastEvent").String(),
+// Field setters: each sets *to[i] from the member named by the i-th word
+// of keys, when present with the right type (absent members keep what the
+// destination holds, as with encoding/json). One loop for many fields
+// keeps the wasm small.
+
+// next returns the first word of *keys and removes it.
+func next(keys *string) string {
+	k := *keys
+	for i := 0; i < len(k); i++ {
+		if k[i] == ' ' {
+			*keys = k[i+1:]
+			return k[:i]
+		}
+	}
+	*keys = ""
+	return k
+}
+
+//go:noinline
+func (v *jsonValue) strs(keys string, to ...*string) {
+	for _, p := range to {
+		if m := v.get(next(&keys)); m.kind == 's' {
+			*p = m.str
+		}
 	}
 }
 
-func decodeNumber(v *jsonValue) phone.Number {
-	f := v.get("forms")
-	return phone.Number{
-		Raw: v.get("raw").String(), Kind: phone.Kind(v.get("kind").String()), Region: v.get("region").String(),
-		Forms: phone.Forms{
-			E164: f.get("e164").String(), Intl00: f.get("intl00").String(), National: f.get("national").String(),
-			Grouped: f.get("grouped").String(), Dotted: f.get("dotted").String(), Digits: f.get("digits").String(),
-			NSN: f.get("nsn").String(), Like: f.get("like").String(),
-		},
+//go:noinline
+func (v *jsonValue) bools(keys string, to ...*bool) {
+	for _, p := range to {
+		if m := v.get(next(&keys)); m.kind == 't' || m.kind == 'f' {
+			*p = m.kind == 't'
+		}
 	}
+}
+
+//go:noinline
+func (v *jsonValue) ints(keys string, to ...*int) {
+	for _, p := range to {
+		if m := v.get(next(&keys)); m.kind == 'n' {
+			*p = int(m.Int())
+		}
+	}
+}
+
+//go:noinline
+func (v *jsonValue) times(keys string, to ...*time.Time) {
+	for _, p := range to {
+		if m := v.get(next(&keys)); m.kind == 's' {
+			*p, _ = parseTime(m.str)
+		}
+	}
+}
+
+func decodeCall(v *jsonValue) (c call.Call) {
+	v.strs("line lineName id direction state calling called dialed agent offeredTo lastEvent",
+		&c.Line, &c.LineName, &c.ID, (*string)(&c.Direction), (*string)(&c.State), &c.Calling, &c.Called,
+		&c.Dialed, &c.Agent, &c.OfferedTo, &c.LastEvent)
+	v.bools("queue", &c.Queue)
+	v.times("ringAt answerAt endAt", &c.RingAt, &c.AnswerAt, &c.EndAt)
+	return c
+}
+
+func decodeNumber(v *jsonValue) (n phone.Number) {
+	v.strs("raw kind region", &n.Raw, (*string)(&n.Kind), &n.Region)
+	f := &n.Forms
+	v.get("forms").strs("e164 intl00 national grouped dotted digits nsn like",
+		&f.E164, &f.Intl00, &f.National, &f.Grouped, &f.Dotted, &f.Digits, &f.NSN, &f.Like)
+	return n
 }
 
 // decodeSettings reads stored settings over s (the defaults): a member
@@ -505,49 +553,25 @@ func decodeSettings(raw string, s *settings.Settings) error {
 	if err != nil {
 		return err
 	}
-	str := func(k string, to *string) {
-		if v.has(k) {
-			*to = v.get(k).String()
-		}
-	}
-	num := func(k string, to *int) {
-		if v.has(k) {
-			*to = int(v.get(k).Int())
-		}
-	}
-	boolean := func(k string, to *bool) {
-		if v.has(k) {
-			*to = v.get(k).Bool()
-		}
-	}
-	str("relayUrl", &s.RelayURL)
-	str("secret", &s.Secret)
-	str("preset", &s.Preset)
-	str("crmBase", &s.CRMBase)
-	str("template", &s.Template)
-	str("mode", &s.Mode)
-	num("windowWidth", &s.WindowWidth)
-	num("windowHeight", &s.WindowHeight)
-	num("capPerMinute", &s.CapPerMinute)
-	boolean("paused", &s.Paused)
-	boolean("notify", &s.Notify)
+	v.strs("relayUrl secret preset crmBase template mode", &s.RelayURL, &s.Secret, &s.Preset, &s.CRMBase, &s.Template, &s.Mode)
+	v.ints("windowWidth windowHeight capPerMinute", &s.WindowWidth, &s.WindowHeight, &s.CapPerMinute)
+	v.bools("paused notify", &s.Paused, &s.Notify)
 	if r := v.get("rules"); r.kind == 'o' {
-		s.Rules = pop.Rules{Events: r.get("events").Strings(), Outbound: r.get("outbound").Bool(),
-			Lines: r.get("lines").Strings(), Withheld: r.get("withheld").Bool(), Internal: r.get("internal").Bool()}
+		s.Rules = pop.Rules{Events: r.get("events").Strings(), Lines: r.get("lines").Strings()}
+		r.bools("outbound withheld internal", &s.Rules.Outbound, &s.Rules.Withheld, &s.Rules.Internal)
 	}
 	return nil
 }
 
 func decodeView(v *jsonValue) CallView {
-	cv := CallView{
-		Call: decodeCall(v.get("call")), Calling: decodeNumber(v.get("calling")), Called: decodeNumber(v.get("called")),
-		URL: v.get("url").String(), Popped: v.get("popped").Bool(), Seen: v.get("seen").Bool(),
-		Name: v.get("name").String(), Missed: v.get("missed").Bool(), Reason: pop.Reason(v.get("reason").String()),
-		Error: v.get("error").String(), Test: v.get("test").Bool(), Since: v.get("since").Int(),
-		Notified: v.get("notified").Bool(),
-	}
-	for _, m := range v.get("matches").arr {
-		cv.Matches = append(cv.Matches, Match{Name: m.get("name").String(), Module: m.get("module").String(), URL: m.get("url").String()})
+	cv := CallView{Call: decodeCall(v.get("call")), Calling: decodeNumber(v.get("calling")), Called: decodeNumber(v.get("called")),
+		Since: v.get("since").Int()}
+	v.strs("url name reason error", &cv.URL, &cv.Name, (*string)(&cv.Reason), &cv.Error)
+	v.bools("popped seen missed test notified", &cv.Popped, &cv.Seen, &cv.Missed, &cv.Test, &cv.Notified)
+	for i := range v.get("matches").arr {
+		var m Match
+		v.get("matches").arr[i].strs("name module url", &m.Name, &m.Module, &m.URL)
+		cv.Matches = append(cv.Matches, m)
 	}
 	return cv
 }
