@@ -13,8 +13,8 @@ type Health struct {
 	Clients   int              `json:"clients"`
 	Agents    int              `json:"agents"` // distinct named agents connected
 	Anonymous bool             `json:"anonymous,omitempty"`
-	Store     bool             `json:"store"`           // a data file holds the log and history
-	Cursor    uint64           `json:"cursor"`          // newest event ID
+	Store     bool             `json:"store"`             // a data file holds the log and history
+	Cursor    uint64           `json:"cursor"`            // newest event ID
 	Unsaved   int              `json:"unsaved,omitempty"` // events the data file failed to log
 	Upstream  []upstream.State `json:"upstream"`
 }

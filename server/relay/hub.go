@@ -183,12 +183,13 @@ func (h *Hub) drop(s *Sub, reason *apiError) {
 	delete(h.subs, s)
 }
 
-// Subscribe registers a client of agent that has processed everything up
-// to cursor (0: nothing, start from now). It returns the messages to
-// replay first (on the agent's lines), a gap when the cursor can't be
-// honoured, and the newest ID. transport names the client's kind in
-// metrics. After Close, the sub comes back already cut off.
-func (h *Hub) Subscribe(cursor uint64, agent Agent, transport string, now time.Time) (replay []Delivery, gap *stream.Gap, newest uint64, s *Sub) {
+// Subscribe registers a client of agent. With resume, it has processed
+// every event up to cursor (0: none at all) and gets the messages to
+// replay first (on the agent's lines) and a gap when the cursor can't be
+// honoured; without, it starts from now. It also returns the newest ID.
+// transport names the client's kind in metrics. After Close, the sub
+// comes back already cut off.
+func (h *Hub) Subscribe(cursor uint64, resume bool, agent Agent, transport string, now time.Time) (replay []Delivery, gap *stream.Gap, newest uint64, s *Sub) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.trim(now)
@@ -200,7 +201,7 @@ func (h *Hub) Subscribe(cursor uint64, agent Agent, transport string, now time.T
 		return nil, nil, newest, s
 	}
 	h.subs[s] = struct{}{}
-	if cursor == 0 {
+	if !resume {
 		return nil, nil, newest, s
 	}
 	var oldest uint64
@@ -219,7 +220,8 @@ func (h *Hub) Subscribe(cursor uint64, agent Agent, transport string, now time.T
 	return replay, gap, newest, s
 }
 
-// gapFor decides whether a client resuming after cursor missed events its
+// gapFor decides whether a client resuming after cursor (0: it has seen
+// no event at all) missed events its
 // agent would have seen, given the newest ID issued, the oldest still in
 // the log (0: the log is empty), the IDs below lostBelow whose lines are
 // unknown, and the newest trimmed ID of each line. A client that only
@@ -227,7 +229,7 @@ func (h *Hub) Subscribe(cursor uint64, agent Agent, transport string, now time.T
 // with the events it sees, so it is often old.
 func gapFor(cursor, newest, oldest, lostBelow uint64, trimmed map[string]uint64, sees func(line string) bool) *stream.Gap {
 	switch {
-	case cursor == 0 || cursor == newest:
+	case cursor == newest:
 		return nil
 	case cursor > newest:
 		// The relay lost its log (no data file, or another one) and the

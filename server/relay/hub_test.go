@@ -46,7 +46,7 @@ func TestHubReplay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			replay, gap, newest, s := h.Subscribe(tt.cursor, anonymous, "test", now)
+			replay, gap, newest, s := h.Subscribe(tt.cursor, tt.cursor > 0, anonymous, "test", now)
 			defer h.Unsubscribe(s)
 			if newest != 8 {
 				t.Errorf("newest = %d", newest)
@@ -66,7 +66,7 @@ func TestHubAgeLimit(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	publishN(h, 3, t0)
 	publishN(h, 2, t0.Add(2*time.Minute))
-	replay, gap, _, s := h.Subscribe(1, anonymous, "test", t0.Add(2*time.Minute))
+	replay, gap, _, s := h.Subscribe(1, true, anonymous, "test", t0.Add(2*time.Minute))
 	defer h.Unsubscribe(s)
 	if got := ids(t, replay); len(got) != 2 || got[0] != 4 || gap == nil {
 		t.Errorf("replay %v gap %+v: events older than a minute should be gone", got, gap)
@@ -76,8 +76,8 @@ func TestHubAgeLimit(t *testing.T) {
 func TestHubLiveAndSlowClient(t *testing.T) {
 	now := time.Unix(1000, 0)
 	h := NewHub(100, time.Hour, 2)
-	_, _, _, fast := h.Subscribe(0, anonymous, "test", now)
-	_, _, _, slow := h.Subscribe(0, anonymous, "test", now)
+	_, _, _, fast := h.Subscribe(0, false, anonymous, "test", now)
+	_, _, _, slow := h.Subscribe(0, false, anonymous, "test", now)
 	for i := 0; i < 3; i++ {
 		h.Publish([]*stream.Event{{Name: "x"}}, now)
 		<-fast.C // the fast client reads everything

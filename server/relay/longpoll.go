@@ -16,7 +16,8 @@ import (
 // at once with the gap and replay if any, else holds the request until an
 // event on the agent's lines arrives or wait seconds pass (default
 // PollWait, at most stream.MaxPollWait: a fetch in Chrome's extension
-// service worker dies at 30 s).
+// service worker dies at 30 s). cursor=0 is a cursor: "no event yet"
+// (hello said 0 on a relay that never had one), not "start from now".
 func (r *Relay) servePoll(w http.ResponseWriter, req *http.Request) {
 	agent, e := r.authRequest(req)
 	if e != nil {
@@ -29,6 +30,7 @@ func (r *Relay) servePoll(w http.ResponseWriter, req *http.Request) {
 		writeError(w, e)
 		return
 	}
+	resume := q.Get("cursor") != ""
 	wait := r.cfg.PollWait
 	if s := q.Get("wait"); s != "" {
 		secs, err := strconv.Atoi(s)
@@ -39,7 +41,7 @@ func (r *Relay) servePoll(w http.ResponseWriter, req *http.Request) {
 		wait = min(time.Duration(secs)*time.Second, stream.MaxPollWait)
 	}
 
-	o := r.open(agent, cursor, transportPoll)
+	o := r.open(agent, cursor, resume, transportPoll)
 	var msgs [][]byte
 	delivered := cursor // the newest event ID in the answer
 	add := func(d Delivery) {
@@ -47,7 +49,7 @@ func (r *Relay) servePoll(w http.ResponseWriter, req *http.Request) {
 		delivered = max(delivered, d.ID)
 		r.metrics.delivered(transportPoll)
 	}
-	if cursor == 0 {
+	if !resume {
 		msgs = append(msgs, o.hello)
 		delivered = o.newest
 	}

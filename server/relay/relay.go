@@ -36,6 +36,7 @@ type Config struct {
 	ReplayAge   time.Duration // and no older than this (default 1 h)
 	ClientQueue int           // messages queued per client before it is cut off (default 256)
 	KeepAlive   time.Duration // default stream.KeepAlive
+	AuthTimeout time.Duration // how long a WebSocket client has to authenticate (default stream.AuthTimeout)
 	RingingMax  time.Duration // a call ringing longer is expired as missed (default 10 min)
 	LiveMax     time.Duration // a call live longer is expired as ended (default 12 h)
 	PollWait    time.Duration // how long a long-poll is held (default 20 s, at most stream.MaxPollWait)
@@ -100,6 +101,7 @@ func (cfg Config) withDefaults() Config {
 	}
 	def(&cfg.ReplayAge, time.Hour)
 	def(&cfg.KeepAlive, stream.KeepAlive)
+	def(&cfg.AuthTimeout, stream.AuthTimeout)
 	def(&cfg.RingingMax, 10*time.Minute)
 	def(&cfg.LiveMax, 12*time.Hour)
 	def(&cfg.PollWait, 20*time.Second)

@@ -27,9 +27,10 @@ type opening struct {
 	sub    *Sub
 }
 
-// open subscribes an agent's client from cursor.
-func (r *Relay) open(a Agent, cursor uint64, transport string) opening {
-	replay, gap, newest, sub := r.hub.Subscribe(cursor, a, transport, time.Now())
+// open subscribes an agent's client: from now, or, with resume, after
+// cursor.
+func (r *Relay) open(a Agent, cursor uint64, resume bool, transport string) opening {
+	replay, gap, newest, sub := r.hub.Subscribe(cursor, resume, a, transport, time.Now())
 	o := opening{replay: replay, newest: newest, sub: sub}
 	h := &stream.Hello{Relay: Version, Cursor: newest, Live: r.liveCalls(a), Agent: a.Name}
 	if !a.Anonymous {

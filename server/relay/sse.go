@@ -28,7 +28,7 @@ func (r *Relay) serveSSE(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	rc := http.NewResponseController(w)
-	o := r.open(agent, cursor, transportSSE)
+	o := r.open(agent, cursor, cursor > 0, transportSSE)
 	defer r.hub.Unsubscribe(o.sub)
 
 	h := w.Header()

@@ -24,7 +24,7 @@ import (
 type savedState struct {
 	Version  int               `json:"v"`
 	Saved    time.Time         `json:"saved"`
-	Book     json.RawMessage   `json:"book"` // call.Book's own JSON form
+	Book     json.RawMessage   `json:"book"`               // call.Book's own JSON form
 	Sessions map[string]string `json:"sessions,omitempty"` // tokenKey → OVH session
 }
 

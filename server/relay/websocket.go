@@ -86,9 +86,9 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 			}
 		}
 	}()
-	wait := stream.AuthTimeout
+	wait := r.cfg.AuthTimeout
 	if r.cfg.AllowAnonymous {
-		wait = AnonymousGrace
+		wait = min(wait, AnonymousGrace)
 	}
 	timer := time.NewTimer(wait)
 	var msg []byte
@@ -111,7 +111,7 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 
-	o := r.open(agent, cursor, transportWebSocket)
+	o := r.open(agent, cursor, cursor > 0, transportWebSocket)
 	defer r.hub.Unsubscribe(o.sub)
 	if write(o.hello) != nil {
 		return
