@@ -151,10 +151,16 @@ type wsClient struct {
 // ("" sends none).
 func (h *harness) dialWS(t *testing.T, cursor uint64, auth string) *wsClient {
 	t.Helper()
-	u := "ws" + strings.TrimPrefix(h.srv.URL, "http") + stream.PathStream
+	query := ""
 	if cursor > 0 {
-		u += "?cursor=" + itoa(cursor)
+		query = "?cursor=" + itoa(cursor)
 	}
+	return h.dialWSQuery(t, query, auth)
+}
+
+func (h *harness) dialWSQuery(t *testing.T, query, auth string) *wsClient {
+	t.Helper()
+	u := "ws" + strings.TrimPrefix(h.srv.URL, "http") + stream.PathStream + query
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"chrome-extension://abcdefgh"}}})
@@ -363,4 +369,12 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(m.Run())
+}
+
+// newServer serves r's API for the test.
+func newServer(t *testing.T, r *Relay) *httptest.Server {
+	srv := httptest.NewServer(r.Handler())
+	t.Cleanup(srv.Close)
+	t.Cleanup(r.Shutdown)
+	return srv
 }

@@ -1,0 +1,103 @@
+package relay
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ovh/go-ovh/ovh"
+
+	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/server/ovhapi"
+	"github.com/screenpop/screenpop/server/ovhsim"
+	"github.com/screenpop/screenpop/server/store"
+)
+
+// ovhRenewer is what main wires: ovhapi over go-ovh.
+type ovhRenewer struct{ c *ovhapi.Client }
+
+func (o ovhRenewer) RenewEventToken(ctx context.Context, ba, line, exp string) (string, error) {
+	return o.c.RenewEventToken(ctx, ovhapi.Scope{BillingAccount: ba, Service: line}, exp)
+}
+
+// lateRenewer lets the harness start before the emulator's API is known.
+type lateRenewer struct{ r TokenRenewer }
+
+func (l *lateRenewer) RenewEventToken(ctx context.Context, ba, line, exp string) (string, error) {
+	return l.r.RenewEventToken(ctx, ba, line, exp)
+}
+
+// TestRenewRevokedToken: OVH revokes the token mid-run; the relay renews
+// it through the OVH API (go-ovh against the emulator), polls with the new
+// one, saves it, and the agents keep getting calls.
+func TestRenewRevokedToken(t *testing.T) {
+	late := &lateRenewer{}
+	h := newHarness(t, Config{Renewer: late})
+	h.sim.AddApplication("app-key", "app-secret")
+	h.sim.AddConsumerKey("app-key", "consumer-key")
+	api, err := ovh.NewClient(h.simSrv.URL+"/1.0", "app-key", "app-secret", "consumer-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	late.r = ovhRenewer{ovhapi.New(api)}
+
+	secret := h.agent(t, "alice", testLine)
+	ws := h.dialWS(t, 0, authMessage(secret))
+	ws.next(t, 3*time.Second)
+	h.ring(t, testLine, ovhsim.Missed)
+	ws.nextEvent(t, 5*time.Second)
+	ws.nextEvent(t, 5*time.Second)
+
+	h.sim.RevokeToken(h.token)
+	var fresh string
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		ts, _ := h.store.Tokens()
+		if len(ts) == 1 && ts[0].Value != h.token {
+			fresh = ts[0].Value
+			if ts[0].Scope != store.ScopeBillingAccount || ts[0].BillingAccount != testBA || ts[0].Expiration != "1 day" || ts[0].ExpiresAt.IsZero() {
+				t.Errorf("saved token %v: want the billing account's scope and expiration", ts[0])
+			}
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if fresh == "" {
+		t.Fatalf("no renewed token saved; pollers: %+v", h.relay.pollerStates())
+	}
+	if _, ok := h.sim.TokenExpiry(fresh); !ok {
+		t.Error("the saved token is not valid at OVH")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	h.sim.WaitActivePolls(ctx, 1)
+	h.ring(t, testLine, ovhsim.Missed)
+	if m := ws.nextEvent(t, 5*time.Second); m.Type != stream.TypeEvent || m.Event.Name != "start_ringing" {
+		t.Fatalf("after the renewal got %+v, want the next call", m)
+	}
+	st := h.relay.pollerStates()[0]
+	if st.Renewals != 1 || st.Status != "polling" {
+		t.Errorf("poller state %+v", st)
+	}
+	if got := h.relay.metrics.renewals.ok.Load(); got != 1 {
+		t.Errorf("renewals ok = %d", got)
+	}
+}
+
+// TestRejectedTokenWithoutCredentials: no renewer, the state says what to do.
+func TestRejectedTokenWithoutCredentials(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.sim.RevokeToken(h.token)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if st := h.relay.pollerStates()[0]; st.Status == "token-rejected" && st.LastError != "" {
+			if want := "no OVH API credentials"; !strings.Contains(st.LastError, want) {
+				t.Errorf("last error %q does not say %q", st.LastError, want)
+			}
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("state %+v", h.relay.pollerStates())
+}
