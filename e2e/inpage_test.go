@@ -16,6 +16,7 @@ import (
 
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/server/ovhsim"
+	"github.com/screenpop/screenpop/wasm/background"
 )
 
 // withHostAccess copies the unpacked extension at src and grants it host
@@ -183,6 +184,30 @@ func TestInPageCard(t *testing.T) {
 	b.waitFor("the card to show the third call", 20*time.Second, func() bool {
 		text, _ = eval[string](card, `document.getElementById('card-number').textContent`)
 		return text == "01 23 45 67 80"
+	})
+
+	// Several CRM records match (the view carries them): the card lists
+	// them, each a link that opens the record in this CRM page.
+	var shown background.InPageCard
+	if !stored(t, page, background.InPageKey, &shown) {
+		t.Fatal("no card in storage")
+	}
+	record := s.crm.URL + "/index.php?module=Contacts&action=DetailView&record=c4"
+	shown.View.Matches = []background.Match{
+		{Name: "Lucas Petit", Module: "Contacts", URL: record},
+		{Name: "Petit Transport", Module: "Accounts", URL: s.crm.URL + "/index.php?module=Accounts&action=DetailView&record=a4"},
+	}
+	store(t, page, background.InPageKey, shown)
+	b.waitFor("the card to list two records", 20*time.Second, func() bool {
+		n, _ := eval[int](card, `document.querySelectorAll('#card-matches a').length`)
+		return n == 2
+	})
+	if _, err := eval[any](card, `document.querySelector('#card-matches a').click()`); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("the CRM page to open the record", 20*time.Second, func() bool {
+		u, _ := eval[string](crm, `location.href`)
+		return u == record
 	})
 
 	// No CRM page open: the pop falls back to opening one.
