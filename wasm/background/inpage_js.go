@@ -122,7 +122,7 @@ func ShowInPage(url string, v CallView) (shown bool, err error) {
 		return false, err
 	}
 	card := InPageCard{Origin: origin, URL: url, View: v, At: time.Now().UnixMilli()}
-	if err := browser.StorageSet(InPageKey, card); err != nil {
+	if err := saveInPageCard(&card); err != nil {
 		return false, fmt.Errorf("cannot save the caller card: %w", err)
 	}
 	tabs := browser.API.Get("tabs")
