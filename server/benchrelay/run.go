@@ -1,0 +1,344 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/screenpop/screenpop/server/ovhsim"
+)
+
+const (
+	benchAccount = "ab12345-ovh-1"
+	benchLine    = "0033972101010"
+)
+
+// config is the bench's flags.
+type config struct {
+	relayBin  string
+	relayArgs []string
+	relayData bool // pass -data with a fresh folder: each run starts empty, and never touches the user's data
+	agents    []int
+	calls     int
+	spacing   time.Duration
+	burst     int
+	ringFor   time.Duration
+	talkFor   time.Duration
+	parallel  int
+	settle    time.Duration
+	timeout   time.Duration
+	verbose   bool
+}
+
+// result is one run: a fresh emulator, a fresh relay, n agents.
+type result struct {
+	agents       int
+	connected    int
+	connect      time.Duration
+	rssBase      int64 // KiB, relay idle with no agent
+	rssConnected int64 // KiB, with every agent connected, before any call
+	rssAfter     int64 // KiB, after the calls
+	hwm          int64 // KiB, peak
+	phases       []phaseResult
+	failures     []string // real failures: agents that did not get events, a relay that died
+}
+
+// perAgentKiB is the relay's resident memory per connected agent.
+func (r *result) perAgentKiB() float64 {
+	if r.connected == 0 {
+		return 0
+	}
+	return float64(r.rssConnected-r.rssBase) / float64(r.connected)
+}
+
+type phaseResult struct {
+	name       string
+	events     int // stream events the relay published
+	deliveries int // (agent, event) pairs received
+	missing    int
+	p50, p99   time.Duration
+	max        time.Duration
+	relayCPU   cpuTime
+	benchCPU   cpuTime       // the agents' side, on the same cores
+	otherCPU   time.Duration // everything else on the machine: noise
+	wall       time.Duration // from the first ring to the last delivery
+}
+
+func (p *phaseResult) cpuPerDelivery() time.Duration {
+	if p.deliveries == 0 {
+		return 0
+	}
+	return p.relayCPU.total() / time.Duration(p.deliveries)
+}
+
+// runOne measures the relay with n agents. It returns an error only when
+// the run could not be carried out at all; failures of the relay under
+// test are in result.failures.
+func runOne(ctx context.Context, cfg config, n int) (*result, error) {
+	res := &result{agents: n}
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "bench-relay: %d agents: "+format+"\n", append([]any{n}, args...)...)
+	}
+
+	// The emulator, on its own loopback port, as OVH is for a real relay.
+	sim := ovhsim.New(ovhsim.Config{HoldTime: time.Second})
+	sim.AddLine(benchAccount, benchLine, "bench")
+	token, err := sim.NewToken(benchLine, "unlimited")
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: sim}
+	go srv.Serve(ln)
+	defer srv.Close()
+	defer sim.Close() // before srv.Close: answers the held polls
+
+	var relayLog io.Writer
+	if cfg.verbose {
+		relayLog = os.Stderr
+	}
+	args := cfg.relayArgs
+	if cfg.relayData {
+		dir, err := os.MkdirTemp("", "benchrelay-data-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir) // after the relay stopped: deferred first, runs last
+		args = append([]string{"-data", dir}, args...)
+	}
+	rp, err := startRelay(ctx, cfg.relayBin, args, "http://"+ln.Addr().String()+"/", token, relayLog)
+	if err != nil {
+		return nil, err
+	}
+	defer rp.stop()
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	err = sim.WaitActivePolls(wctx, 1)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("the relay is not polling the emulator: %v\n%s", err, rp.stderr)
+	}
+	if err := sleep(ctx, cfg.settle); err != nil {
+		return nil, err
+	}
+	if res.rssBase, err = rp.rssKiB(); err != nil {
+		return nil, err
+	}
+
+	logf("connecting (%d at a time)…", cfg.parallel)
+	fl := newFleet(rp.addr)
+	defer fl.close() // before rp.stop: deferred later, runs first
+	start := time.Now()
+	connErr := fl.connect(ctx, n, cfg.parallel)
+	res.connect = time.Since(start)
+	res.connected = fl.count()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if connErr != nil {
+		res.failures = append(res.failures, connErr.Error())
+		var refused *refusedError
+		if errors.As(connErr, &refused) {
+			res.failures = append(res.failures, "the bench's agents connect anonymously (an auth message with an empty secret) "+
+				"and this relay refuses them: pass it the flag that allows it with -relay-args (agents with secrets are not supported by the bench)")
+			return res, nil
+		}
+		if res.connected == 0 {
+			return res, nil
+		}
+	}
+	logf("%d connected in %v", res.connected, res.connect.Round(time.Millisecond))
+	if err := sleep(ctx, cfg.settle); err != nil {
+		return nil, err
+	}
+	if h, err := rp.health(ctx); err == nil && h.Clients != res.connected {
+		logf("note: the relay counts %d clients, the bench %d", h.Clients, res.connected)
+	}
+	if res.rssConnected, err = rp.rssKiB(); err != nil {
+		return nil, err
+	}
+
+	phases := []struct {
+		name    string
+		calls   int
+		spacing time.Duration
+	}{
+		{fmt.Sprintf("%d calls, %v apart", cfg.calls, cfg.spacing), cfg.calls, cfg.spacing},
+		{fmt.Sprintf("burst: %d calls at once", cfg.burst), cfg.burst, 0},
+	}
+	for _, ph := range phases {
+		if ph.calls <= 0 {
+			continue
+		}
+		logf("phase %q…", ph.name)
+		pr, fails, err := runPhase(ctx, cfg, sim, rp, fl, ph.name, ph.calls, ph.spacing)
+		if err != nil {
+			return nil, err
+		}
+		res.phases = append(res.phases, pr)
+		res.failures = append(res.failures, fails...)
+		if !rp.alive() {
+			break
+		}
+		if err := sleep(ctx, cfg.settle); err != nil {
+			return nil, err
+		}
+	}
+	if rp.alive() {
+		res.rssAfter, _ = rp.rssKiB()
+		res.hwm, _ = rp.hwmKiB()
+	}
+	return res, nil
+}
+
+// runPhase rings calls (spacing apart, or all at once) and waits until
+// every agent got every event the relay published meanwhile.
+func runPhase(ctx context.Context, cfg config, sim *ovhsim.Sim, rp *relayProc, fl *fleet, name string, calls int, spacing time.Duration) (phaseResult, []string, error) {
+	pr := phaseResult{name: name}
+	from, err := newestEvent(ctx, rp)
+	if err != nil {
+		return pr, nil, err
+	}
+	cpu0, err := rp.cpu()
+	if err != nil {
+		return pr, nil, err
+	}
+	self0, _ := procCPU("self")
+	busy0, _ := machineBusy()
+	base := fl.received.Load() // every delivery of earlier events is in
+	start := time.Now()
+
+	for i := range calls {
+		if i > 0 && spacing > 0 {
+			if err := sleep(ctx, spacing); err != nil {
+				return pr, nil, err
+			}
+		}
+		if _, err := sim.Ring(ovhsim.Call{Line: benchLine, Scenario: ovhsim.Answered, RingFor: cfg.ringFor, TalkFor: cfg.talkFor}); err != nil {
+			return pr, nil, err
+		}
+	}
+	if err := relayCaughtUp(ctx, sim, rp, cfg.timeout); err != nil {
+		return pr, []string{fmt.Sprintf("%s: %v", name, err)}, nil
+	}
+	to, err := newestEvent(ctx, rp)
+	if err != nil {
+		return pr, nil, err
+	}
+	pr.events = int(to - from)
+
+	// Every agent should get every event in (from, to].
+	want := int64(pr.events) * int64(fl.count())
+	deadline := time.Now().Add(cfg.timeout)
+	var rep phaseReport
+	for {
+		// The counter is cheap; the scan also sees agents that are gone.
+		if fl.received.Load() >= base+want || fl.waiting(from, to) == 0 {
+			break
+		}
+		if time.Now().After(deadline) || !rp.alive() {
+			break
+		}
+		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			return pr, nil, err
+		}
+	}
+	rep = fl.collect(from, to)
+	cpu1, err := rp.cpu()
+	if err != nil && rp.alive() {
+		return pr, nil, err
+	}
+	self1, _ := procCPU("self")
+	busy1, _ := machineBusy()
+	pr.relayCPU, pr.benchCPU = cpu1.sub(cpu0), self1.sub(self0)
+	pr.otherCPU = max(0, busy1-busy0-pr.relayCPU.total()-pr.benchCPU.total())
+	pr.wall = time.Since(start)
+	pr.deliveries, pr.missing = rep.deliveries, rep.missing
+	if l := rep.latencies; len(l) > 0 {
+		pr.p50, pr.p99, pr.max = percentile(l, 0.50), percentile(l, 0.99), l[len(l)-1]
+	}
+
+	var fails []string
+	if !rp.alive() {
+		fails = append(fails, fmt.Sprintf("%s: the relay died (%v):\n%s", name, rp.err, rp.stderr))
+	}
+	if rep.missing > 0 {
+		fails = append(fails, fmt.Sprintf("%s: %d agents missed %d of %d deliveries (%s)", name, rep.short, rep.missing, int(want), rep.example))
+	}
+	if len(rep.dead) > 0 {
+		fails = append(fails, fmt.Sprintf("%s: connections ended: %s", name, summarize(rep.dead)))
+	}
+	if rep.noStamp > 0 {
+		fails = append(fails, fmt.Sprintf("%s: %d deliveries with an unreadable received timestamp", name, rep.noStamp))
+	}
+	return pr, fails, nil
+}
+
+// relayCaughtUp waits until every call has played out, the relay has
+// taken every event from the emulator and has finished processing them:
+// it polls again only once its handler for the last batch returned. The
+// poll seen first may be that one or the one holding the last batch, so
+// it waits for the next: at most the emulator's HoldTime.
+func relayCaughtUp(ctx context.Context, sim *ovhsim.Sim, rp *relayProc, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout + 30*time.Second) // + the calls' own durations
+	polls := -1
+	for {
+		st := sim.Stats()
+		switch {
+		case polls < 0 && st.ActiveCalls == 0 && st.Delivered >= st.Queued:
+			polls = st.Polls // every event handed over, by poll number ≤ polls
+		case polls >= 0 && st.Polls > polls && st.ActivePolls > 0:
+			return nil // a later poll is held: the last batch is processed
+		}
+		if !rp.alive() {
+			return errors.New("the relay died")
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the relay did not take every event from the emulator (%+v)", st)
+		}
+		if err := sleep(ctx, 10*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// newestEvent asks the relay for its newest event ID: the cursor in the
+// hello of a new connection.
+func newestEvent(ctx context.Context, rp *relayProc) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	fl := newFleet(rp.addr)
+	defer fl.close()
+	a, err := fl.dialRetry(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("probe connection: %w", err)
+	}
+	a.conn.CloseNow()
+	return a.cursor, nil
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p*float64(len(sorted))+0.5) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
