@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -345,16 +344,14 @@ func sampleConfig() string {
 		case k.secret:
 			v = ""
 		}
-		fmt.Fprintf(&b, "#%s = %s\n", k.name, v)
+		fmt.Fprintf(&b, "#%s\n", strings.TrimSpace(k.name+" = "+v))
 	}
 	return b.String()
 }
 
 // show lists the effective configuration, secrets hidden.
 func (c *Config) show(w io.Writer) {
-	ks := c.knobs()
-	sort.SliceStable(ks, func(i, j int) bool { return ks[i].section < ks[j].section })
-	for _, k := range ks {
+	for _, k := range c.knobs() {
 		v := k.value.String()
 		if k.secret && v != "" {
 			v = upstream.Mask(v)
@@ -363,7 +360,7 @@ func (c *Config) show(w io.Writer) {
 		if c.set[k.name] {
 			origin = "set"
 		}
-		fmt.Fprintf(w, "%s = %s\t# %s\n", k.name, v, origin)
+		fmt.Fprintf(w, "%-22s = %s   # %s\n", k.name, v, origin)
 	}
 }
 

@@ -35,11 +35,15 @@ type relayProcess struct {
 	publicURL string
 	dataDir   string
 	relay     *relay.Relay
-	done      chan error
+	done      chan struct{} // closed once stopped
+	err       error         // why it stopped, if it failed
 }
 
 // wait blocks until the relay has stopped, and says why if it failed.
-func (p *relayProcess) wait() error { return <-p.done }
+func (p *relayProcess) wait() error {
+	<-p.done
+	return p.err
+}
 
 // start runs the relay until ctx is done: it opens the data folder,
 // listens, polls OVH and serves the agents' and admin APIs. It returns
@@ -171,7 +175,7 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig, ErrorLog: errLog}
 	adminSrv := &http.Server{Handler: relay.AdminHandler(r, link.Token, public), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
 
-	p := &relayProcess{addr: ln.Addr().String(), adminURL: link.URL, publicURL: publicURL, dataDir: dataDir, relay: r, done: make(chan error, 1)}
+	p := &relayProcess{addr: ln.Addr().String(), adminURL: link.URL, publicURL: publicURL, dataDir: dataDir, relay: r, done: make(chan struct{})}
 	var serveErr error
 	var once sync.Once
 	failed := func(err error) {
@@ -204,7 +208,8 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		<-runDone
 		cleanup() // pollers, history, state, admin.json, store
 		log.Info("relay stopped")
-		p.done <- serveErr
+		p.err = serveErr
+		close(p.done)
 	}()
 	log.Info("relay listening; connection strings point at "+publicURL, "addr", p.addr, "tls", tlsConfig != nil, "data", dataDir, "anonymous", anonymous)
 	return p, nil
