@@ -24,7 +24,7 @@ type Hub struct {
 
 	mu     sync.Mutex
 	next   uint64 // ID of the next event
-	log    []entry
+	log    []*Delivery
 	max    int
 	maxAge time.Duration
 	queue  int
@@ -40,23 +40,19 @@ type Hub struct {
 	unsaved   []store.LoggedEvent
 }
 
-type entry struct {
-	id   uint64
-	at   time.Time
-	line string
-	data []byte
-}
-
-// Delivery is one encoded message for a client.
+// Delivery is one encoded event message, shared read-only by the log and
+// every client's queue (queues hold pointers: 8 bytes a slot, which
+// matters at 10,000 clients of 256 slots each).
 type Delivery struct {
 	ID   uint64
 	Data []byte
 	At   time.Time // when the relay published it: delivery latency counts from here
+	line string
 }
 
 // Sub is one connected client.
 type Sub struct {
-	C chan Delivery // encoded messages on the agent's lines, in order
+	C chan *Delivery // encoded messages on the agent's lines, in order
 	// Done is closed when the hub cut the client off: too slow (one slow
 	// client must never make the others wait), agent revoked, or relay
 	// shutting down. Reason says which.
@@ -98,12 +94,12 @@ func (h *Hub) Restore(evs []store.LoggedEvent, lastID uint64, now time.Time) {
 			} `json:"event"`
 		}
 		json.Unmarshal(e.Data, &m) // a damaged message gets no line: only all-lines agents see it
-		h.log = append(h.log, entry{e.ID, e.At, m.Event.Call.Line, e.Data})
+		h.log = append(h.log, &Delivery{e.ID, e.Data, e.At, m.Event.Call.Line})
 	}
 	h.next = lastID + 1
 	h.lostBelow = h.next
 	if len(h.log) > 0 {
-		h.lostBelow = h.log[0].id
+		h.lostBelow = h.log[0].ID
 	}
 	h.trim(now)
 }
@@ -119,7 +115,7 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ids := make([]uint64, len(evs))
-	fresh := make([]entry, len(evs))
+	fresh := make([]*Delivery, len(evs))
 	for i, ev := range evs {
 		id := h.next
 		h.next++
@@ -128,13 +124,13 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 			panic(err) // only plain data types: cannot fail
 		}
 		ids[i] = id
-		fresh[i] = entry{id, now, ev.Call.Line, data}
+		fresh[i] = &Delivery{id, data, now, ev.Call.Line}
 	}
 	var err error
 	if h.Persist != nil {
 		pending := h.unsaved
 		for _, e := range fresh {
-			pending = append(pending, store.LoggedEvent{ID: e.id, At: e.at, Data: e.data})
+			pending = append(pending, store.LoggedEvent{ID: e.ID, At: e.At, Data: e.Data})
 		}
 		if err = h.Persist(pending); err != nil {
 			if len(pending) > h.max {
@@ -153,7 +149,7 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 				continue
 			}
 			select {
-			case s.C <- Delivery{e.id, e.data, e.at}:
+			case s.C <- e:
 			default:
 				h.drop(s, errTooSlow)
 			}
@@ -164,8 +160,9 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 
 func (h *Hub) trim(now time.Time) {
 	cut := 0
-	for cut < len(h.log) && (len(h.log)-cut > h.max || now.Sub(h.log[cut].at) > h.maxAge) {
-		h.trimmed[h.log[cut].line] = h.log[cut].id
+	for cut < len(h.log) && (len(h.log)-cut > h.max || now.Sub(h.log[cut].At) > h.maxAge) {
+		h.trimmed[h.log[cut].line] = h.log[cut].ID
+		h.log[cut] = nil // let it be collected
 		cut++
 	}
 	if cut > 0 {
@@ -189,12 +186,12 @@ func (h *Hub) drop(s *Sub, reason *apiError) {
 // honoured; without, it starts from now. It also returns the newest ID.
 // transport names the client's kind in metrics. After Close, the sub
 // comes back already cut off.
-func (h *Hub) Subscribe(cursor uint64, resume bool, agent Agent, transport string, now time.Time) (replay []Delivery, gap *stream.Gap, newest uint64, s *Sub) {
+func (h *Hub) Subscribe(cursor uint64, resume bool, agent Agent, transport string, now time.Time) (replay []*Delivery, gap *stream.Gap, newest uint64, s *Sub) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.trim(now)
 	newest = h.next - 1
-	s = &Sub{C: make(chan Delivery, h.queue), Done: make(chan struct{}), agent: agent, transport: transport}
+	s = &Sub{C: make(chan *Delivery, h.queue), Done: make(chan struct{}), agent: agent, transport: transport}
 	if h.closed {
 		s.reason = errShutdown
 		close(s.Done)
@@ -206,15 +203,15 @@ func (h *Hub) Subscribe(cursor uint64, resume bool, agent Agent, transport strin
 	}
 	var oldest uint64
 	if len(h.log) > 0 {
-		oldest = h.log[0].id
+		oldest = h.log[0].ID
 	}
 	gap = gapFor(cursor, newest, oldest, h.lostBelow, h.trimmed, agent.Sees)
 	if cursor > newest {
 		return nil, gap, newest, s
 	}
 	for _, e := range h.log {
-		if e.id > cursor && agent.Sees(e.line) {
-			replay = append(replay, Delivery{e.id, e.data, e.at})
+		if e.ID > cursor && agent.Sees(e.line) {
+			replay = append(replay, e)
 		}
 	}
 	return replay, gap, newest, s
@@ -253,7 +250,7 @@ func gapFor(cursor, newest, oldest, lostBelow uint64, trimmed map[string]uint64,
 // Finish removes a client and returns what was queued for it and the
 // newest ID: every event up to it on the agent's lines was either
 // delivered or is in rest. The long-poll answers with that cursor.
-func (h *Hub) Finish(s *Sub) (rest []Delivery, newest uint64) {
+func (h *Hub) Finish(s *Sub) (rest []*Delivery, newest uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.subs, s)
@@ -319,7 +316,7 @@ func (h *Hub) Stats() HubStats {
 	defer h.mu.Unlock()
 	st := HubStats{Clients: map[string]int{}, Connections: map[string]int{}, Newest: h.next - 1, Logged: len(h.log), Unsaved: len(h.unsaved)}
 	if len(h.log) > 0 {
-		st.Oldest = h.log[0].id
+		st.Oldest = h.log[0].ID
 	}
 	for s := range h.subs {
 		st.Clients[s.transport]++

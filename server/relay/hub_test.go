@@ -15,7 +15,7 @@ func publishN(h *Hub, n int, at time.Time) {
 	}
 }
 
-func ids(t *testing.T, msgs []Delivery) []uint64 {
+func ids(t *testing.T, msgs []*Delivery) []uint64 {
 	var out []uint64
 	for _, d := range msgs {
 		var m stream.Message

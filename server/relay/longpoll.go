@@ -44,7 +44,7 @@ func (r *Relay) servePoll(w http.ResponseWriter, req *http.Request) {
 	o := r.open(agent, cursor, resume, transportPoll)
 	var msgs [][]byte
 	delivered := cursor // the newest event ID in the answer
-	add := func(d Delivery) {
+	add := func(d *Delivery) {
 		msgs = append(msgs, d.Data)
 		delivered = max(delivered, d.ID)
 		r.metrics.delivered(transportPoll)

@@ -22,7 +22,7 @@ const (
 type opening struct {
 	hello  []byte
 	gap    []byte // nil: none
-	replay []Delivery
+	replay []*Delivery
 	newest uint64
 	sub    *Sub
 }
