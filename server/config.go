@@ -384,14 +384,19 @@ func wrap(s string, width int) []string {
 
 type strValue struct{ p *string }
 
-func strVal(p *string) flag.Value     { return strValue{p} }
-func (v strValue) String() string     { return *v.p }
+func strVal(p *string) flag.Value { return strValue{p} }
+func (v strValue) String() string {
+	if v.p == nil { // flag's PrintDefaults calls String on a zero value
+		return ""
+	}
+	return *v.p
+}
 func (v strValue) Set(s string) error { *v.p = s; return nil }
 
 type boolValue struct{ p *bool }
 
 func boolVal(p *bool) flag.Value     { return boolValue{p} }
-func (v boolValue) String() string   { return strconv.FormatBool(*v.p) }
+func (v boolValue) String() string   { return strconv.FormatBool(v.p != nil && *v.p) }
 func (v boolValue) IsBoolFlag() bool { return true }
 func (v boolValue) Set(s string) error {
 	b, err := strconv.ParseBool(s)
@@ -404,8 +409,13 @@ func (v boolValue) Set(s string) error {
 
 type intValue struct{ p *int }
 
-func intVal(p *int) flag.Value    { return intValue{p} }
-func (v intValue) String() string { return strconv.Itoa(*v.p) }
+func intVal(p *int) flag.Value { return intValue{p} }
+func (v intValue) String() string {
+	if v.p == nil {
+		return "0"
+	}
+	return strconv.Itoa(*v.p)
+}
 func (v intValue) Set(s string) error {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
@@ -418,7 +428,12 @@ func (v intValue) Set(s string) error {
 type durValue struct{ p *time.Duration }
 
 func durVal(p *time.Duration) flag.Value { return durValue{p} }
-func (v durValue) String() string        { return v.p.String() }
+func (v durValue) String() string {
+	if v.p == nil {
+		return "0s"
+	}
+	return v.p.String()
+}
 func (v durValue) Set(s string) error {
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
@@ -431,7 +446,12 @@ func (v durValue) Set(s string) error {
 type listValue struct{ p *[]string }
 
 func listVal(p *[]string) flag.Value { return listValue{p} }
-func (v listValue) String() string   { return strings.Join(*v.p, ",") }
+func (v listValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return strings.Join(*v.p, ",")
+}
 func (v listValue) Set(s string) error {
 	*v.p = nil
 	for _, part := range strings.Split(s, ",") {

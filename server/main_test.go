@@ -3,7 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -392,4 +401,69 @@ func TestCommandErrors(t *testing.T) {
 			t.Errorf("%q: %v, want %q", tt.args, err, tt.want)
 		}
 	}
+}
+
+// TestTLS: with -tls-cert and -tls-key the relay serves https and wss
+// itself, and its connection strings say https.
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := selfSigned(t, dir)
+	sim := ovhsim.New(ovhsim.Config{HoldTime: 300 * time.Millisecond})
+	sim.AddLine(testBA, testLine, "Accueil")
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(func() { sim.Close(); simSrv.Close() })
+	token, _ := sim.NewToken(testLine, "1 day")
+	cfg := relayConfig(dir, simSrv.URL+"/", token)
+	cfg.TLSCert, cfg.TLSKey, cfg.AllowAnonymous = certFile, keyFile, true
+	p, _ := startRelay(t, cfg)
+	if p.publicURL != "https://"+p.addr {
+		t.Errorf("public URL %s, want https", p.publicURL)
+	}
+	pool := x509.NewCertPool()
+	certPEM, _ := os.ReadFile(certFile)
+	pool.AppendCertsFromPEM(certPEM)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "wss://"+p.addr+stream.PathStream, &websocket.DialOptions{HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	c.Write(ctx, websocket.MessageText, []byte(`{"type":"auth","secret":""}`))
+	_, b, err := c.Read(ctx)
+	if err != nil || !strings.Contains(string(b), `"type":"hello"`) {
+		t.Fatalf("over wss: %s %v", b, err)
+	}
+	if resp, err := http.Get("http://" + p.addr + "/healthz"); err == nil && resp.StatusCode == 200 {
+		t.Error("plain http answered on the TLS port")
+	}
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "relay.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pemEncode("CERTIFICATE", der), 0o600)
+	os.WriteFile(keyFile, pemEncode("EC PRIVATE KEY", kb), 0o600)
+	return certFile, keyFile
+}
+
+func pemEncode(typ string, b []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b})
 }
