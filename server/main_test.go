@@ -27,6 +27,9 @@ import (
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/server/ovhsim"
+	"github.com/screenpop/screenpop/server/relay"
+	"github.com/screenpop/screenpop/server/store"
+	"github.com/screenpop/screenpop/server/upstream"
 )
 
 const (
@@ -466,4 +469,45 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 
 func pemEncode(typ string, b []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b})
+}
+
+// TestRenewalWiring: with OVH API credentials in the OVH_* variables and
+// the configured token's billing account, a token OVH revokes mid-run is
+// renewed through go-ovh, saved, and calls keep coming.
+func TestRenewalWiring(t *testing.T) {
+	dir := t.TempDir()
+	sim := ovhsim.New(ovhsim.Config{HoldTime: 300 * time.Millisecond})
+	sim.AddLine(testBA, testLine, "Accueil")
+	sim.AddApplication("app-key", "app-secret")
+	sim.AddConsumerKey("app-key", "consumer-key")
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(func() { sim.Close(); simSrv.Close() })
+	t.Setenv("OVH_ENDPOINT", simSrv.URL+"/1.0")
+	t.Setenv("OVH_APPLICATION_KEY", "app-key")
+	t.Setenv("OVH_APPLICATION_SECRET", "app-secret")
+	t.Setenv("OVH_CONSUMER_KEY", "consumer-key")
+	token, _ := sim.NewToken(testBA, "30 days")
+	cfg := relayConfig(dir, simSrv.URL+"/", token)
+	cfg.TokenBillingAccount, cfg.TokenExpiration, cfg.AllowAnonymous = testBA, "30 days", true
+	p, _ := startRelay(t, cfg)
+	c := connect(t, p.addr, "", 0)
+	c.next(t) // hello
+
+	sim.RevokeToken(token)
+	deadline := time.Now().Add(10 * time.Second)
+	var saved []relay.TokenInfo
+	for time.Now().Before(deadline) {
+		saved, _ = p.relay.ListTokens(context.Background())
+		if len(saved) == 1 && saved[0].Saved && saved[0].Token != upstream.Mask(token) && saved[0].Status == "polling" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(saved) != 1 || !saved[0].Saved || saved[0].Expiration != "30 days" || saved[0].Scope != store.ScopeBillingAccount {
+		t.Fatalf("tokens after the revocation: %+v", saved)
+	}
+	sim.Ring(ovhsim.Call{Line: testLine, Scenario: ovhsim.Missed, RingFor: 100 * time.Millisecond})
+	if m := c.next(t); m.Type != stream.TypeEvent {
+		t.Fatalf("after the renewal got %+v", m)
+	}
 }
