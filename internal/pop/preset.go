@@ -1,8 +1,9 @@
 package pop
 
 import (
-	"net/url"
 	"strings"
+
+	"github.com/screenpop/screenpop/internal/weburl"
 )
 
 // Preset is a ready-made template for one CRM: the agent gives the CRM's
@@ -130,30 +131,31 @@ func normalizeBase(base string, trim []string) (string, error) {
 	if strings.ContainsAny(s, "*{}") {
 		return "", baseErr("the CRM address " + quote(s) + " cannot contain *, { or }: give only the address, e.g. https://crm.example.com")
 	}
-	u, err := url.Parse(s)
+	// A space typed or pasted into the path is what a browser would
+	// encode; anywhere else it is refused below, as an invalid host.
+	u, err := weburl.Parse(strings.ReplaceAll(s, " ", "%20"))
 	if err != nil {
-		msg := err.Error()
-		if ue, ok := err.(*url.Error); ok {
-			msg = ue.Err.Error()
+		switch e := err.(*weburl.Error); e.Code {
+		case weburl.ErrScheme:
+			return "", baseErr("the CRM address must start with https:// or http://, not " + quote(strings.ToLower(e.Text)+"//"))
+		case weburl.ErrNoHost:
+			return "", baseErr("the CRM address " + quote(s) + " has no host, e.g. https://crm.example.com")
 		}
-		return "", baseErr("the CRM address " + quote(s) + " is not a valid address (" + msg + ")")
+		return "", baseErr("the CRM address " + quote(s) + " is not a valid address (" + err.Error() + ")")
 	}
 	switch u.Scheme {
 	case "http", "https":
 	default:
 		return "", baseErr("the CRM address must start with https:// or http://, not " + quote(u.Scheme+"://"))
 	}
-	if u.Hostname() == "" {
-		return "", baseErr("the CRM address " + quote(s) + " has no host, e.g. https://crm.example.com")
-	}
-	if u.User != nil {
+	if u.HasUser {
 		return "", baseErr("remove the user name or password (before @) from the CRM address, and log into the CRM in the browser instead")
 	}
-	path := strings.TrimRight(u.EscapedPath(), "/")
+	path := strings.TrimRight(u.Path, "/")
 	for _, suffix := range append([]string{"/index.php"}, trim...) {
 		if strings.HasSuffix(path, suffix) {
 			path = strings.TrimRight(strings.TrimSuffix(path, suffix), "/")
 		}
 	}
-	return u.Scheme + "://" + u.Host + path, nil
+	return u.Scheme + "://" + u.HostPort() + path, nil
 }

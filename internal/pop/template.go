@@ -16,12 +16,12 @@
 package pop
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
+	"github.com/screenpop/screenpop/internal/weburl"
 )
 
 // DefaultTemplate is the template of a fresh install: OVH's guide's
@@ -37,7 +37,7 @@ const exampleHost = "crm.example.com"
 // IsExample reports whether a template still points at DefaultTemplate's
 // example host, i.e. the agent has not yet said where the CRM is.
 func IsExample(template string) bool {
-	u, err := url.Parse(strings.TrimSpace(template))
+	u, err := weburl.Parse(strings.TrimSpace(template))
 	return err == nil && strings.EqualFold(u.Hostname(), exampleHost)
 }
 
@@ -195,7 +195,7 @@ const (
 	ErrEscape          = "escape"                 // % not followed by two hex digits
 	ErrUnknown         = "unknown-placeholder"    // *FOO*
 	ErrCase            = "placeholder-case"       // *calling*
-	ErrURL             = "url"                    // net/url refuses the template
+	ErrURL             = "url"                    // not a valid address (weburl refuses it): a bad host or port
 	ErrExpanded        = "expanded"               // the expanded address failed its final check (a bug)
 )
 
@@ -224,8 +224,8 @@ type Template struct {
 	text     string
 	segments []segment
 	litLen   int
-	scheme   string // lower case, as net/url reports it
-	host     string // host[:port], as net/url reports it
+	scheme   string // lower case
+	host     string // host[:port], as written
 }
 
 // String returns the template's text (trimmed).
@@ -306,19 +306,15 @@ func Compile(template string) (*Template, error) {
 			return nil, tmplErr(ErrEscape, i, "the URL template has a % at position "+pos(i)+" that does not start an escape like %20: write a literal % as %25")
 		}
 	}
-	u, err := url.Parse(s)
+	u, err := weburl.Parse(s)
 	if err != nil {
-		msg := err.Error()
-		if ue, ok := err.(*url.Error); ok {
-			msg = ue.Err.Error()
+		if e, ok := err.(*weburl.Error); ok && e.Code == weburl.ErrNoHost {
+			return nil, tmplErr(ErrNoHost, authStart, "the URL template has no host: write your CRM's address, e.g. https://crm.example.com/…")
 		}
-		return nil, tmplErr(ErrURL, -1, "the URL template is not a valid address ("+msg+"): check the host and port")
-	}
-	if u.Hostname() == "" || u.Opaque != "" {
-		return nil, tmplErr(ErrNoHost, authStart, "the URL template has no host: write your CRM's address, e.g. https://crm.example.com/…")
+		return nil, tmplErr(ErrURL, -1, "the URL template is not a valid address ("+err.Error()+"): check the host and port")
 	}
 
-	t := &Template{text: s, scheme: u.Scheme, host: u.Host}
+	t := &Template{text: s, scheme: u.Scheme, host: u.HostPort()}
 	// Walk the path, query and fragment; the first literal runs from 0,
 	// so it carries the scheme and host, which hold no placeholder.
 	in := inPath
@@ -386,8 +382,8 @@ func (t *Template) Expand(v Values) (string, error) {
 		escape(&b, sg.ph.value(&v), sg.in)
 	}
 	out := b.String()
-	u, err := url.Parse(out)
-	if err != nil || u.Scheme != t.scheme || u.Host != t.host || u.User != nil || u.Opaque != "" {
+	u, err := weburl.Parse(out)
+	if err != nil || u.Scheme != t.scheme || u.HostPort() != t.host || u.HasUser {
 		return "", tmplErr(ErrExpanded, -1, "the expanded address does not have the template's scheme and host: this is a bug, please report it with the template")
 	}
 	return out, nil

@@ -186,6 +186,11 @@ func TestCompileErrors(t *testing.T) {
 		{"https://crm.example.com\\@evil.example/", ErrCharacter, "backslash"},
 		{"https://crm.example.com:port/", ErrURL, "port"},
 		{"https://[::1/x", ErrURL, "not a valid address"},
+		{"https://crm.example.com:65536/", ErrURL, "port"},
+		{"https://crm.example.com:8080:1/", ErrURL, "port"},
+		{"https://crm%2Eexample.com/", ErrURL, "host"},
+		{"https://crm<example.com/", ErrURL, "host"},
+		{"https://[1.2.3.4]/", ErrURL, "host"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.template, func(t *testing.T) {

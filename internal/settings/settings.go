@@ -7,13 +7,13 @@ package settings
 
 import (
 	"errors"
-	"fmt"
-	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/weburl"
 )
 
 // StorageKey is the extension storage key the settings live under.
@@ -137,35 +137,40 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
 // ValidateRelayURL checks the relay address an agent typed.
 func ValidateRelayURL(s string) error {
+	_, err := parseRelayURL(s)
+	return err
+}
+
+func parseRelayURL(s string) (*weburl.URL, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return &FieldError{"relayUrl", "enter the relay's address, e.g. http://127.0.0.1:8080"}
+		return nil, &FieldError{"relayUrl", "enter the relay's address, e.g. http://127.0.0.1:8080"}
 	}
-	u, err := url.Parse(s)
+	u, err := weburl.Parse(s)
 	if err != nil {
-		return &FieldError{"relayUrl", fmt.Sprintf("%q is not a URL; enter the relay's address, e.g. http://127.0.0.1:8080", s)}
+		switch e := err.(*weburl.Error); e.Code {
+		case weburl.ErrNoScheme:
+			return nil, &FieldError{"relayUrl", strconv.Quote(s) + " is not a URL: the relay address must start with http:// or https://, e.g. http://127.0.0.1:8080"}
+		case weburl.ErrScheme:
+			return nil, &FieldError{"relayUrl", "the relay address must start with http:// or https:// (got " + strconv.Quote(strings.ToLower(e.Text)) + ")"}
+		case weburl.ErrNoHost:
+			return nil, &FieldError{"relayUrl", "the relay address has no host; e.g. http://127.0.0.1:8080"}
+		}
+		return nil, &FieldError{"relayUrl", strconv.Quote(s) + " is not a URL (" + err.Error() + "); enter the relay's address, e.g. http://127.0.0.1:8080"}
 	}
-	switch u.Scheme {
-	case "http", "https", "ws", "wss":
-	default:
-		return &FieldError{"relayUrl", fmt.Sprintf("the relay address must start with http:// or https:// (got %q)", u.Scheme+":")}
+	if u.HasUser {
+		return nil, &FieldError{"relayUrl", "do not put a user name or password in the relay address"}
 	}
-	if u.Host == "" {
-		return &FieldError{"relayUrl", "the relay address has no host; e.g. http://127.0.0.1:8080"}
-	}
-	if u.User != nil {
-		return &FieldError{"relayUrl", "do not put a user name or password in the relay address"}
-	}
-	return nil
+	return u, nil
 }
 
 // StreamURL turns the relay address into its WebSocket stream URL with the
-// resume cursor.
+// resume cursor. The relay address's own query and fragment are dropped.
 func StreamURL(relay string, cursor uint64) (string, error) {
-	if err := ValidateRelayURL(relay); err != nil {
+	u, err := parseRelayURL(relay)
+	if err != nil {
 		return "", err
 	}
-	u, _ := url.Parse(strings.TrimSpace(relay))
 	switch u.Scheme {
 	case "http":
 		u.Scheme = "ws"
@@ -173,11 +178,10 @@ func StreamURL(relay string, cursor uint64) (string, error) {
 		u.Scheme = "wss"
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/stream"
-	q := url.Values{}
+	u.RawQuery, u.Fragment = "", ""
 	if cursor > 0 {
-		q.Set("cursor", fmt.Sprint(cursor))
+		u.RawQuery = "cursor=" + strconv.FormatUint(cursor, 10)
 	}
-	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
 

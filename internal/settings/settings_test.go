@@ -19,6 +19,12 @@ func TestValidateRelayURL(t *testing.T) {
 		{"http://", "no host"},
 		{"http://u:p@relay", "user name"},
 		{"127.0.0.1:8080", "http"},
+		{"relay.example.com", "must start with http"},
+		{"HTTPS://Relay.Example.com:8443/sp", ""},
+		{"http://[::1]:8080", ""},
+		{"http://relay:port", "invalid port"},
+		{"http://relay/a b", "not a URL"},
+		{"http://relay\\evil.example/", "not a URL"},
 	}
 	for _, tt := range tests {
 		err := ValidateRelayURL(tt.in)
@@ -36,12 +42,18 @@ func TestStreamURL(t *testing.T) {
 	}{
 		{"http://127.0.0.1:8080", 0, "ws://127.0.0.1:8080/v1/stream"},
 		{"https://relay.example.com/sp/", 42, "wss://relay.example.com/sp/v1/stream?cursor=42"},
+		{" HTTPS://Relay.example.com:8443 ", 18446744073709551615, "wss://Relay.example.com:8443/v1/stream?cursor=18446744073709551615"},
+		{"http://[::1]:8080/my%20relay/?x=1#frag", 7, "ws://[::1]:8080/my%20relay/v1/stream?cursor=7"},
+		{"wss://relay.example.com", 0, "wss://relay.example.com/v1/stream"},
 	}
 	for _, tt := range tests {
 		got, err := StreamURL(tt.relay, tt.cursor)
 		if err != nil || got != tt.want {
 			t.Errorf("StreamURL(%q, %d) = %q, %v; want %q", tt.relay, tt.cursor, got, err, tt.want)
 		}
+	}
+	if got, err := StreamURL("ftp://relay", 1); err == nil {
+		t.Errorf("StreamURL(ftp) = %q", got)
 	}
 }
 

@@ -1,9 +1,11 @@
 package background
 
 import (
-	"fmt"
-	"net/url"
+	"errors"
+	"strconv"
 	"strings"
+
+	"github.com/screenpop/screenpop/internal/weburl"
 )
 
 // The in-page panel ("inpage" pop mode) shows the caller card inside the
@@ -52,17 +54,29 @@ type InPageCard struct {
 	At     int64    `json:"at"` // when it was shown (Unix ms)
 }
 
-// CRMOrigin returns the origin (scheme://host[:port]) of a CRM URL: its
-// base or any of its pages. Only http and https CRMs can get a card.
+// CRMOrigin returns the origin of a CRM URL (its base or any of its
+// pages) as the browser writes it: scheme://host[:port], host in lower
+// case, no default port. Only http and https CRMs can get a card.
 func CRMOrigin(crm string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(crm))
-	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("the CRM address %q is not a URL like https://crm.example.com; fix it in the options", crm)
+	u, err := parseCRM(crm)
+	if err != nil {
+		return "", err
+	}
+	return u.Origin(), nil
+}
+
+func parseCRM(crm string) (*weburl.URL, error) {
+	u, err := weburl.Parse(strings.TrimSpace(crm))
+	if err != nil {
+		if e := err.(*weburl.Error); e.Code == weburl.ErrScheme {
+			return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + strconv.Quote(strings.ToLower(e.Text)) + ")")
+		}
+		return nil, errors.New("the CRM address " + strconv.Quote(crm) + " is not a URL like https://crm.example.com (" + err.Error() + "); fix it in the options")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("the CRM address must start with http:// or https:// to show a card in its pages (got %q)", u.Scheme+":")
+		return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + strconv.Quote(u.Scheme+":") + ")")
 	}
-	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+	return u, nil
 }
 
 // CRMMatchPattern is the match pattern for the CRM's pages, for host access
@@ -70,16 +84,11 @@ func CRMOrigin(crm string) (string, error) {
 // Match patterns can't carry a port in Firefox, and without one Chrome
 // matches every port; tabs are then filtered by exact origin (SameOrigin).
 func CRMMatchPattern(crm string) (string, error) {
-	origin, err := CRMOrigin(crm)
+	u, err := parseCRM(crm)
 	if err != nil {
 		return "", err
 	}
-	u, _ := url.Parse(origin)
-	host := u.Hostname()
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]" // IPv6
-	}
-	return u.Scheme + "://" + host + "/*", nil
+	return u.Scheme + "://" + strings.ToLower(u.Host) + "/*", nil // an IPv6 host keeps its brackets
 }
 
 // SameOrigin reports whether page is on origin (as CRMOrigin returns it).

@@ -4,7 +4,6 @@ package background
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"syscall/js"
 	"time"
@@ -30,7 +29,7 @@ func SyncInPage(crmBase string) error {
 	}
 	current, err := registeredMatches(scripting)
 	if err != nil {
-		return fmt.Errorf("cannot read the registered content scripts: %w", err)
+		return errors.New("cannot read the registered content scripts: " + err.Error())
 	}
 	unregister := func() error {
 		if current == nil {
@@ -58,7 +57,7 @@ func SyncInPage(crmBase string) error {
 		return nil
 	}
 	if err := unregister(); err != nil {
-		return fmt.Errorf("cannot unregister the old CRM content script: %w", err)
+		return errors.New("cannot unregister the old CRM content script: " + err.Error())
 	}
 	script := map[string]any{
 		"id":                    InPageScriptID,
@@ -68,7 +67,7 @@ func SyncInPage(crmBase string) error {
 		"persistAcrossSessions": true,
 	}
 	if _, err := browser.Await(scripting.Call("registerContentScripts", []any{script})); err != nil {
-		return fmt.Errorf("cannot register the CRM content script for %s: %w", pattern, err)
+		return errors.New("cannot register the CRM content script for " + pattern + ": " + err.Error())
 	}
 	return nil
 }
@@ -95,7 +94,7 @@ func registeredMatches(scripting js.Value) ([]string, error) {
 func HasHostAccess(pattern string) (bool, error) {
 	res, err := browser.Await(browser.API.Get("permissions").Call("contains", map[string]any{"origins": []any{pattern}}))
 	if err != nil {
-		return false, fmt.Errorf("cannot check host access to %s: %w", pattern, err)
+		return false, errors.New("cannot check host access to " + pattern + ": " + err.Error())
 	}
 	return res.Truthy(), nil
 }
@@ -123,7 +122,7 @@ func ShowInPage(url string, v CallView) (shown bool, err error) {
 	}
 	card := InPageCard{Origin: origin, URL: url, View: v, At: time.Now().UnixMilli()}
 	if err := saveInPageCard(&card); err != nil {
-		return false, fmt.Errorf("cannot save the caller card: %w", err)
+		return false, errors.New("cannot save the caller card: " + err.Error())
 	}
 	tabs := browser.API.Get("tabs")
 	msg := map[string]any{"type": InPageMessage, "at": card.At}
@@ -132,10 +131,10 @@ func ShowInPage(url string, v CallView) (shown bool, err error) {
 		// registered (or the extension reloaded). Inject it and try again.
 		inject := map[string]any{"target": map[string]any{"tabId": tab.Get("id")}, "files": []any{"content.js"}}
 		if _, ierr := browser.Await(browser.API.Get("scripting").Call("executeScript", inject)); ierr != nil {
-			return false, fmt.Errorf("cannot show the card in the CRM tab (%v; %v)", err, ierr)
+			return false, errors.New("cannot show the card in the CRM tab (" + err.Error() + "; " + ierr.Error() + ")")
 		}
 		if _, err := browser.Await(tabs.Call("sendMessage", tab.Get("id"), msg)); err != nil {
-			return false, fmt.Errorf("cannot show the card in the CRM tab: %w", err)
+			return false, errors.New("cannot show the card in the CRM tab: " + err.Error())
 		}
 	}
 	browser.Await(tabs.Call("update", tab.Get("id"), map[string]any{"active": true}))
@@ -150,7 +149,7 @@ func ShowInPage(url string, v CallView) (shown bool, err error) {
 func crmTab(pattern, origin string) (js.Value, bool, error) {
 	res, err := browser.Await(browser.API.Get("tabs").Call("query", map[string]any{"url": pattern}))
 	if err != nil {
-		return js.Undefined(), false, fmt.Errorf("cannot list the CRM tabs: %w", err)
+		return js.Undefined(), false, errors.New("cannot list the CRM tabs: " + err.Error())
 	}
 	var best js.Value
 	bestScore := -1.0

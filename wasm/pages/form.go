@@ -14,6 +14,7 @@ import (
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/internal/weburl"
 )
 
 // Field IDs: the options page's input IDs, which the problems are shown under.
@@ -274,19 +275,17 @@ func relayProblem(s string) text {
 	if s == "" {
 		return msg("errRelayEmpty")
 	}
-	u, err := url.Parse(s)
+	u, err := weburl.Parse(s)
 	if err != nil {
+		switch e := err.(*weburl.Error); e.Code {
+		case weburl.ErrScheme:
+			return msg("errRelayScheme", strings.ToLower(e.Text))
+		case weburl.ErrNoHost:
+			return msg("errRelayNoHost")
+		}
 		return msg("errRelayInvalid", s)
 	}
-	switch u.Scheme {
-	case "http", "https", "ws", "wss":
-	default:
-		return msg("errRelayScheme", u.Scheme+":")
-	}
-	if u.Host == "" {
-		return msg("errRelayNoHost")
-	}
-	if u.User != nil {
+	if u.HasUser {
 		return msg("errRelayUser")
 	}
 	return text{}
@@ -314,13 +313,17 @@ func baseProblem(s string) text {
 	case strings.ContainsAny(s, "*{}"):
 		return msg("errBaseCharacters")
 	}
-	u, err := url.Parse(s)
+	u, err := weburl.Parse(strings.ReplaceAll(s, " ", "%20"))
+	var e *weburl.Error
+	if err != nil {
+		e = err.(*weburl.Error)
+	}
 	switch {
-	case !strings.Contains(s, "://") || err == nil && u.Scheme != "http" && u.Scheme != "https":
+	case !strings.Contains(s, "://") || e != nil && e.Code == weburl.ErrScheme || err == nil && u.Scheme != "http" && u.Scheme != "https":
 		return msg("errBaseScheme")
-	case err != nil || u.Hostname() == "":
+	case err != nil:
 		return msg("errBaseInvalid", s)
-	case u.User != nil:
+	case u.HasUser:
 		return msg("errBaseUser")
 	}
 	return msg("errBaseInvalid", s)
@@ -382,11 +385,11 @@ func origin(template string) string {
 	if pop.ValidateTemplate(template) != nil {
 		return ""
 	}
-	u, err := url.Parse(strings.TrimSpace(template))
+	u, err := weburl.Parse(strings.TrimSpace(template))
 	if err != nil {
 		return ""
 	}
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
+	return u.Scheme + "://" + strings.ToLower(u.HostPort())
 }
 
 // needsHostAccess reports whether a pop mode reads or scripts the CRM's

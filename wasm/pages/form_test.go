@@ -346,6 +346,11 @@ func TestRelayProblem(t *testing.T) {
 		"127.0.0.1:8080":        "errRelayInvalid",
 		"http://":               "errRelayNoHost",
 		"http://a:b@relay":      "errRelayUser",
+		"relay.example.com":     "errRelayInvalid",
+		"ftp://relay":           "errRelayScheme",
+		"http://relay:port":     "errRelayInvalid",
+		"http://relay/a b":      "errRelayInvalid",
+		"HTTP://[::1]:8080/":    "",
 	} {
 		got := relayProblem(in).Key
 		if got != want {
