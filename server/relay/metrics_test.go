@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/server/ovhsim"
 	"github.com/screenpop/screenpop/server/upstream"
 )
@@ -41,11 +42,15 @@ func TestMetrics(t *testing.T) {
 	alice := h.agent(t, "alice", "*")
 	ws := h.dialWS(t, 0, authMessage(alice))
 	ws.next(t, 3*time.Second)
-	h.dialWS(t, 999, authMessage(alice)).next(t, 3*time.Second) // a cursor from the future: a gap
+	future := h.dialWS(t, 999, authMessage(alice)) // a cursor from the future: a gap
+	future.next(t, 3*time.Second)
 	h.dialWS(t, 0, authMessage(alice[:len(alice)-2]+"zz")).next(t, 3*time.Second)
 	h.ring(t, testLine, ovhsim.Missed)
-	ws.nextEvent(t, 5*time.Second)
-	ws.nextEvent(t, 5*time.Second)
+	for _, c := range []*wsClient{ws, future} {
+		for c.nextEvent(t, 5*time.Second).Type != stream.TypeEvent {
+		}
+		c.nextEvent(t, 5*time.Second)
+	}
 
 	m := h.scrape(t)
 	tok := `token="` + upstream.Mask(h.token) + `"`

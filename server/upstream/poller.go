@@ -185,7 +185,14 @@ func (p *Poller) Run(ctx context.Context) error {
 	failures, rejections := 0, 0
 	var renewErr error // why the last renewal failed, shown with the rejection
 	for ctx.Err() == nil {
-		p.setState(func(s *State) { s.Status = StatusPolling; s.NextAttemptIn = "" })
+		// A failing poller keeps its failure status while it retries, so
+		// that health does not flap to "polling" on every attempt.
+		p.setState(func(s *State) {
+			if failures == 0 {
+				s.Status = StatusPolling
+			}
+			s.NextAttemptIn = ""
+		})
 		a, err := p.poll(ctx, token, session)
 		if ctx.Err() != nil {
 			return nil
@@ -202,7 +209,7 @@ func (p *Poller) Run(ctx context.Context) error {
 					// only lose more of the line's calls.
 					var fresh string
 					if fresh, renewErr = p.renew(ctx, log, token, err); renewErr == nil {
-						token, failures, rejections = fresh, 0, 0
+						token = fresh // counters stay: a new token rejected at once is renewed after a backoff, not in a loop
 						log = p.Log.With("token", Mask(token))
 						continue
 					}
@@ -225,7 +232,7 @@ func (p *Poller) Run(ctx context.Context) error {
 			if status == StatusRejected && p.Renew != nil && rejections > 1 {
 				var fresh string
 				if fresh, renewErr = p.renew(ctx, log, token, err); renewErr == nil {
-					token, failures, rejections = fresh, 0, 0
+					token = fresh // counters stay: a new token rejected at once is renewed after a backoff, not in a loop
 					log = p.Log.With("token", Mask(token))
 				}
 			}
@@ -235,6 +242,7 @@ func (p *Poller) Run(ctx context.Context) error {
 			log.Info("polling OVH events recovered", "after_failures", failures)
 		}
 		failures, rejections, renewErr = 0, 0, nil
+		p.setState(func(s *State) { s.Status = StatusPolling })
 		if a.Session != session && a.Session != "" {
 			session = a.Session
 			if p.OnSession != nil {
