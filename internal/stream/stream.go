@@ -32,7 +32,10 @@ const MaxPollWait = 24 * time.Second
 // Poll is a long-poll answer: the messages after the request's cursor
 // (hello first when it had none), and the cursor to send next time. The
 // cursor may be ahead of the last event's ID: events on lines the agent
-// does not see move it too, so a quiet agent never falls behind.
+// does not see move it too, so a quiet agent never falls behind. Unlike
+// the WebSocket's, a long-poll's cursor=0 is a cursor ("no event yet", as
+// hello says on a relay that never had one), not "start from now": only
+// a poll without cursor starts from now.
 type Poll struct {
 	Cursor   uint64    `json:"cursor"`
 	Messages []Message `json:"messages"`
@@ -45,7 +48,7 @@ const (
 	TypeGap   = "gap"   // the client's cursor could not be honoured: some events are gone
 	TypePing  = "ping"  // keep-alive (also keeps Chrome's service worker alive)
 	TypeError = "error" // a problem the user must fix (bad secret, …); Error says what to do
-	TypeBye   = "bye"   // the relay is shutting down: reconnect later or elsewhere
+	TypeBye   = "bye"   // the relay is shutting down: reconnect later or elsewhere (Error: CodeShutdown)
 )
 
 // Client to relay. Over WebSocket the client's first message authenticates
