@@ -1,3 +1,9 @@
+//go:build !js
+
+// The Book's JSON form is the relay's saved state: left out of the
+// extension's wasm, which has no Book, and where encoding/json and fmt
+// would cost about 35 KB gzipped.
+
 package call
 
 import (

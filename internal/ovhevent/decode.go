@@ -1,3 +1,5 @@
+//go:build !js
+
 package ovhevent
 
 // A hand-rolled decoder for the long-poll answer (Answer, Event, Data,

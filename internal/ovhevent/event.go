@@ -5,17 +5,10 @@
 //
 // It is shared by the relay (which decodes what OVH sends), the emulator
 // (which encodes it) and the extension's wasm (which receives the event
-// inside each relay message), so it imports nothing heavy.
+// inside each relay message). The decoding (json.go, decode.go) is left
+// out of js builds: the wasm never decodes OVH's answers, and encoding/json
+// and fmt would cost it about 35 KB gzipped.
 package ovhevent
-
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"strconv"
-	"strings"
-)
 
 // Event names on lines (Service "sip").
 const (
@@ -149,139 +142,15 @@ func (e *Event) CalledNumber() string {
 	return e.Ressource
 }
 
-// Decode parses one long-poll answer. It accepts "Events": null and
-// events whose Ts is a number or a string. The error says what is wrong
-// with the answer so the relay log is actionable.
-//
-// Decode copies b once; the decoded strings share that copy, so an Event
-// kept for long keeps its whole answer (a few kilobytes) alive. The
-// semantics are encoding/json's: see decode.go.
-func Decode(b []byte) (Answer, error) {
-	var a Answer
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return a, errors.New("ovhevent: empty answer from the event service (expected a JSON object with Session and Events)")
-	}
-	if b[0] != '{' {
-		return a, fmt.Errorf("ovhevent: the event service answered something that is not a JSON object (starts with %q); is the events URL right?", preview(b))
-	}
-	d := decoder{s: string(b)}
-	if err := d.answer(&a); err != nil {
-		return Answer{}, fmt.Errorf("ovhevent: cannot decode the event service's answer: %v (starts with %q)", err, preview(b))
-	}
-	return a, nil
-}
-
-func preview(b []byte) string {
-	const max = 40
-	if len(b) > max {
-		return string(b[:max]) + "…"
-	}
-	return string(b)
-}
-
 // Seconds is a Unix time in seconds with a fraction. OVH sends it as a
 // JSON number or as a string ("1425554670.102"); both decode. It encodes
 // as a string, as documented.
 type Seconds float64
 
-func (s *Seconds) UnmarshalJSON(b []byte) error {
-	v, err := flexNumber(b)
-	if err != nil {
-		return fmt.Errorf("Ts: %w", err)
-	}
-	f, err := parseSeconds(v)
-	if err != nil {
-		return fmt.Errorf("Ts: %w", err)
-	}
-	*s = f
-	return nil
-}
-
-func parseSeconds(v string) (Seconds, error) {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a number of seconds", v)
-	}
-	return Seconds(f), nil
-}
-
-func (s Seconds) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + strconv.FormatFloat(float64(s), 'f', 3, 64) + `"`), nil
-}
-
 // Nanos is an integer count of nanoseconds (Timestamp, TsGet), sent as a
 // number or, rarely, as a string.
 type Nanos int64
 
-func (n *Nanos) UnmarshalJSON(b []byte) error {
-	v, err := flexNumber(b)
-	if err != nil {
-		return err
-	}
-	i, err := parseNanos(v)
-	if err != nil {
-		return err
-	}
-	*n = i
-	return nil
-}
-
-func parseNanos(v string) (Nanos, error) {
-	if i, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return Nanos(i), nil
-	}
-	// Some encoders print big integers in exponent form.
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not an integer number of nanoseconds", v)
-	}
-	return Nanos(f), nil
-}
-
-// flexNumber returns the text of a JSON number or string; null and "" give "0".
-func flexNumber(b []byte) (string, error) {
-	s := strings.TrimSpace(string(b))
-	if s == "null" {
-		return "0", nil
-	}
-	if strings.HasPrefix(s, `"`) {
-		var str string
-		if err := json.Unmarshal(b, &str); err != nil {
-			return "", err
-		}
-		return flexString(str), nil
-	}
-	return s, nil
-}
-
-// flexString is the text to parse of a number sent as a string.
-func flexString(s string) string {
-	if s = strings.TrimSpace(s); s == "" {
-		return "0"
-	}
-	return s
-}
-
 // Text is a string field that some payloads send as a number. Anything
 // scalar decodes to its text; null decodes to "".
 type Text string
-
-func (t *Text) UnmarshalJSON(b []byte) error {
-	s := strings.TrimSpace(string(b))
-	switch {
-	case s == "null":
-		*t = ""
-	case strings.HasPrefix(s, `"`):
-		var str string
-		if err := json.Unmarshal(b, &str); err != nil {
-			return err
-		}
-		*t = Text(str)
-	case strings.HasPrefix(s, "{") || strings.HasPrefix(s, "["):
-		return fmt.Errorf("expected a string or number, got %s", preview(b))
-	default:
-		*t = Text(s)
-	}
-	return nil
-}

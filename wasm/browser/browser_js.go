@@ -8,7 +8,6 @@
 package browser
 
 import (
-	"encoding/json"
 	"errors"
 	"syscall/js"
 )
@@ -53,33 +52,6 @@ func Await(p js.Value) (js.Value, error) {
 	p.Call("then", then, catch)
 	r := <-ch
 	return r.v, r.err
-}
-
-// StorageGet reads key from extension local storage into v (JSON-shaped).
-// A missing key leaves v unchanged and returns false.
-func StorageGet(key string, v any) (bool, error) {
-	res, err := Await(API.Get("storage").Get("local").Call("get", key))
-	if err != nil {
-		return false, err
-	}
-	val := res.Get(key)
-	if val.IsUndefined() || val.IsNull() {
-		return false, nil
-	}
-	s := js.Global().Get("JSON").Call("stringify", val).String()
-	return true, json.Unmarshal([]byte(s), v)
-}
-
-// StorageSet writes v under key in extension local storage.
-func StorageSet(key string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	obj := js.Global().Get("Object").New()
-	obj.Set(key, js.Global().Get("JSON").Call("parse", string(b)))
-	_, err = Await(API.Get("storage").Get("local").Call("set", obj))
-	return err
 }
 
 // OpenTab opens url in a new tab.

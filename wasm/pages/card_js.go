@@ -10,7 +10,6 @@ import (
 	"honnef.co/go/js/dom/v2"
 
 	"github.com/screenpop/screenpop/wasm/background"
-	"github.com/screenpop/screenpop/wasm/browser"
 )
 
 // card renders the caller card that content.js frames inside the CRM page
@@ -28,7 +27,7 @@ func card(app dom.Element) {
 	var cur background.InPageCard
 	load := func() bool {
 		var c background.InPageCard
-		if ok, err := browser.StorageGet(background.InPageKey, &c); err != nil || !ok {
+		if ok, err := storageGet(background.InPageKey, &c); err != nil || !ok {
 			return false
 		}
 		cur = c
@@ -92,7 +91,7 @@ func card(app dom.Element) {
 	// follow updates the card's call from the Calls view: answered, ended…
 	follow := func() {
 		var calls background.Calls
-		if ok, _ := browser.StorageGet(background.CallsKey, &calls); !ok {
+		if ok, _ := storageGet(background.CallsKey, &calls); !ok {
 			return
 		}
 		all := append(append([]background.CallView{}, calls.Live...), calls.Recent...)

@@ -435,7 +435,7 @@ func options(app dom.Element) {
 			return
 		}
 		go func() {
-			if err := browser.StorageSet(settings.StorageKey, n); err != nil {
+			if err := storageSet(settings.StorageKey, n); err != nil {
 				saved.SetAttribute("data-ok", "false")
 				saved.SetTextContent(t("optionsSaveError", err.Error()))
 				return

@@ -120,21 +120,21 @@ func request(typ string, fields map[string]any) error {
 // loadCalls reads the Calls view the background keeps.
 func loadCalls() background.Calls {
 	var c background.Calls
-	browser.StorageGet(background.CallsKey, &c)
+	storageGet(background.CallsKey, &c)
 	return c
 }
 
 // loadStatus reads the relay connection state; ok is false before the
 // background ever wrote it.
 func loadStatus() (st background.Status, ok bool) {
-	ok, _ = browser.StorageGet(background.StatusKey, &st)
+	ok, _ = storageGet(background.StatusKey, &st)
 	return st, ok
 }
 
 // loadSettings reads the saved settings over the defaults.
 func loadSettings() (settings.Settings, error) {
 	s := settings.Default()
-	_, err := browser.StorageGet(settings.StorageKey, &s)
+	_, err := storageGet(settings.StorageKey, &s)
 	return s, err
 }
 
