@@ -246,9 +246,46 @@ func TestTime(t *testing.T) {
 			t.Errorf("parseTime(%s) = %v %v", tm.Format(time.RFC3339Nano), back, err)
 		}
 	}
-	for _, s := range []string{"", "2024-03-09", "2024-03-09T14:05:07", "2024-03-09T14:05:07.Z", "2024-03-09T14:05:07+0200", "2024-03-09 14:05:07Z"} {
+	for _, s := range []string{"", "2024-03-09", "2024-03-09T14:05:07", "2024-03-09T14:05:07.Z", "2024-03-09T14:05:07+0200", "2024-03-09 14:05:07Z",
+		"2024-13-09T14:05:07Z", "2024-00-09T14:05:07Z", "2023-02-29T14:05:07Z", "2024-04-31T14:05:07Z", "2024-03-09T24:05:07Z", "2024-03-09T14:60:07Z", "2024-03-09T14:05:60Z"} {
 		if _, err := parseTime(s); err == nil {
 			t.Errorf("parseTime(%q): no error", s)
+		}
+	}
+}
+
+// TestTimeDays checks the date arithmetic against package time, day by
+// day over years 0 to 9999, and at every hour of a few days.
+func TestTimeDays(t *testing.T) {
+	start := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	for day := 0; day < 366*10000; day += 1 {
+		tm := start.AddDate(0, 0, day)
+		if tm.Year() > 9999 {
+			break
+		}
+		y, m, d := tm.Date()
+		days := floorDiv(tm.Unix(), 86400)
+		if gy, gm, gd := civilFromDays(days); gy != y || gm != int(m) || gd != d {
+			t.Fatalf("civilFromDays(%d) = %d-%d-%d, want %s", days, gy, gm, gd, tm.Format(time.DateOnly))
+		}
+		if got := daysFromCivil(y, int(m), d); got != days {
+			t.Fatalf("daysFromCivil(%s) = %d, want %d", tm.Format(time.DateOnly), got, days)
+		}
+		if d == 28 || d == 1 || day%997 == 0 {
+			if got := daysIn(y, int(m)); got != time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+				t.Fatalf("daysIn(%d, %d) = %d", y, m, got)
+			}
+		}
+	}
+	for _, tm := range []time.Time{time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), time.Date(1600, 3, 1, 0, 0, 0, 0, time.UTC)} {
+		for h := 0; h < 24; h++ {
+			x := tm.Add(time.Duration(h)*time.Hour + 59*time.Minute + 58*time.Second + 7)
+			if got, want := string(appendTime(nil, x)), x.Format(time.RFC3339Nano); got != want {
+				t.Fatalf("appendTime = %s, want %s", got, want)
+			}
+			if back, err := parseTime(x.Format(time.RFC3339Nano)); err != nil || back != x {
+				t.Fatalf("parseTime(%s) = %v, %v", x.Format(time.RFC3339Nano), back, err)
+			}
 		}
 	}
 }
