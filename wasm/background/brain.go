@@ -10,8 +10,6 @@
 package background
 
 import (
-	"cmp"
-	"slices"
 	"strconv"
 	"time"
 
@@ -596,7 +594,7 @@ func (st *State) prune(now time.Time) {
 		for k := range st.Popped {
 			keys = append(keys, k)
 		}
-		slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(st.Popped[a], st.Popped[b]) })
+		sortStrings(keys, func(a, b string) bool { return st.Popped[a] < st.Popped[b] })
 		for _, k := range keys[:len(keys)-poppedMax] {
 			delete(st.Popped, k)
 		}

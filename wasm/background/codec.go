@@ -2,7 +2,6 @@ package background
 
 import (
 	"errors"
-	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -970,7 +969,7 @@ func encodeState(st *State) string {
 	for k := range st.Popped {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	sortStrings(keys, func(a, b string) bool { return a < b })
 	for _, k := range keys {
 		e.int(k, st.Popped[k])
 	}
@@ -998,6 +997,34 @@ func encodeState(st *State) string {
 	e.strOmit("refused", st.Refused)
 	e.end()
 	return string(e.b)
+}
+
+// sortStrings sorts s by less: a heap sort, O(n log n) and a few hundred
+// bytes of wasm where package slices' pdqsort costs 6 KB gzipped.
+func sortStrings(s []string, less func(a, b string) bool) {
+	sift := func(root, end int) {
+		for {
+			child := 2*root + 1
+			if child >= end {
+				return
+			}
+			if child+1 < end && less(s[child], s[child+1]) {
+				child++
+			}
+			if !less(s[root], s[child]) {
+				return
+			}
+			s[root], s[child] = s[child], s[root]
+			root = child
+		}
+	}
+	for i := len(s)/2 - 1; i >= 0; i-- {
+		sift(i, len(s))
+	}
+	for end := len(s) - 1; end > 0; end-- {
+		s[0], s[end] = s[end], s[0]
+		sift(0, end)
+	}
 }
 
 // quoteJSON returns s as a JSON string.

@@ -3,6 +3,7 @@ package background
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -286,6 +287,21 @@ func TestTimeDays(t *testing.T) {
 			if back, err := parseTime(x.Format(time.RFC3339Nano)); err != nil || back != x {
 				t.Fatalf("parseTime(%s) = %v, %v", x.Format(time.RFC3339Nano), back, err)
 			}
+		}
+	}
+}
+
+func TestSortStrings(t *testing.T) {
+	for n := 0; n < 300; n += 7 {
+		s := make([]string, n)
+		for i := range s {
+			s[i] = strconv.Itoa((i * 7919) % 101) // duplicates too
+		}
+		want := slices.Clone(s)
+		slices.Sort(want)
+		sortStrings(s, func(a, b string) bool { return a < b })
+		if !slices.Equal(s, want) {
+			t.Fatalf("n=%d: %q", n, s)
 		}
 	}
 }
