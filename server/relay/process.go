@@ -10,33 +10,34 @@ import (
 )
 
 // Process is the relay's whole decision for one OVH event, as a plain
-// function over explicit state: apply it to the calls, parse the numbers,
-// and say what to stream. It returns false when the event changes nothing
-// (a duplicate, a `registered`, a queue-size update): it is processed once.
-func Process(book *call.Book, ev *ovhevent.Event, now time.Time, region string) (stream.Event, bool) {
+// function over explicit state: apply it to the calls, parse the numbers
+// (each call's numbers once, through the cache), and say what to stream.
+// It returns false when the event changes nothing (a duplicate, a
+// `registered`, a queue-size update): it is processed once.
+func Process(book *call.Book, numbers *parse.Cache, ev *ovhevent.Event, now time.Time, region string) (stream.Event, bool) {
 	ch := book.Apply(ev, now)
 	if ch.Duplicate || !ch.Changed {
 		return stream.Event{}, false
 	}
-	return streamEvent(ch.Event, ch.Call, now, region), true
+	return streamEvent(numbers, ch.Event, ch.Call, now, region), true
 }
 
-func streamEvent(name string, c call.Call, now time.Time, region string) stream.Event {
+func streamEvent(numbers *parse.Cache, name string, c call.Call, now time.Time, region string) stream.Event {
 	return stream.Event{
 		Name:     name,
 		Call:     c,
-		Calling:  parse.Number(c.Calling, region),
-		Called:   parse.Number(c.Called, region),
+		Calling:  numbers.Number(c.Calling, region),
+		Called:   numbers.Number(c.Called, region),
 		Received: now,
 	}
 }
 
 // LiveCalls lists the calls going on, parsed, for a client's hello.
-func LiveCalls(book *call.Book, region string) []stream.LiveCall {
+func LiveCalls(book *call.Book, numbers *parse.Cache, region string) []stream.LiveCall {
 	live := book.Live()
 	out := make([]stream.LiveCall, 0, len(live))
 	for _, c := range live {
-		out = append(out, stream.LiveCall{Call: c, Calling: parse.Number(c.Calling, region), Called: parse.Number(c.Called, region)})
+		out = append(out, stream.LiveCall{Call: c, Calling: numbers.Number(c.Calling, region), Called: numbers.Number(c.Called, region)})
 	}
 	return out
 }

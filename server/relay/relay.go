@@ -20,6 +20,7 @@ import (
 
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/ovhevent"
+	"github.com/screenpop/screenpop/internal/phone/parse"
 	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/server/store"
 	"github.com/screenpop/screenpop/server/upstream"
@@ -124,9 +125,12 @@ type Relay struct {
 	ctx     context.Context // pollers run until Close
 	cancel  context.CancelFunc
 
-	mu    sync.Mutex // guards book; serialises processing and publishing, so IDs follow call order
-	book  *call.Book
-	dirty bool // book or sessions changed since the last save
+	mu   sync.Mutex // guards book; serialises processing and publishing, so IDs follow call order
+	book *call.Book
+	// numbers caches parsed numbers (guarded by mu like book): a call's
+	// caller and line are parsed once, not at each of its events.
+	numbers parse.Cache
+	dirty   bool // book or sessions changed since the last save
 
 	pmu      sync.Mutex // guards pollers and sessions
 	pollers  []*poller
@@ -212,7 +216,7 @@ func (r *Relay) HandleEvents(evs []ovhevent.Event) {
 	defer r.mu.Unlock()
 	var out []*stream.Event
 	for i := range evs {
-		se, ok := Process(r.book, &evs[i], now, r.cfg.Region)
+		se, ok := Process(r.book, &r.numbers, &evs[i], now, r.cfg.Region)
 		if !ok {
 			r.metrics.eventsIgnored.Add(1)
 			continue
@@ -310,7 +314,7 @@ func (r *Relay) expire(now time.Time) {
 		if name == "" {
 			name = call.Expired
 		}
-		se := streamEvent(name, ch.Call, now, r.cfg.Region)
+		se := streamEvent(&r.numbers, name, ch.Call, now, r.cfg.Region)
 		out = append(out, &se)
 	}
 	r.publishLocked(out, now)
@@ -319,7 +323,7 @@ func (r *Relay) expire(now time.Time) {
 func (r *Relay) liveCalls(a Agent) []stream.LiveCall {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	live := LiveCalls(r.book, r.cfg.Region)
+	live := LiveCalls(r.book, &r.numbers, r.cfg.Region)
 	out := live[:0]
 	for _, lc := range live {
 		if a.Sees(lc.Call.Line) {
