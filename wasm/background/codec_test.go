@@ -2,6 +2,7 @@ package background
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -289,6 +290,51 @@ func TestTimeDays(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestInt(t *testing.T) {
+	for in, want := range map[string]int64{
+		"0": 0, "-0": 0, "42": 42, "-42": -42, "1.9": 1, "-1.9": -1, "0.005": 0, "1e3": 1000, "1E+3": 1000, "1.5e3": 1500,
+		"-2.5E-1": 0, "12345e-2": 123, "1e21": math.MaxInt64, "-1e21": math.MinInt64, "9223372036854775807": math.MaxInt64,
+		"9223372036854775808": math.MaxInt64, "-9223372036854775809": math.MinInt64, "1e400": math.MaxInt64, "1e-400": 0,
+		"123456789012345678901234": math.MaxInt64, "0.000000000000000000000000001e30": 1000, "1700000000000.0": 1700000000000,
+	} {
+		v := jsonValue{kind: 'n', str: in}
+		if got := v.Int(); got != want {
+			t.Errorf("Int(%s) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+// FuzzInt: Int reads what strconv.ParseFloat reads, where a float64 holds
+// the number exactly enough (15 significant digits, under 2^53).
+func FuzzInt(f *testing.F) {
+	for _, s := range []string{"1.5e3", "-0.25", "1234567.891", "12e-1", "0.0001e4"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !validNumber(s) {
+			return
+		}
+		v := jsonValue{kind: 'n', str: s}
+		got := v.Int()
+		fl, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.Abs(fl) >= 1<<53 {
+			return
+		}
+		sig := 0
+		for _, c := range strings.TrimLeft(strings.SplitN(strings.ToLower(s), "e", 2)[0], "-0.") {
+			if c != '.' {
+				sig++
+			}
+		}
+		if sig > 15 {
+			return
+		}
+		if want := int64(fl); got != want {
+			t.Fatalf("Int(%s) = %d, ParseFloat gives %d", s, got, want)
+		}
+	})
 }
 
 func TestSortStrings(t *testing.T) {
