@@ -171,8 +171,8 @@ func printTable(w io.Writer, cfg config, results []*result) {
 			fmt.Fprintf(w, "  %5d agents: none connected\n", r.agents)
 			continue
 		}
-		fmt.Fprintf(w, "  %5d agents: RSS idle %s, connected %s, after the calls %s, peak %s\n",
-			r.agents, mib(r.rssBase), mib(r.rssConnected), mib(r.rssAfter), mib(r.hwm))
+		fmt.Fprintf(w, "  %5d agents: RSS idle %s, connected %s, after the calls %s (%.1f KiB per agent: queues touched, garbage not yet collected), peak %s\n",
+			r.agents, mib(r.rssBase), mib(r.rssConnected), mib(r.rssAfter), float64(r.rssAfter-r.rssBase)/float64(r.connected), mib(r.hwm))
 		for _, p := range r.phases {
 			fmt.Fprintf(w, "  %5d agents, %s: %.1f s from first ring to last delivery; CPU: relay %v, bench (agents) %v, other processes %.2f s\n",
 				r.agents, p.name, p.wall.Seconds(), p.relayCPU, p.benchCPU, p.otherCPU.Seconds())
