@@ -137,7 +137,7 @@ func normalizeBase(base string, trim []string) (string, error) {
 	if err != nil {
 		switch e := err.(*weburl.Error); e.Code {
 		case weburl.ErrScheme:
-			return "", baseErr("the CRM address must start with https:// or http://, not " + quote(strings.ToLower(e.Text)+"//"))
+			return "", baseErr("the CRM address must start with https:// or http://, not " + quote(e.Text+"//"))
 		case weburl.ErrNoHost:
 			return "", baseErr("the CRM address " + quote(s) + " has no host, e.g. https://crm.example.com")
 		}

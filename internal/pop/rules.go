@@ -198,7 +198,7 @@ func (r Rules) selectsLine(line, lineName string) bool {
 			if SameLine(want, line) {
 				return true
 			}
-		} else if w := strings.TrimSpace(want); w != "" && strings.EqualFold(w, strings.TrimSpace(lineName)) {
+		} else if w := strings.TrimSpace(want); w != "" && sameName(w, strings.TrimSpace(lineName)) {
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package pop
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/screenpop/screenpop/internal/call"
@@ -150,5 +151,28 @@ func TestOtherParty(t *testing.T) {
 	if OtherParty(call.Call{Direction: call.Inbound}, calling, called).Raw != "a" ||
 		OtherParty(call.Call{Direction: call.Outbound}, calling, called).Raw != "b" {
 		t.Error("OtherParty picks the wrong number")
+	}
+}
+
+// TestSameName: sameName agrees with strings.EqualFold on Latin letters,
+// and never says equal where it does not.
+func TestSameName(t *testing.T) {
+	skip := map[rune]bool{0xB5: true, 0xDF: true, 0x130: true, 0x131: true, 0x17F: true} // µ, ß, İ, ı, ſ fold outside Latin
+	for a := rune(0); a < 0x250; a++ {
+		for b := rune(0); b < 0x250; b++ {
+			sa, sb := "x"+string(a)+"y", "X"+string(b)+"Y"
+			got, want := sameName(sa, sb), strings.EqualFold(sa, sb)
+			if got && !want || a < 0x180 && b < 0x180 && !skip[a] && !skip[b] && got != want {
+				t.Fatalf("sameName(%q, %q) = %v, EqualFold says %v", sa, sb, got, want)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{{"Accueil", "ACCUEIL", true}, {"Équipe", "éQUIPE", true}, {"ŒUVRE", "œuvre", true}, {"Accueil", "Accueil 2", false}, {"", "", true}, {"a", "", false}} {
+		if got := sameName(tc.a, tc.b); got != tc.want {
+			t.Errorf("sameName(%q, %q) = %v", tc.a, tc.b, got)
+		}
 	}
 }

@@ -38,7 +38,7 @@ const exampleHost = "crm.example.com"
 // example host, i.e. the agent has not yet said where the CRM is.
 func IsExample(template string) bool {
 	u, err := weburl.Parse(strings.TrimSpace(template))
-	return err == nil && strings.EqualFold(u.Hostname(), exampleHost)
+	return err == nil && u.Hostname() == exampleHost // weburl lowers the host's case
 }
 
 // Values are what a template's placeholders expand to: one event of one
@@ -278,13 +278,13 @@ func Compile(template string) (*Template, error) {
 		// No scheme: a path, or host:port without https://.
 		return nil, tmplErr(ErrRelative, 0, "the URL template must be a full address starting with https:// (or http://), e.g. "+DefaultTemplate)
 	}
-	switch strings.ToLower(s[:colon]) {
+	switch lowerASCII(s[:colon]) {
 	case "http", "https":
 	default:
 		return nil, tmplErr(ErrScheme, 0, "the URL template starts with "+quote(s[:colon+1])+": only https:// and http:// addresses can be opened (no javascript:, data: or file:)")
 	}
 	if !strings.HasPrefix(s[colon+1:], "//") {
-		return nil, tmplErr(ErrNoHost, colon+1, "the URL template has no host: write it as "+strings.ToLower(s[:colon])+"://your-crm.example.com/…")
+		return nil, tmplErr(ErrNoHost, colon+1, "the URL template has no host: write it as "+lowerASCII(s[:colon])+"://your-crm.example.com/…")
 	}
 	authStart := colon + 3
 	authEnd := len(s)
@@ -338,8 +338,8 @@ func Compile(template string) (*Template, error) {
 			name := s[i : j+1]
 			ph := lookup(name)
 			if ph == nil {
-				if lookup(strings.ToUpper(name)) != nil {
-					return nil, tmplErr(ErrCase, i, "the placeholder "+name+" at position "+pos(i)+" must be written in capitals: "+strings.ToUpper(name))
+				if lookup(upperASCII(name)) != nil {
+					return nil, tmplErr(ErrCase, i, "the placeholder "+name+" at position "+pos(i)+" must be written in capitals: "+upperASCII(name))
 				}
 				if isUpperName(name[1 : len(name)-1]) {
 					return nil, tmplErr(ErrUnknown, i, "unknown placeholder "+name+" at position "+pos(i)+": check its spelling; the placeholders are "+placeholderNames())

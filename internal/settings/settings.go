@@ -151,7 +151,7 @@ func parseRelayURL(s string) (*weburl.URL, error) {
 		case weburl.ErrNoScheme:
 			return nil, &FieldError{"relayUrl", strconv.Quote(s) + " is not a URL: the relay address must start with http:// or https://, e.g. http://127.0.0.1:8080"}
 		case weburl.ErrScheme:
-			return nil, &FieldError{"relayUrl", "the relay address must start with http:// or https:// (got " + strconv.Quote(strings.ToLower(e.Text)) + ")"}
+			return nil, &FieldError{"relayUrl", "the relay address must start with http:// or https:// (got " + strconv.Quote(e.Text) + ")"}
 		case weburl.ErrNoHost:
 			return nil, &FieldError{"relayUrl", "the relay address has no host; e.g. http://127.0.0.1:8080"}
 		}
@@ -176,12 +176,11 @@ func StreamURL(relay string, cursor uint64) (string, error) {
 	case "https":
 		u.Scheme = "wss"
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/stream"
-	u.RawQuery, u.Fragment = "", ""
+	stream := u.Scheme + "://" + u.HostPort() + strings.TrimSuffix(u.Path, "/") + "/v1/stream"
 	if cursor > 0 {
-		u.RawQuery = "cursor=" + strconv.FormatUint(cursor, 10)
+		stream += "?cursor=" + strconv.FormatUint(cursor, 10)
 	}
-	return u.String(), nil
+	return stream, nil
 }
 
 // Validate checks every field; templateCheck validates the CRM template

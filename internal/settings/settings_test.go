@@ -42,7 +42,7 @@ func TestStreamURL(t *testing.T) {
 	}{
 		{"http://127.0.0.1:8080", 0, "ws://127.0.0.1:8080/v1/stream"},
 		{"https://relay.example.com/sp/", 42, "wss://relay.example.com/sp/v1/stream?cursor=42"},
-		{" HTTPS://Relay.example.com:8443 ", 18446744073709551615, "wss://Relay.example.com:8443/v1/stream?cursor=18446744073709551615"},
+		{" HTTPS://Relay.example.com:8443 ", 18446744073709551615, "wss://relay.example.com:8443/v1/stream?cursor=18446744073709551615"},
 		{"http://[::1]:8080/my%20relay/?x=1#frag", 7, "ws://[::1]:8080/my%20relay/v1/stream?cursor=7"},
 		{"wss://relay.example.com", 0, "wss://relay.example.com/v1/stream"},
 	}

@@ -22,6 +22,9 @@
 // characters appear ("|", "[", "é"…), and strict about two things only: no
 // space or control character anywhere, and every % starts a %XX escape.
 // The path, query and fragment are kept as written (escaped).
+//
+// Case is handled for ASCII only, as in hosts the browsers send us:
+// package strings' Unicode case tables would weigh more than this package.
 package weburl
 
 import (
@@ -31,12 +34,12 @@ import (
 )
 
 // URL is a parsed web address. Its parts are as written in the address,
-// except the scheme, which is in lower case.
+// except the scheme and the host, whose ASCII letters are in lower case.
 type URL struct {
 	Scheme   string // "http", "https", "ws" or "wss"
 	User     string // the userinfo before "@", as written (HasUser says whether there was one)
 	HasUser  bool
-	Host     string // the host as written: a name, an IPv4 address, or an IPv6 address in brackets ("[::1]")
+	Host     string // a name, an IPv4 address, or an IPv6 address in brackets ("[::1]")
 	Port     string // the port's digits, "" when the address has none
 	Path     string // "" or "/…", escaped as written
 	RawQuery string // after "?", escaped as written
@@ -64,25 +67,28 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	msg, after := "invalid address", ""
 	switch e.Code {
 	case ErrNoScheme:
 		return "missing scheme (http:// or https://)"
-	case ErrScheme:
-		return "unsupported scheme " + strconv.Quote(e.Text) + " (not http, https, ws or wss)"
 	case ErrNoHost:
 		return "missing host"
+	case ErrScheme:
+		msg, after = "unsupported scheme ", " (not http, https, ws or wss)"
 	case ErrUserinfo:
-		return "invalid character " + strconv.Quote(e.Text) + " in user name or password"
+		msg, after = "invalid character ", " in user name or password"
 	case ErrHost:
-		return "invalid host " + strconv.Quote(e.Text)
+		msg = "invalid host "
 	case ErrPort:
-		return "invalid port " + strconv.Quote(e.Text) + " after host"
+		msg, after = "invalid port ", " after host"
 	case ErrCharacter:
-		return "invalid character " + strconv.Quote(e.Text) + " at position " + strconv.Itoa(e.Offset+1)
+		msg, after = "invalid character ", " at position "+strconv.Itoa(e.Offset+1)
 	case ErrEscape:
-		return "invalid URL escape " + strconv.Quote(e.Text)
+		msg = "invalid URL escape "
+	default:
+		return msg
 	}
-	return "invalid address"
+	return msg + strconv.Quote(e.Text) + after
 }
 
 func fail(code string, off int, text string) (*URL, error) {
@@ -106,7 +112,7 @@ func Parse(s string) (*URL, error) {
 	if colon < 0 {
 		return fail(ErrNoScheme, 0, "")
 	}
-	u := &URL{Scheme: strings.ToLower(s[:colon])}
+	u := &URL{Scheme: lower(s[:colon])}
 	switch u.Scheme {
 	case "http", "https", "ws", "wss":
 	default:
@@ -178,7 +184,7 @@ func (u *URL) parseHostPort(hp string, at int) error {
 			return &Error{Code: ErrHost, Offset: at, Text: host}
 		}
 	}
-	u.Host = host
+	u.Host = lower(host)
 	if len(hp) > len(host) {
 		port := hp[len(host)+1:]
 		if !validPort(port) {
@@ -235,6 +241,22 @@ func charAt(s string, i int) string {
 
 func escapeAt(s string, i int) string {
 	return s[i:min(i+3, len(s))]
+}
+
+// lower returns s with its ASCII letters in lower case.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
@@ -362,10 +384,10 @@ func (u *URL) HostPort() string {
 }
 
 // Origin is the address's origin as browsers write it (location.origin):
-// scheme://host[:port] with the host in lower case and no port when it is
-// the scheme's default (80 for http and ws, 443 for https and wss).
+// scheme://host[:port], without the port when it is the scheme's default
+// (80 for http and ws, 443 for https and wss).
 func (u *URL) Origin() string {
-	o := u.Scheme + "://" + strings.ToLower(u.Host)
+	o := u.Scheme + "://" + u.Host
 	if u.Port == "" {
 		return o
 	}
@@ -376,26 +398,4 @@ func (u *URL) Origin() string {
 		return o
 	}
 	return o + ":" + strconv.Itoa(port)
-}
-
-// String reassembles the address.
-func (u *URL) String() string {
-	var b strings.Builder
-	b.WriteString(u.Scheme)
-	b.WriteString("://")
-	if u.HasUser {
-		b.WriteString(u.User)
-		b.WriteByte('@')
-	}
-	b.WriteString(u.HostPort())
-	b.WriteString(u.Path)
-	if u.RawQuery != "" {
-		b.WriteByte('?')
-		b.WriteString(u.RawQuery)
-	}
-	if u.Fragment != "" {
-		b.WriteByte('#')
-		b.WriteString(u.Fragment)
-	}
-	return b.String()
 }

@@ -69,7 +69,7 @@ func parseCRM(crm string) (*weburl.URL, error) {
 	u, err := weburl.Parse(strings.TrimSpace(crm))
 	if err != nil {
 		if e := err.(*weburl.Error); e.Code == weburl.ErrScheme {
-			return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + strconv.Quote(strings.ToLower(e.Text)) + ")")
+			return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + strconv.Quote(e.Text) + ")")
 		}
 		return nil, errors.New("the CRM address " + strconv.Quote(crm) + " is not a URL like https://crm.example.com (" + err.Error() + "); fix it in the options")
 	}
@@ -88,7 +88,7 @@ func CRMMatchPattern(crm string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return u.Scheme + "://" + strings.ToLower(u.Host) + "/*", nil // an IPv6 host keeps its brackets
+	return u.Scheme + "://" + u.Host + "/*", nil // an IPv6 host keeps its brackets
 }
 
 // SameOrigin reports whether page is on origin (as CRMOrigin returns it).

@@ -279,7 +279,7 @@ func relayProblem(s string) text {
 	if err != nil {
 		switch e := err.(*weburl.Error); e.Code {
 		case weburl.ErrScheme:
-			return msg("errRelayScheme", strings.ToLower(e.Text))
+			return msg("errRelayScheme", e.Text)
 		case weburl.ErrNoHost:
 			return msg("errRelayNoHost")
 		}
@@ -389,7 +389,7 @@ func origin(template string) string {
 	if err != nil {
 		return ""
 	}
-	return u.Scheme + "://" + strings.ToLower(u.HostPort())
+	return u.Scheme + "://" + u.HostPort()
 }
 
 // needsHostAccess reports whether a pop mode reads or scripts the CRM's
