@@ -2,9 +2,10 @@ package pop
 
 import "unicode/utf8"
 
-// Case without package strings' Unicode tables, which would weigh more in
-// the extension's wasm than the rest of this package: the addresses' and
-// placeholders' case is ASCII, and line names are compared with sameName.
+// Strings without the Unicode paths of package strings, which would weigh
+// more in the extension's wasm than the rest of this package: the
+// addresses' and placeholders' case is ASCII, line names are compared with
+// sameName, and the characters looked for are ASCII.
 
 // upperASCII returns s with its ASCII letters in upper case.
 func upperASCII(s string) string {
@@ -58,4 +59,28 @@ func lowerLatin(r rune) rune {
 		return 0xFF
 	}
 	return r
+}
+
+// indexAny is strings.IndexAny for ASCII chars.
+func indexAny(s, chars string) int {
+	for i := 0; i < len(s); i++ {
+		for j := 0; j < len(chars); j++ {
+			if s[i] == chars[j] {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// join is strings.Join, which would bring strings.Builder's Unicode path.
+func join(list []string, sep string) string {
+	out := ""
+	for i, s := range list {
+		if i > 0 {
+			out += sep
+		}
+		out += s
+	}
+	return out
 }

@@ -100,7 +100,7 @@ func PoppableEvents() []string {
 func (r Rules) Validate() error {
 	for _, e := range r.Events {
 		if classify(ovhevent.Normalize(e)) == notACall {
-			return &RulesError{Field: "events", Message: "the event " + quote(e) + " cannot pop a call: choose among " + strings.Join(PoppableEvents(), ", ")}
+			return &RulesError{Field: "events", Message: "the event " + quote(e) + " cannot pop a call: choose among " + join(PoppableEvents(), ", ")}
 		}
 	}
 	for _, l := range r.Lines {

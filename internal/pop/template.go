@@ -21,6 +21,7 @@ import (
 
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
+	"github.com/screenpop/screenpop/internal/quoted"
 	"github.com/screenpop/screenpop/internal/weburl"
 )
 
@@ -274,7 +275,7 @@ func Compile(template string) (*Template, error) {
 	}
 
 	colon := strings.IndexByte(s, ':')
-	if colon <= 0 || strings.ContainsAny(s[:colon], "/?#*.") || colon+1 < len(s) && '0' <= s[colon+1] && s[colon+1] <= '9' {
+	if colon <= 0 || indexAny(s[:colon], "/?#*.") >= 0 || colon+1 < len(s) && '0' <= s[colon+1] && s[colon+1] <= '9' {
 		// No scheme: a path, or host:port without https://.
 		return nil, tmplErr(ErrRelative, 0, "the URL template must be a full address starting with https:// (or http://), e.g. "+DefaultTemplate)
 	}
@@ -288,7 +289,7 @@ func Compile(template string) (*Template, error) {
 	}
 	authStart := colon + 3
 	authEnd := len(s)
-	if i := strings.IndexAny(s[authStart:], "/?#"); i >= 0 {
+	if i := indexAny(s[authStart:], "/?#"); i >= 0 {
 		authEnd = authStart + i
 	}
 	auth := s[authStart:authEnd]
@@ -457,4 +458,4 @@ func isUpperName(s string) bool {
 // pos is a 1-based position for messages.
 func pos(i int) string { return strconv.Itoa(i + 1) }
 
-func quote(s string) string { return strconv.Quote(s) }
+func quote(s string) string { return quoted.String(s) }

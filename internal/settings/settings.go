@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/quoted"
 	"github.com/screenpop/screenpop/internal/weburl"
 )
 
@@ -149,13 +150,13 @@ func parseRelayURL(s string) (*weburl.URL, error) {
 	if err != nil {
 		switch e := err.(*weburl.Error); e.Code {
 		case weburl.ErrNoScheme:
-			return nil, &FieldError{"relayUrl", strconv.Quote(s) + " is not a URL: the relay address must start with http:// or https://, e.g. http://127.0.0.1:8080"}
+			return nil, &FieldError{"relayUrl", quoted.String(s) + " is not a URL: the relay address must start with http:// or https://, e.g. http://127.0.0.1:8080"}
 		case weburl.ErrScheme:
-			return nil, &FieldError{"relayUrl", "the relay address must start with http:// or https:// (got " + strconv.Quote(e.Text) + ")"}
+			return nil, &FieldError{"relayUrl", "the relay address must start with http:// or https:// (got " + quoted.String(e.Text) + ")"}
 		case weburl.ErrNoHost:
 			return nil, &FieldError{"relayUrl", "the relay address has no host; e.g. http://127.0.0.1:8080"}
 		}
-		return nil, &FieldError{"relayUrl", strconv.Quote(s) + " is not a URL (" + err.Error() + "); enter the relay's address, e.g. http://127.0.0.1:8080"}
+		return nil, &FieldError{"relayUrl", quoted.String(s) + " is not a URL (" + err.Error() + "); enter the relay's address, e.g. http://127.0.0.1:8080"}
 	}
 	if u.HasUser {
 		return nil, &FieldError{"relayUrl", "do not put a user name or password in the relay address"}

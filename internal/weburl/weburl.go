@@ -28,9 +28,10 @@
 package weburl
 
 import (
-	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/screenpop/screenpop/internal/quoted"
 )
 
 // URL is a parsed web address. Its parts are as written in the address,
@@ -82,13 +83,13 @@ func (e *Error) Error() string {
 	case ErrPort:
 		msg, after = "invalid port ", " after host"
 	case ErrCharacter:
-		msg, after = "invalid character ", " at position "+strconv.Itoa(e.Offset+1)
+		msg, after = "invalid character ", " at position "+itoa(e.Offset+1)
 	case ErrEscape:
 		msg = "invalid URL escape "
 	default:
 		return msg
 	}
-	return msg + strconv.Quote(e.Text) + after
+	return msg + quoted.String(e.Text) + after
 }
 
 func fail(code string, off int, text string) (*URL, error) {
@@ -131,8 +132,11 @@ func Parse(s string) (*URL, error) {
 	// The authority runs to the first / ? or #.
 	start := colon + 3
 	end := len(s)
-	if i := strings.IndexAny(s[start:], "/?#"); i >= 0 {
-		end = start + i
+	for i := start; i < len(s); i++ { // not strings.IndexAny, whose Unicode path the wasm can do without
+		if s[i] == '/' || s[i] == '?' || s[i] == '#' {
+			end = i
+			break
+		}
 	}
 	hostStart := start
 	if at := strings.LastIndexByte(s[start:end], '@'); at >= 0 {
@@ -193,6 +197,30 @@ func (u *URL) parseHostPort(hp string, at int) error {
 		u.Port = port
 	}
 	return nil
+}
+
+// digits is the value of a few decimal digits (no strconv.Atoi: its errors
+// bring strconv.Quote into the wasm).
+func digits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// itoa writes a non-negative int in decimal.
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			return string(b[i:])
+		}
+	}
 }
 
 // validPort reports whether p is 1 to 5 digits, at most 65535.
@@ -359,7 +387,7 @@ func isIPv4(s string) bool {
 		if j == 0 || j > 3 || j > 1 && s[0] == '0' {
 			return false
 		}
-		if v, _ := strconv.Atoi(s[:j]); v > 255 {
+		if v := digits(s[:j]); v > 255 {
 			return false
 		}
 		s = s[j:]
@@ -391,11 +419,11 @@ func (u *URL) Origin() string {
 	if u.Port == "" {
 		return o
 	}
-	port, _ := strconv.Atoi(u.Port)
+	port := digits(u.Port)
 	switch {
 	case port == 80 && (u.Scheme == "http" || u.Scheme == "ws"),
 		port == 443 && (u.Scheme == "https" || u.Scheme == "wss"):
 		return o
 	}
-	return o + ":" + strconv.Itoa(port)
+	return o + ":" + itoa(port)
 }

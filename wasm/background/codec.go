@@ -10,6 +10,7 @@ import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/quoted"
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stream"
 )
@@ -59,22 +60,36 @@ func (v *jsonValue) String() string {
 	return ""
 }
 
+// Uint is a number of plain digits (as strconv.ParseUint reads it, which
+// the wasm does without: its errors bring strconv.Quote): 0 for anything
+// else, math.MaxUint64 when it overflows.
 func (v *jsonValue) Uint() uint64 {
-	n, _ := strconv.ParseUint(v.str, 10, 64)
+	s := v.str
+	if s == "" {
+		return 0
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0
+		}
+		if n > (math.MaxUint64-uint64(c-'0'))/10 {
+			return math.MaxUint64
+		}
+		n = n*10 + uint64(c-'0')
+	}
 	return n
 }
 
-// Int is a number's integer part (0 when v is not a number). A number
-// with a fraction or an exponent (JSON.stringify writes 1e21) is read
-// without strconv.ParseFloat, whose code costs the wasm 5 KB gzipped:
-// up to 19 significant digits, scaled by the exponent, truncated toward
-// zero, saturated at the int64 bounds.
+// Int is a number's integer part (0 when v is not a number), read without
+// strconv, whose ParseFloat costs the wasm 5 KB gzipped and whose parse
+// errors bring strconv.Quote: up to 19 significant digits, scaled by the
+// exponent (JSON.stringify writes 1e21), truncated toward zero, saturated
+// at the int64 bounds.
 func (v *jsonValue) Int() int64 {
 	if v.kind != 'n' {
 		return 0
-	}
-	if n, err := strconv.ParseInt(v.str, 10, 64); err == nil {
-		return n
 	}
 	s, neg := v.str, false
 	if s != "" && s[0] == '-' {
@@ -109,13 +124,21 @@ func (v *jsonValue) Int() int64 {
 		break
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		e, err := strconv.Atoi(s[i+1:])
-		if err != nil || e > 400 {
-			e = 400
-		} else if e < -400 {
-			e = -400
+		i++
+		sign := 1
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			if s[i] == '-' {
+				sign = -1
+			}
+			i++
 		}
-		scale += e
+		e := 0
+		for ; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+			if e < 400 {
+				e = e*10 + int(s[i]-'0')
+			}
+		}
+		scale += sign * min(e, 400)
 	}
 	for ; scale < 0 && mant > 0; scale++ {
 		mant /= 10
@@ -429,7 +452,7 @@ func (p *parser) hex4() (rune, bool) {
 // parseTime reads an RFC 3339 time as encoding/json writes it
 // (2006-01-02T15:04:05.999999999Z07:00), in UTC.
 func parseTime(s string) (time.Time, error) {
-	bad := errors.New("not an RFC 3339 time: " + strconv.Quote(s))
+	bad := errors.New("not an RFC 3339 time: " + quoted.String(s))
 	num := func(from, n int) (int, bool) {
 		if from+n > len(s) {
 			return 0, false

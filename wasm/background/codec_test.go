@@ -2,6 +2,7 @@ package background
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"reflect"
 	"slices"
@@ -302,6 +303,16 @@ func TestInt(t *testing.T) {
 		v := jsonValue{kind: 'n', str: in}
 		if got := v.Int(); got != want {
 			t.Errorf("Int(%s) = %d, want %d", in, got, want)
+		}
+	}
+	for _, in := range []string{"0", "7", "42", "18446744073709551615", "18446744073709551616", "99999999999999999999999", "-1", "+1", "1.5", "1e3", "", "12a", "184467440737095516160x"} {
+		want, err := strconv.ParseUint(in, 10, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			want = 0
+		}
+		v := jsonValue{kind: 'n', str: in}
+		if got := v.Uint(); got != want {
+			t.Errorf("Uint(%q) = %d, want %d", in, got, want)
 		}
 	}
 }

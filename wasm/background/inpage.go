@@ -2,9 +2,9 @@ package background
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 
+	"github.com/screenpop/screenpop/internal/quoted"
 	"github.com/screenpop/screenpop/internal/weburl"
 )
 
@@ -69,12 +69,12 @@ func parseCRM(crm string) (*weburl.URL, error) {
 	u, err := weburl.Parse(strings.TrimSpace(crm))
 	if err != nil {
 		if e := err.(*weburl.Error); e.Code == weburl.ErrScheme {
-			return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + strconv.Quote(e.Text) + ")")
+			return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + quoted.String(e.Text) + ")")
 		}
-		return nil, errors.New("the CRM address " + strconv.Quote(crm) + " is not a URL like https://crm.example.com (" + err.Error() + "); fix it in the options")
+		return nil, errors.New("the CRM address " + quoted.String(crm) + " is not a URL like https://crm.example.com (" + err.Error() + "); fix it in the options")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + strconv.Quote(u.Scheme+":") + ")")
+		return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + quoted.String(u.Scheme+":") + ")")
 	}
 	return u, nil
 }
