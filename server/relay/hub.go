@@ -13,6 +13,15 @@ import (
 // each seeing only the lines its agent sees. Each message is encoded once
 // and the same bytes go to every client.
 //
+// A subscriber has no queue of its own: it holds a position in the log
+// and a one-slot wake-up channel. Publish appends to the log, counts for
+// each subscriber the new events on its agent's lines and wakes it (a
+// send that never blocks); the subscriber's writer then takes everything
+// after its position at once (Take) and writes it. A subscriber that has
+// more than queue events on its lines not taken yet is cut off: too slow.
+// Memory per client does not grow with queue, and a writer that was busy
+// writes its backlog in one go.
+//
 // With Persist set, every event is written to the store before any
 // client sees it, so that a cursor a client holds always survives a
 // restart of the relay (Restore reloads the log and numbering).
@@ -22,9 +31,12 @@ type Hub struct {
 	// the next Publish (IDs must reach the store in order).
 	Persist func([]store.LoggedEvent) error
 
-	mu     sync.Mutex
-	next   uint64 // ID of the next event
-	log    []*Delivery
+	mu   sync.Mutex
+	next uint64 // ID of the next event
+	log  []*Delivery
+	// base is the position of log[0] among every entry this hub ever
+	// logged: subscribers hold positions, which trimming does not move.
+	base   uint64
 	max    int
 	maxAge time.Duration
 	queue  int
@@ -41,8 +53,7 @@ type Hub struct {
 }
 
 // Delivery is one encoded event message, shared read-only by the log and
-// every client's queue (queues hold pointers: 8 bytes a slot, which
-// matters at 10,000 clients of 256 slots each).
+// every client that takes it.
 type Delivery struct {
 	ID   uint64
 	Data []byte
@@ -52,14 +63,35 @@ type Delivery struct {
 
 // Sub is one connected client.
 type Sub struct {
-	C chan *Delivery // encoded messages on the agent's lines, in order
 	// Done is closed when the hub cut the client off: too slow (one slow
 	// client must never make the others wait), agent revoked, or relay
 	// shutting down. Reason says which.
 	Done      chan struct{}
+	wake      chan struct{} // one slot: wake-ups while the writer is busy coalesce
 	reason    *apiError
 	agent     Agent
 	transport string
+
+	// Guarded by the hub's mu.
+	pos     uint64 // log position of the first entry neither taken nor skipped
+	pending int    // events on the agent's lines not taken yet: owed, then after pos
+	// owed are events this client must get that are no longer after pos:
+	// trimmed from the log before it took them, or published before its
+	// agent's lines changed (SetLines applies from the next event on).
+	owed []*Delivery
+}
+
+// Wake receives a value when the client may have something to take or
+// was cut off; wake-ups coalesce. The transports also use it for their
+// own timers (Notify).
+func (s *Sub) Wake() <-chan struct{} { return s.wake }
+
+// Notify wakes the client's writer, if it is not awake already.
+func (s *Sub) Notify() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Reason is why Done was closed (nil while it is open).
@@ -73,17 +105,18 @@ func (s *Sub) Reason() *apiError {
 }
 
 // NewHub returns a hub that replays at most max events no older than maxAge
-// and queues at most queue messages per client.
+// and lets a client fall at most queue events behind.
 func NewHub(max int, maxAge time.Duration, queue int) *Hub {
 	return &Hub{next: 1, lostBelow: 1, max: max, maxAge: maxAge, subs: map[*Sub]struct{}{}, queue: queue, trimmed: map[string]uint64{}}
 }
 
 // Restore loads the event log a previous relay left in the store: events
 // (oldest first) and the newest ID ever issued, so that numbering goes on
-// where it stopped. Call it before the first Publish.
+// where it stopped. Call it before the first Publish and Subscribe.
 func (h *Hub) Restore(evs []store.LoggedEvent, lastID uint64, now time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.base += uint64(len(h.log))
 	h.log = h.log[:0]
 	for _, e := range evs {
 		var m struct {
@@ -104,10 +137,9 @@ func (h *Hub) Restore(evs []store.LoggedEvent, lastID uint64, now time.Time) {
 	h.trim(now)
 }
 
-// Publish assigns each event its ID, logs it and sends it to every
-// subscriber whose agent sees its line. The events are sent even when
-// logging them failed (a live pop matters more than the log); the error
-// says so.
+// Publish assigns each event its ID, logs it and wakes every subscriber
+// whose agent sees its line. The events are sent even when logging them
+// failed (a live pop matters more than the log); the error says so.
 func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 	if len(evs) == 0 {
 		return nil, nil
@@ -144,30 +176,88 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 	h.log = append(h.log, fresh...)
 	h.trim(now)
 	for s := range h.subs {
+		n := 0
 		for _, e := range fresh {
-			if !s.agent.Sees(e.line) {
-				continue
-			}
-			select {
-			case s.C <- e:
-			default:
-				h.drop(s, errTooSlow)
+			if s.agent.Sees(e.line) {
+				n++
 			}
 		}
+		if n == 0 {
+			continue
+		}
+		if s.pending += n; s.pending > h.queue {
+			h.drop(s, errTooSlow)
+			continue
+		}
+		s.Notify()
 	}
 	return ids, err
 }
+
+// end is the log position after the newest entry.
+func (h *Hub) end() uint64 { return h.base + uint64(len(h.log)) }
 
 func (h *Hub) trim(now time.Time) {
 	cut := 0
 	for cut < len(h.log) && (len(h.log)-cut > h.max || now.Sub(h.log[cut].At) > h.maxAge) {
 		h.trimmed[h.log[cut].line] = h.log[cut].ID
-		h.log[cut] = nil // let it be collected
 		cut++
 	}
-	if cut > 0 {
-		h.log = append(h.log[:0], h.log[cut:]...)
+	if cut == 0 {
+		return
 	}
+	// A client still behind the cut keeps what it has yet to take.
+	upTo := h.base + uint64(cut)
+	for s := range h.subs {
+		if s.pos < upTo {
+			h.owe(s, upTo)
+		}
+	}
+	clear(h.log[:cut]) // let them be collected
+	h.log = append(h.log[:0], h.log[cut:]...)
+	h.base = upTo
+}
+
+// owe moves the entries on s's lines from its position up to upTo into
+// its owed list, and its position to upTo; the caller holds mu.
+func (h *Hub) owe(s *Sub, upTo uint64) {
+	if s.pending > len(s.owed) { // some of them are after pos
+		for _, e := range h.log[s.pos-h.base : upTo-h.base] {
+			if s.agent.Sees(e.line) {
+				s.owed = append(s.owed, e)
+			}
+		}
+	}
+	s.pos = upTo
+}
+
+// Take appends to buf every event on the client's lines it has not taken
+// yet, oldest first, and returns it. The deliveries are shared: read only.
+func (h *Hub) Take(s *Sub, buf []*Delivery) []*Delivery {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.take(s, buf)
+}
+
+func (h *Hub) take(s *Sub, out []*Delivery) []*Delivery {
+	out = append(out, s.owed...)
+	need := s.pending - len(s.owed)
+	s.owed = nil
+	// A client cut off or gone is no longer kept up with trimming: what
+	// was trimmed is lost to it (it resumes from its cursor).
+	pos := max(s.pos, h.base)
+	for _, e := range h.log[pos-h.base:] {
+		if need <= 0 {
+			break
+		}
+		if s.agent.Sees(e.line) {
+			out = append(out, e)
+			need--
+		}
+	}
+	s.pos = h.end()
+	s.pending = 0
+	return out
 }
 
 // drop cuts a client off for reason; the caller holds mu.
@@ -178,20 +268,22 @@ func (h *Hub) drop(s *Sub, reason *apiError) {
 	s.reason = reason
 	close(s.Done)
 	delete(h.subs, s)
+	s.Notify()
 }
 
 // Subscribe registers a client of agent. With resume, it has processed
 // every event up to cursor (0: none at all) and gets the messages to
 // replay first (on the agent's lines) and a gap when the cursor can't be
 // honoured; without, it starts from now. It also returns the newest ID.
-// transport names the client's kind in metrics. After Close, the sub
-// comes back already cut off.
+// Events published from then on are for Take. transport names the
+// client's kind in metrics. After Close, the sub comes back already cut
+// off.
 func (h *Hub) Subscribe(cursor uint64, resume bool, agent Agent, transport string, now time.Time) (replay []*Delivery, gap *stream.Gap, newest uint64, s *Sub) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.trim(now)
 	newest = h.next - 1
-	s = &Sub{C: make(chan *Delivery, h.queue), Done: make(chan struct{}), agent: agent, transport: transport}
+	s = &Sub{Done: make(chan struct{}), wake: make(chan struct{}, 1), agent: agent, transport: transport, pos: h.end()}
 	if h.closed {
 		s.reason = errShutdown
 		close(s.Done)
@@ -247,21 +339,14 @@ func gapFor(cursor, newest, oldest, lostBelow uint64, trimmed map[string]uint64,
 	return nil
 }
 
-// Finish removes a client and returns what was queued for it and the
+// Finish removes a client and returns what it had not taken yet and the
 // newest ID: every event up to it on the agent's lines was either
 // delivered or is in rest. The long-poll answers with that cursor.
 func (h *Hub) Finish(s *Sub) (rest []*Delivery, newest uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.subs, s)
-	for {
-		select {
-		case d := <-s.C:
-			rest = append(rest, d)
-		default:
-			return rest, h.next - 1
-		}
-	}
+	return h.take(s, nil), h.next - 1
 }
 
 // Unsubscribe removes a client.
@@ -293,6 +378,7 @@ func (h *Hub) SetLines(name string, lines []string) {
 	defer h.mu.Unlock()
 	for s := range h.subs {
 		if !s.agent.Anonymous && s.agent.Name == name {
+			h.owe(s, h.end()) // what was published before stays decided
 			s.agent.Lines = lines
 		}
 	}

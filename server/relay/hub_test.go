@@ -2,6 +2,9 @@ package relay
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,7 +83,10 @@ func TestHubLiveAndSlowClient(t *testing.T) {
 	_, _, _, slow := h.Subscribe(0, false, anonymous, "test", now)
 	for i := 0; i < 3; i++ {
 		h.Publish([]*stream.Event{{Name: "x"}}, now)
-		<-fast.C // the fast client reads everything
+		<-fast.Wake()
+		if got := h.Take(fast, nil); len(got) != 1 { // the fast client reads everything
+			t.Fatalf("fast client took %d events, want 1", len(got))
+		}
 	}
 	select {
 	case <-slow.Done:
@@ -102,4 +108,189 @@ func TestHubLiveAndSlowClient(t *testing.T) {
 	default:
 		t.Fatal("Close did not release the client")
 	}
+}
+
+// publishOn publishes one event on line and returns its ID.
+func publishOn(t *testing.T, h *Hub, line string, at time.Time) uint64 {
+	t.Helper()
+	ids, err := h.Publish([]*stream.Event{{Name: "start_ringing", Call: call.Call{ID: "c", Line: line}}}, at)
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("publish: %v %v", ids, err)
+	}
+	return ids[0]
+}
+
+func deliveryIDs(ds []*Delivery) []uint64 {
+	var out []uint64
+	for _, d := range ds {
+		out = append(out, d.ID)
+	}
+	return out
+}
+
+func TestHubWakeUpsCoalesce(t *testing.T) {
+	now := time.Unix(1000, 0)
+	h := NewHub(100, time.Hour, 10)
+	_, _, _, s := h.Subscribe(0, false, anonymous, "test", now)
+	publishN(h, 5, now)
+	if n := len(s.wake); n != 1 {
+		t.Fatalf("%d wake-ups pending after 5 events, want 1", n)
+	}
+	<-s.Wake()
+	if got := deliveryIDs(h.Take(s, nil)); !slices.Equal(got, []uint64{1, 2, 3, 4, 5}) {
+		t.Fatalf("took %v, want 1..5 in one go", got)
+	}
+	if len(s.wake) != 0 {
+		t.Error("a wake-up is left after everything was taken")
+	}
+	if got := h.Take(s, nil); len(got) != 0 {
+		t.Errorf("took %v again", deliveryIDs(got))
+	}
+	publishN(h, 1, now)
+	if got := deliveryIDs(h.Take(s, nil)); !slices.Equal(got, []uint64{6}) {
+		t.Errorf("took %v, want 6", got)
+	}
+}
+
+// TestHubSlowClientCountsItsLines: a client is cut off when more than
+// queue events on its lines wait, whatever happens on other lines.
+func TestHubSlowClientCountsItsLines(t *testing.T) {
+	now := time.Unix(1000, 0)
+	h := NewHub(5, time.Hour, 3)
+	alice := Agent{Name: "alice", Lines: []string{testLine}}
+	_, _, _, slow := h.Subscribe(0, false, alice, "test", now)
+	_, _, _, fast := h.Subscribe(0, false, anonymous, "test", now)
+	var want []uint64
+	for i := 0; i < 20; i++ { // other lines: not the slow client's business, and trimmed meanwhile
+		publishOn(t, h, testLine2, now)
+		h.Take(fast, nil)
+	}
+	for i := 0; i < 3; i++ {
+		want = append(want, publishOn(t, h, testLine, now))
+		publishOn(t, h, testLine2, now)
+		h.Take(fast, nil)
+	}
+	if slow.Reason() != nil {
+		t.Fatalf("cut off with %d events waiting, queue 3: %v", len(want), slow.Reason())
+	}
+	// Its events left the log (5 entries) before it took them: still its.
+	if got := deliveryIDs(h.Take(slow, nil)); !slices.Equal(got, want) {
+		t.Fatalf("took %v, want %v", got, want)
+	}
+	for i := 0; i < 4; i++ {
+		publishOn(t, h, testLine, now)
+		h.Take(fast, nil)
+	}
+	if slow.Reason() != errTooSlow {
+		t.Fatalf("reason = %v with 4 events waiting, want too slow", slow.Reason())
+	}
+	select {
+	case <-slow.Wake():
+	default:
+		t.Error("the writer of a client cut off was not woken")
+	}
+	if fast.Reason() != nil || h.Clients() != 1 {
+		t.Errorf("the fast client: %v, clients %d", fast.Reason(), h.Clients())
+	}
+}
+
+// TestHubSetLinesFromTheNextEvent: events published before an agent's
+// lines change are delivered as decided then.
+func TestHubSetLinesFromTheNextEvent(t *testing.T) {
+	now := time.Unix(1000, 0)
+	h := NewHub(100, time.Hour, 10)
+	_, _, _, s := h.Subscribe(0, false, Agent{Name: "alice", Lines: []string{testLine}}, "test", now)
+	a1 := publishOn(t, h, testLine, now)
+	publishOn(t, h, testLine2, now)
+	h.SetLines("alice", []string{testLine2})
+	publishOn(t, h, testLine, now)
+	b2 := publishOn(t, h, testLine2, now)
+	if got := deliveryIDs(h.Take(s, nil)); !slices.Equal(got, []uint64{a1, b2}) {
+		t.Errorf("took %v, want %v", got, []uint64{a1, b2})
+	}
+}
+
+// TestHubConcurrentPublish: publishers and clients at once, with a log
+// short enough to be trimmed under the clients' feet; every client gets
+// every event on its lines, once, in order. Run it with -race.
+func TestHubConcurrentPublish(t *testing.T) {
+	now := time.Unix(1000, 0)
+	h := NewHub(20, time.Hour, 1<<20)
+	lines := []string{testLine, testLine2}
+	type client struct {
+		agent Agent
+		s     *Sub
+		got   []uint64
+	}
+	var clients []*client
+	for i := 0; i < 8; i++ {
+		a := anonymous
+		if i%2 == 1 {
+			a = Agent{Name: "agent" + itoa(uint64(i)), Lines: []string{lines[i%4/2]}}
+		}
+		_, _, _, s := h.Subscribe(0, false, a, "test", now)
+		clients = append(clients, &client{agent: a, s: s})
+	}
+	var mu sync.Mutex
+	published := map[uint64]string{}
+	done := make(chan struct{})
+	var readers sync.WaitGroup
+	for _, c := range clients {
+		readers.Go(func() {
+			var buf []*Delivery
+			for {
+				select {
+				case <-c.s.Wake():
+				case <-done:
+					c.got = append(c.got, deliveryIDs(h.Take(c.s, buf[:0]))...)
+					return
+				}
+				buf = h.Take(c.s, buf[:0])
+				c.got = append(c.got, deliveryIDs(buf)...)
+			}
+		})
+	}
+	var publishers sync.WaitGroup
+	for p := 0; p < 4; p++ {
+		publishers.Go(func() {
+			for i := 0; i < 300; i++ {
+				var evs []*stream.Event
+				for j := 0; j <= (p+i)%3; j++ {
+					evs = append(evs, &stream.Event{Name: "x", Call: call.Call{ID: "c", Line: lines[(p+i+j)%2]}})
+				}
+				ids, _ := h.Publish(evs, now)
+				mu.Lock()
+				for j, id := range ids {
+					published[id] = evs[j].Call.Line
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	publishers.Wait()
+	close(done)
+	readers.Wait()
+	for i, c := range clients {
+		var want []uint64
+		for id := uint64(1); id <= uint64(len(published)); id++ {
+			if c.agent.Sees(published[id]) {
+				want = append(want, id)
+			}
+		}
+		if !slices.Equal(c.got, want) {
+			t.Errorf("client %d (%v) got %d events, want %d; first differences: %v", i, c.agent.Lines, len(c.got), len(want), firstDiff(c.got, want))
+		}
+		if r := c.s.Reason(); r != nil {
+			t.Errorf("client %d cut off: %v", i, r)
+		}
+	}
+}
+
+func firstDiff(got, want []uint64) string {
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			return fmt.Sprintf("at %d: %d, want %d", i, got[i], want[i])
+		}
+	}
+	return fmt.Sprintf("lengths %d and %d", len(got), len(want))
 }

@@ -62,9 +62,7 @@ func (r *Relay) servePoll(w http.ResponseWriter, req *http.Request) {
 	if len(msgs) == 0 && wait > 0 {
 		t := time.NewTimer(wait)
 		select {
-		case d := <-o.sub.C:
-			add(d)
-			r.metrics.latency.observe(time.Since(d.At))
+		case <-o.sub.Wake(): // events to take (Finish), or cut off
 		case <-o.sub.Done:
 		case <-t.C:
 		case <-req.Context().Done():

@@ -36,9 +36,19 @@ func newMetrics() *metrics {
 	return &metrics{latency: newHistogram(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)}
 }
 
-func (m *metrics) delivered(transport string) {
-	if i := slices.Index(transports[:], transport); i >= 0 {
-		m.out[i].Add(1)
+func (m *metrics) delivered(transport string) { m.deliveredN(transport, 1) }
+
+func (m *metrics) deliveredN(transport string, n int) {
+	if i := slices.Index(transports[:], transport); i >= 0 && n > 0 {
+		m.out[i].Add(uint64(n))
+	}
+}
+
+// deliveredBatch counts live deliveries written at now, with their latency.
+func (m *metrics) deliveredBatch(transport string, batch []*Delivery, now time.Time) {
+	m.deliveredN(transport, len(batch))
+	for _, d := range batch {
+		m.latency.observe(now.Sub(d.At))
 	}
 }
 

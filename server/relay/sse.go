@@ -1,8 +1,11 @@
 package relay
 
 import (
-	"fmt"
+	"context"
+	"io"
 	"net/http"
+	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,64 +32,89 @@ func (r *Relay) serveSSE(w http.ResponseWriter, req *http.Request) {
 	}
 	rc := http.NewResponseController(w)
 	o := r.open(agent, cursor, cursor > 0, transportSSE)
-	defer r.hub.Unsubscribe(o.sub)
+	s := o.sub
+	defer r.hub.Unsubscribe(s)
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx: don't buffer the stream
 	w.WriteHeader(http.StatusOK)
-	// send writes one SSE event and flushes it; id 0 writes no id.
-	send := func(id uint64, data []byte) error {
-		rc.SetWriteDeadline(time.Now().Add(writeTimeout))
-		var err error
+	// event writes one SSE event into the response's buffer; id 0 writes
+	// no id. flush sends what was written, under one write deadline.
+	var scratch []byte
+	event := func(id uint64, data []byte) {
+		scratch = scratch[:0]
 		if id > 0 {
-			_, err = fmt.Fprintf(w, "id: %d\ndata: %s\n\n", id, data)
-		} else {
-			_, err = fmt.Fprintf(w, "data: %s\n\n", data)
+			scratch = append(scratch, "id: "...)
+			scratch = strconv.AppendUint(scratch, id, 10)
+			scratch = append(scratch, '\n')
 		}
-		if err == nil {
-			err = rc.Flush()
-		}
-		return err
+		scratch = append(scratch, "data: "...)
+		w.Write(scratch)
+		w.Write(data)
+		w.Write(sseEnd)
+	}
+	flush := func() error {
+		rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		return rc.Flush()
 	}
 	// retry: how long EventSource-like clients wait before reconnecting.
-	fmt.Fprint(w, "retry: 2000\n\n")
-	if send(0, o.hello) != nil {
-		return
-	}
-	if o.gap != nil && send(0, o.gap) != nil {
-		return
+	io.WriteString(w, "retry: 2000\n\n")
+	event(0, o.hello)
+	if o.gap != nil {
+		event(0, o.gap)
 	}
 	for _, d := range o.replay {
-		if send(d.ID, d.Data) != nil {
+		event(d.ID, d.Data)
+	}
+	if flush() != nil {
+		return
+	}
+	r.metrics.deliveredN(transportSSE, len(o.replay))
+
+	// Everything wakes the writer through s: events, cut off, the client
+	// leaving, the keep-alive.
+	ctx := req.Context()
+	defer context.AfterFunc(ctx, s.Notify)()
+	var pingDue atomic.Bool
+	keepAlive := time.AfterFunc(r.cfg.KeepAlive, func() {
+		pingDue.Store(true)
+		s.Notify()
+	})
+	defer keepAlive.Stop()
+	var batch []*Delivery
+	for {
+		<-s.Wake()
+		if ctx.Err() != nil {
 			return
 		}
-		r.metrics.delivered(transportSSE)
-	}
-	t := time.NewTicker(r.cfg.KeepAlive)
-	defer t.Stop()
-	for {
-		select {
-		case <-req.Context().Done():
-			return
-		case <-o.sub.Done:
-			reason := o.sub.Reason()
+		if reason := s.Reason(); reason != nil {
 			if reason == errTooSlow {
 				r.metrics.slowDropped.Add(1)
 			}
-			send(0, byeMessage(reason))
+			event(0, byeMessage(reason))
+			flush()
 			return
-		case d := <-o.sub.C:
-			if send(d.ID, d.Data) != nil {
-				return
-			}
-			r.metrics.delivered(transportSSE)
-			r.metrics.latency.observe(time.Since(d.At))
-		case <-t.C:
-			if send(0, pingMessage) != nil {
-				return
-			}
 		}
+		batch = r.hub.Take(s, batch[:0])
+		ping := pingDue.Swap(false)
+		if len(batch) == 0 && !ping {
+			continue
+		}
+		for _, d := range batch {
+			event(d.ID, d.Data)
+		}
+		if ping {
+			event(0, pingMessage)
+			keepAlive.Reset(r.cfg.KeepAlive)
+		}
+		if flush() != nil {
+			return
+		}
+		r.metrics.deliveredBatch(transportSSE, batch, time.Now())
+		clear(batch)
 	}
 }
+
+var sseEnd = []byte("\n\n")

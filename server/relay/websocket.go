@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -15,7 +16,8 @@ import (
 const maxClientMessage = 4 << 10
 
 // writeTimeout bounds one write to a client: a client that stops reading
-// fills its TCP window, then this, then it is cut off.
+// fills its TCP window, then this, then it is cut off. A write is one
+// system call, of one message or of a batch.
 const writeTimeout = 10 * time.Second
 
 // closeStatus is the WebSocket close status for an error code.
@@ -42,24 +44,30 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 	}
 	cursor, cursorErr := parseCursor(req.URL.Query().Get("cursor"))
 	addr := r.clientAddr(req)
-	c, err := websocket.Accept(w, req, &websocket.AcceptOptions{InsecureSkipVerify: true}) // origin checked above
+	hj := &wsHijacker{ResponseWriter: w}
+	c, err := websocket.Accept(hj, req, &websocket.AcceptOptions{InsecureSkipVerify: true}) // origin checked above
 	if err != nil {
 		return // Accept wrote the HTTP error
 	}
+	nc := hj.conn
+	defer nc.release()
 	defer c.CloseNow()
 	c.SetReadLimit(maxClientMessage)
-	ctx, cancel := context.WithCancel(req.Context())
-	defer cancel()
 
-	write := func(b []byte) error {
-		wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
-		defer wcancel()
-		return c.Write(wctx, websocket.MessageText, b)
+	// send writes messages in one system call (see wsNetConn). A write to
+	// a client that stopped reading ends with the connection closed by
+	// the watchdog: no deadline (so no timer) per message.
+	send := func(msgs ...[]byte) error {
+		nc.cork()
+		for _, m := range msgs {
+			c.Write(context.Background(), websocket.MessageText, m) // kept until uncork: its error is uncork's
+		}
+		return nc.uncork()
 	}
 	// fail sends the error as a message (a browser's WebSocket API shows
 	// no HTTP status, so the extension learns why from it) and closes.
 	fail := func(e *apiError) {
-		if write(e.message()) == nil {
+		if send(e.message()) == nil {
 			c.Close(closeStatus(e.Code), e.Code)
 		}
 	}
@@ -69,14 +77,23 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 	}
 
 	// One reader for the connection's life: it hands over the first
-	// message and drops the rest (pings). Reading with a deadline would
-	// close the connection when it expires, so the auth wait is a timer.
+	// message and drops the rest (pings); coder/websocket answers control
+	// frames as it reads. Reading with a deadline would close the
+	// connection when it expires, so the auth wait is a timer. When the
+	// client leaves, left is closed and the writer woken.
 	first := make(chan []byte, 1)
+	left := make(chan struct{})
+	var sub atomic.Pointer[Sub]
 	go func() {
-		defer cancel() // a read error means the client left
+		defer func() {
+			close(left)
+			if s := sub.Load(); s != nil {
+				s.Notify()
+			}
+		}()
 		handed := false
 		for {
-			_, b, err := c.Read(ctx)
+			_, b, err := c.Read(context.Background())
 			if err != nil {
 				return
 			}
@@ -97,7 +114,7 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 	case msg = <-first:
 		got = true
 	case <-timer.C:
-	case <-ctx.Done():
+	case <-left:
 		return
 	}
 	timer.Stop()
@@ -112,47 +129,63 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 	}
 
 	o := r.open(agent, cursor, cursor > 0, transportWebSocket)
-	defer r.hub.Unsubscribe(o.sub)
-	if write(o.hello) != nil {
-		return
-	}
-	if o.gap != nil && write(o.gap) != nil {
-		return
+	s := o.sub
+	sub.Store(s) // from now on the reader wakes s when the client leaves
+	defer r.hub.Unsubscribe(s)
+	opening := make([][]byte, 0, 2+len(o.replay))
+	opening = append(opening, o.hello)
+	if o.gap != nil {
+		opening = append(opening, o.gap)
 	}
 	for _, d := range o.replay {
-		if write(d.Data) != nil {
-			return
-		}
-		r.metrics.delivered(transportWebSocket)
+		opening = append(opening, d.Data)
 	}
-	t := time.NewTicker(r.cfg.KeepAlive)
-	defer t.Stop()
+	if send(opening...) != nil {
+		return
+	}
+	r.metrics.deliveredN(transportWebSocket, len(o.replay))
+
+	// The writer: everything wakes it through s (events, cut off, the
+	// client leaving, the keep-alive), so it waits on one channel.
+	var pingDue atomic.Bool
+	keepAlive := time.AfterFunc(r.cfg.KeepAlive, func() {
+		pingDue.Store(true)
+		s.Notify()
+	})
+	defer keepAlive.Stop()
+	var batch []*Delivery
 	for {
+		<-s.Wake()
 		select {
-		case <-ctx.Done():
+		case <-left:
 			return
-		case <-o.sub.Done:
-			reason := o.sub.Reason()
+		default:
+		}
+		if reason := s.Reason(); reason != nil {
 			if reason == errTooSlow {
 				r.metrics.slowDropped.Add(1)
 			}
-			write(byeMessage(reason))
-			code := stream.CodeShutdown
-			if reason != nil {
-				code = reason.Code
-			}
-			c.Close(closeStatus(code), code)
+			send(byeMessage(reason))
+			c.Close(closeStatus(reason.Code), reason.Code)
 			return
-		case d := <-o.sub.C:
-			if write(d.Data) != nil {
-				return
-			}
-			r.metrics.delivered(transportWebSocket)
-			r.metrics.latency.observe(time.Since(d.At))
-		case <-t.C:
-			if write(pingMessage) != nil {
-				return
-			}
 		}
+		batch = r.hub.Take(s, batch[:0])
+		ping := pingDue.Swap(false)
+		if len(batch) == 0 && !ping {
+			continue
+		}
+		nc.cork()
+		for _, d := range batch {
+			c.Write(context.Background(), websocket.MessageText, d.Data)
+		}
+		if ping {
+			c.Write(context.Background(), websocket.MessageText, pingMessage)
+			keepAlive.Reset(r.cfg.KeepAlive)
+		}
+		if nc.uncork() != nil {
+			return
+		}
+		r.metrics.deliveredBatch(transportWebSocket, batch, time.Now())
+		clear(batch) // the log decides when deliveries are collected
 	}
 }
