@@ -50,6 +50,7 @@ type Hub struct {
 	// started, on lines it does not know.
 	lostBelow uint64
 	unsaved   []store.LoggedEvent
+	wakeBuf   []*Sub // Publish's list of subscribers to wake, kept for the next one
 }
 
 // Delivery is one encoded event message, shared read-only by the log and
@@ -145,8 +146,23 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 		return nil, nil
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	ids := make([]uint64, len(evs))
+	ids, wake, err := h.publish(evs, now)
+	h.mu.Unlock()
+	// The writers are woken once the hub is unlocked, so that they don't
+	// wait for it to take.
+	for _, s := range wake {
+		s.Notify()
+	}
+	clear(wake)
+	h.mu.Lock()
+	h.wakeBuf = wake[:0]
+	h.mu.Unlock()
+	return ids, err
+}
+
+// publish is Publish with mu held; it returns whom to wake.
+func (h *Hub) publish(evs []*stream.Event, now time.Time) (ids []uint64, wake []*Sub, err error) {
+	ids = make([]uint64, len(evs))
 	fresh := make([]*Delivery, len(evs))
 	for i, ev := range evs {
 		id := h.next
@@ -158,7 +174,6 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 		ids[i] = id
 		fresh[i] = &Delivery{id, data, now, ev.Call.Line}
 	}
-	var err error
 	if h.Persist != nil {
 		pending := h.unsaved
 		for _, e := range fresh {
@@ -175,6 +190,8 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 	}
 	h.log = append(h.log, fresh...)
 	h.trim(now)
+	wake = h.wakeBuf // nil while another Publish is waking
+	h.wakeBuf = nil
 	for s := range h.subs {
 		n := 0
 		for _, e := range fresh {
@@ -189,9 +206,9 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 			h.drop(s, errTooSlow)
 			continue
 		}
-		s.Notify()
+		wake = append(wake, s)
 	}
-	return ids, err
+	return ids, wake, err
 }
 
 // end is the log position after the newest entry.

@@ -35,6 +35,13 @@ func closeStatus(code string) websocket.StatusCode {
 // first message authenticates it (stream.ClientMessage); then the relay
 // sends hello, a gap if any, the replay, and live events, with a ping
 // every KeepAlive (its traffic keeps Chrome's service worker alive).
+//
+// A connection has two goroutines: a reader, which coder/websocket needs
+// to answer control frames and which sees the client leave, and a writer,
+// which the hub and the keep-alive wake (Sub.Wake). The HTTP server's
+// goroutine authenticates the client and writes the opening, then
+// returns: until it does, the server holds the request and 8 KiB of
+// buffers for the connection, and its stack, grown by the opening's JSON.
 func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 	// A web page's WebSocket is not subject to CORS: the origin check is
 	// the only thing between a malicious page and the calls.
@@ -45,64 +52,83 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 	cursor, cursorErr := parseCursor(req.URL.Query().Get("cursor"))
 	addr := r.clientAddr(req)
 	hj := &wsHijacker{ResponseWriter: w}
-	c, err := websocket.Accept(hj, req, &websocket.AcceptOptions{InsecureSkipVerify: true}) // origin checked above
+	c, err := websocket.Accept(hj, req, &websocket.AcceptOptions{
+		InsecureSkipVerify: true, // origin checked above
+		// Messages are framed by wsNetConn.sendText, which does not compress.
+		CompressionMode: websocket.CompressionDisabled,
+	})
 	if err != nil {
 		return // Accept wrote the HTTP error
 	}
-	nc := hj.conn
-	defer nc.release()
-	defer c.CloseNow()
 	c.SetReadLimit(maxClientMessage)
-
-	// send writes messages in one system call (see wsNetConn). A write to
-	// a client that stopped reading ends with the connection closed by
-	// the watchdog: no deadline (so no timer) per message.
-	send := func(msgs ...[]byte) error {
-		nc.cork()
-		for _, m := range msgs {
-			c.Write(context.Background(), websocket.MessageText, m) // kept until uncork: its error is uncork's
-		}
-		return nc.uncork()
-	}
-	// fail sends the error as a message (a browser's WebSocket API shows
-	// no HTTP status, so the extension learns why from it) and closes.
-	fail := func(e *apiError) {
-		if send(e.message()) == nil {
-			c.Close(closeStatus(e.Code), e.Code)
-		}
-	}
+	ws := &wsConn{r: r, c: c, nc: hj.conn, first: make(chan []byte, 1), left: make(chan struct{})}
+	go ws.read()
 	if cursorErr != nil {
-		fail(cursorErr)
+		ws.fail(cursorErr)
 		return
 	}
+	if s := ws.open(cursor, addr); s != nil {
+		go ws.write(s)
+	}
+}
 
-	// One reader for the connection's life: it hands over the first
-	// message and drops the rest (pings); coder/websocket answers control
-	// frames as it reads. Reading with a deadline would close the
-	// connection when it expires, so the auth wait is a timer. When the
-	// client leaves, left is closed and the writer woken.
-	first := make(chan []byte, 1)
-	left := make(chan struct{})
-	var sub atomic.Pointer[Sub]
-	go func() {
-		defer func() {
-			close(left)
-			if s := sub.Load(); s != nil {
-				s.Notify()
-			}
-		}()
-		handed := false
-		for {
-			_, b, err := c.Read(context.Background())
-			if err != nil {
-				return
-			}
-			if !handed {
-				first <- b
-				handed = true
-			}
+// wsConn is one WebSocket client's connection.
+type wsConn struct {
+	r     *Relay
+	c     *websocket.Conn
+	nc    *wsNetConn
+	first chan []byte   // the client's first message, from the reader
+	left  chan struct{} // closed when the reader stops: the client left, or the connection was closed
+	sub   atomic.Pointer[Sub]
+}
+
+// read is the connection's one reader: it hands over the first message
+// and drops the rest (pings). When it stops, it wakes the writer.
+func (ws *wsConn) read() {
+	defer func() {
+		close(ws.left)
+		if s := ws.sub.Load(); s != nil {
+			s.Notify()
 		}
 	}()
+	handed := false
+	for {
+		_, b, err := ws.c.Read(context.Background())
+		if err != nil {
+			return
+		}
+		if !handed {
+			ws.first <- b
+			handed = true
+		}
+	}
+}
+
+// close ends the connection.
+func (ws *wsConn) close() {
+	ws.c.CloseNow()
+	ws.nc.stopWatchdog()
+}
+
+// fail sends the error as a message (a browser's WebSocket API shows no
+// HTTP status, so the extension learns why from it) and closes.
+func (ws *wsConn) fail(e *apiError) { ws.end(e.message(), e.Code) }
+
+// end sends the last message and closes with code's status.
+func (ws *wsConn) end(last []byte, code string) {
+	if ws.nc.sendText(last) == nil {
+		ws.c.Close(closeStatus(code), code)
+	}
+	ws.close()
+}
+
+// open authenticates the client by its first message, subscribes it and
+// writes the opening (hello, gap, replay). It returns nil when the
+// connection is over.
+func (ws *wsConn) open(cursor uint64, addr string) *Sub {
+	r := ws.r
+	// Reading with a deadline would close the connection when it
+	// expires, so the auth wait is a timer.
 	wait := r.cfg.AuthTimeout
 	if r.cfg.AllowAnonymous {
 		wait = min(wait, AnonymousGrace)
@@ -111,11 +137,12 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 	var msg []byte
 	var got bool
 	select {
-	case msg = <-first:
+	case msg = <-ws.first:
 		got = true
 	case <-timer.C:
-	case <-left:
-		return
+	case <-ws.left:
+		ws.close()
+		return nil
 	}
 	timer.Stop()
 	secret, anon, e := firstMessage(msg, got, r.cfg.AllowAnonymous)
@@ -124,40 +151,51 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 		agent, e = r.authenticate(secret, addr, time.Now())
 	}
 	if e != nil {
-		fail(e)
-		return
+		ws.fail(e)
+		return nil
 	}
 
 	o := r.open(agent, cursor, cursor > 0, transportWebSocket)
-	s := o.sub
-	sub.Store(s) // from now on the reader wakes s when the client leaves
-	defer r.hub.Unsubscribe(s)
-	opening := make([][]byte, 0, 2+len(o.replay))
-	opening = append(opening, o.hello)
+	ws.sub.Store(o.sub) // from now on the reader wakes the writer when it stops
+	msgs := make([][]byte, 0, 2+len(o.replay))
+	msgs = append(msgs, o.hello)
 	if o.gap != nil {
-		opening = append(opening, o.gap)
+		msgs = append(msgs, o.gap)
 	}
 	for _, d := range o.replay {
-		opening = append(opening, d.Data)
+		msgs = append(msgs, d.Data)
 	}
-	if send(opening...) != nil {
-		return
+	if ws.nc.sendText(msgs...) != nil {
+		r.hub.Unsubscribe(o.sub)
+		ws.close()
+		return nil
 	}
 	r.metrics.deliveredN(transportWebSocket, len(o.replay))
+	return o.sub
+}
 
-	// The writer: everything wakes it through s (events, cut off, the
-	// client leaving, the keep-alive), so it waits on one channel.
+// write is the connection's writer, from after the opening until the
+// connection ends. Everything wakes it through s (events, cut off, the
+// client leaving, the keep-alive), so it waits on one channel; each time,
+// it writes everything pending in one go.
+func (ws *wsConn) write(s *Sub) {
+	r := ws.r
+	defer ws.close()
+	defer r.hub.Unsubscribe(s)
 	var pingDue atomic.Bool
 	keepAlive := time.AfterFunc(r.cfg.KeepAlive, func() {
 		pingDue.Store(true)
 		s.Notify()
 	})
 	defer keepAlive.Stop()
-	var batch []*Delivery
+	var (
+		batch []*Delivery
+		msgs  [][]byte
+	)
 	for {
 		<-s.Wake()
 		select {
-		case <-left:
+		case <-ws.left:
 			return
 		default:
 		}
@@ -165,8 +203,7 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 			if reason == errTooSlow {
 				r.metrics.slowDropped.Add(1)
 			}
-			send(byeMessage(reason))
-			c.Close(closeStatus(reason.Code), reason.Code)
+			ws.end(byeMessage(reason), reason.Code)
 			return
 		}
 		batch = r.hub.Take(s, batch[:0])
@@ -174,18 +211,20 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 		if len(batch) == 0 && !ping {
 			continue
 		}
-		nc.cork()
+		msgs = msgs[:0]
 		for _, d := range batch {
-			c.Write(context.Background(), websocket.MessageText, d.Data)
+			msgs = append(msgs, d.Data)
 		}
 		if ping {
-			c.Write(context.Background(), websocket.MessageText, pingMessage)
+			msgs = append(msgs, pingMessage)
 			keepAlive.Reset(r.cfg.KeepAlive)
 		}
-		if nc.uncork() != nil {
+		err := ws.nc.sendText(msgs...)
+		clear(msgs) // the log decides when deliveries are collected
+		if err != nil {
 			return
 		}
 		r.metrics.deliveredBatch(transportWebSocket, batch, time.Now())
-		clear(batch) // the log decides when deliveries are collected
+		clear(batch)
 	}
 }

@@ -3,6 +3,7 @@ package relay
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"net"
 	"net/http"
 	"sync"
@@ -12,43 +13,44 @@ import (
 // Buffers coder/websocket gets for a connection. The HTTP server's hijack
 // would give it 4 KiB each way, per connection, for life; the relay needs
 // far less. Reading: a client only sends its auth message (under 200
-// bytes) and pings. Writing: messages go through the cork buffer below;
-// the writer's own buffer only needs to hold a control frame whole
-// (close, pong: at most 2+125 bytes), so that one never reaches the
-// connection in two pieces.
+// bytes) and pings. Writing: coder/websocket only writes control frames
+// (close, pong: at most 2+125 bytes), each whole in one Write, since its
+// buffer holds one; the relay writes the messages itself (sendText).
 const (
 	wsReadBuffer  = 512
 	wsWriteBuffer = 256
 )
 
-// Cork buffers are borrowed for one batch of writes and given back, so an
-// idle client holds none. A batch longer than corkFlushAt is written in
-// pieces; a buffer that grew past corkKeepMax is not pooled.
+// Message buffers are borrowed for one batch of writes and given back, so
+// an idle client holds none. A batch longer than sendFlushAt is written
+// in pieces; a buffer that grew past sendKeepMax is not pooled.
 const (
-	corkFlushAt = 64 << 10
-	corkKeepMax = 128 << 10
+	sendFlushAt = 64 << 10
+	sendKeepMax = 128 << 10
 )
 
-var corkPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+var sendPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 // wsNetConn is the TCP connection under a WebSocket, as the relay hands it
-// to coder/websocket after the handshake.
+// to coder/websocket after the handshake. coder/websocket reads from it
+// (frames, the close handshake) and writes its control frames; the relay
+// writes the messages with sendText.
 //
-// While corked, what coder/websocket writes is gathered, and uncork sends
-// it in one system call: a client that is several events behind gets them
-// in one write, whose cost (on loopback, the receiver's side of TCP too)
-// dominates a delivery. Every system call that writes runs under a
-// watchdog (one timer per connection, re-armed per write, not per
-// message): a client that stopped reading fills its TCP window, then
-// after writeTimeout its connection is closed, which ends the write.
+// sendText frames a batch of messages into one buffer and writes it in
+// one system call: a client that is several events behind gets them in
+// one write, whose cost (on loopback, with the receiver's side of TCP)
+// dominates a delivery, and a message costs no lock, context or timer of
+// coder/websocket's. Every system call that writes runs under a watchdog
+// (one timer per connection, re-armed per write, not per message): a
+// client that stopped reading fills its TCP window, then after
+// writeTimeout its connection is closed, which ends the write.
 type wsNetConn struct {
 	net.Conn
 	early []byte // what the HTTP server had read past the handshake: read first (by the one reader)
 
-	mu       sync.Mutex
-	corked   bool
-	buf      *[]byte // corked bytes, from corkPool; nil when none
-	watchdog *time.Timer
+	mu        sync.Mutex // one write at a time, whole frames
+	closeSent bool       // coder/websocket wrote a close frame: no message may follow
+	watchdog  *time.Timer
 }
 
 func (c *wsNetConn) Read(p []byte) (int, error) {
@@ -63,57 +65,66 @@ func (c *wsNetConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
-// Write writes p, or, while corked, keeps it for uncork.
+// Write is coder/websocket's: one control frame per call (see
+// wsWriteBuffer).
 func (c *wsNetConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.corked {
-		if err := c.flushLocked(); err != nil {
-			return 0, err
-		}
-		return c.writeLocked(p)
+	if len(p) > 0 && p[0]&0x0f == opClose {
+		c.closeSent = true
 	}
-	if c.buf == nil {
-		c.buf = corkPool.Get().(*[]byte)
-	}
-	*c.buf = append(*c.buf, p...)
-	if len(*c.buf) >= corkFlushAt {
-		if err := c.flushLocked(); err != nil {
-			return 0, err
-		}
-	}
-	return len(p), nil
+	return c.writeLocked(p)
 }
 
-// cork keeps writes until uncork.
-func (c *wsNetConn) cork() {
-	c.mu.Lock()
-	c.corked = true
-	c.mu.Unlock()
+// WebSocket frame header bits (RFC 6455 §5.2).
+const (
+	finBit  = 0x80
+	opText  = 0x1
+	opClose = 0x8
+)
+
+// appendTextFrame appends msg as one final, unmasked text frame: what
+// coder/websocket writes for a server's message without compression.
+func appendTextFrame(b, msg []byte) []byte {
+	switch n := len(msg); {
+	case n <= 125:
+		b = append(b, finBit|opText, byte(n))
+	case n <= 0xffff:
+		b = append(b, finBit|opText, 126, byte(n>>8), byte(n))
+	default:
+		b = append(b, finBit|opText, 127)
+		b = binary.BigEndian.AppendUint64(b, uint64(n))
+	}
+	return append(b, msg...)
 }
 
-// uncork writes what was kept since cork, and what comes next at once.
-func (c *wsNetConn) uncork() error {
+// sendText writes msgs, each a text message, in one system call (or one
+// per sendFlushAt bytes).
+func (c *wsNetConn) sendText(msgs ...[]byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.corked = false
-	return c.flushLocked()
-}
-
-func (c *wsNetConn) flushLocked() error {
-	if c.buf == nil {
-		return nil
+	if c.closeSent {
+		return net.ErrClosed
 	}
-	b := *c.buf
+	bp := sendPool.Get().(*[]byte)
+	b := (*bp)[:0]
 	var err error
-	if len(b) > 0 {
+	for _, m := range msgs {
+		b = appendTextFrame(b, m)
+		if len(b) >= sendFlushAt {
+			if _, err = c.writeLocked(b); err != nil {
+				break
+			}
+			b = b[:0]
+		}
+	}
+	if err == nil && len(b) > 0 {
 		_, err = c.writeLocked(b)
 	}
-	if cap(b) <= corkKeepMax {
-		*c.buf = b[:0]
-		corkPool.Put(c.buf)
+	if cap(b) <= sendKeepMax {
+		*bp = b[:0]
+		sendPool.Put(bp)
 	}
-	c.buf = nil
 	return err
 }
 
@@ -128,18 +139,12 @@ func (c *wsNetConn) writeLocked(p []byte) (int, error) {
 	return n, err
 }
 
-// release gives back what the connection borrowed; call it once the
-// WebSocket is closed.
-func (c *wsNetConn) release() {
+// stopWatchdog is for when the connection is closed.
+func (c *wsNetConn) stopWatchdog() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.watchdog != nil {
 		c.watchdog.Stop()
-	}
-	if c.buf != nil {
-		*c.buf = (*c.buf)[:0]
-		corkPool.Put(c.buf)
-		c.buf = nil
 	}
 }
 
