@@ -380,7 +380,8 @@ func TestRecentIsBounded(t *testing.T) {
 // worker would.
 func restart(t *testing.T, st *State) State {
 	t.Helper()
-	back, err := decodeState(encodeState(st))
+	view := st.View()
+	back, err := decodeState(encodeState(st), encodeCalls(&view))
 	if err != nil {
 		t.Fatal(err)
 	}

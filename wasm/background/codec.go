@@ -724,15 +724,27 @@ func decodeViews(v *jsonValue) []CallView {
 	return out
 }
 
-// decodeState reads the state saved by encodeState.
-func decodeState(raw string) (State, error) {
+// decodeState reads the state saved by encodeState, and the calls going on
+// and ended from the Calls view saved with it (encodeCalls; calls may be
+// ""). A state saved by an older version holds these calls itself. When
+// only the calls are damaged, the state comes back without them, with the
+// error: what popped must not be forgotten for a damaged history.
+func decodeState(raw, calls string) (State, error) {
 	v, err := parseJSON(raw)
 	if err != nil {
 		return State{}, err
 	}
 	st := State{Relay: v.get("relay").String(), Cursor: v.get("cursor").Uint(),
-		Tab: int(v.get("tab").Int()), Window: int(v.get("window").Int()), Refused: v.get("refused").String(),
-		Live: decodeViews(v.get("live")), Recent: decodeViews(v.get("recent"))}
+		Tab: int(v.get("tab").Int()), Window: int(v.get("window").Int()), Refused: v.get("refused").String()}
+	lists, callsErr := &v, error(nil)
+	if !v.has("live") && !v.has("recent") && calls != "" {
+		c, err := parseJSON(calls)
+		if err != nil {
+			callsErr = errors.New("the saved calls are damaged: " + err.Error())
+		}
+		lists = &c
+	}
+	st.Live, st.Recent = decodeViews(lists.get("live")), decodeViews(lists.get("recent"))
 	if p := v.get("popped"); p.kind == 'o' {
 		st.Popped = make(map[string]int64, len(p.obj))
 		for _, m := range p.obj {
@@ -746,7 +758,7 @@ func decodeState(raw string) (State, error) {
 	for _, t := range v.get("cap").get("pops").arr {
 		st.Cap.Pops = append(st.Cap.Pops, t.Int())
 	}
-	return st, nil
+	return st, callsErr
 }
 
 // encoder writes JSON the way encoding/json does (same escaping, same
@@ -1040,7 +1052,9 @@ func encodeInPageCard(c *InPageCard) string {
 	return string(e.b)
 }
 
-// encodeState writes the state for decodeState.
+// encodeState writes the state for decodeState, without the calls going
+// on and ended: they are saved once, in the Calls view (encodeCalls), so
+// that the state written before a pop stays small (see worker.do).
 func encodeState(st *State) string {
 	var e encoder
 	e.begin()
@@ -1057,8 +1071,6 @@ func encodeState(st *State) string {
 		e.int(k, st.Popped[k])
 	}
 	e.end()
-	e.views("live", st.Live)
-	e.views("recent", st.Recent)
 	if st.Last != nil {
 		e.key("last")
 		e.view(st.Last)

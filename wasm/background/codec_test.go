@@ -158,20 +158,30 @@ func TestEncodeLikeEncodingJSON(t *testing.T) {
 func TestStateRoundTrip(t *testing.T) {
 	st := filled[State]()
 	st.replayTo, st.liveAtHello, st.sweepDue, st.badge, st.badgeShown, st.dirty = 0, nil, false, "", false, false
-	back, err := decodeState(encodeState(&st))
+	view := st.View()
+	saved, calls := encodeState(&st), encodeCalls(&view)
+	back, err := decodeState(saved, calls)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(back, st) {
 		t.Errorf("state round trip:\n got %+v\nwant %+v", back, st)
 	}
-	// The saved state is valid JSON.
-	if !json.Valid([]byte(encodeState(&st))) {
-		t.Error("invalid JSON")
+	// The saved state is valid JSON, without the calls (they are in the view).
+	if !json.Valid([]byte(saved)) || strings.Contains(saved, `"live"`) || strings.Contains(saved, `"recent"`) {
+		t.Errorf("saved state %s", saved)
 	}
-	empty, err := decodeState(encodeState(&State{}))
+	empty, err := decodeState(encodeState(&State{}), "")
 	if err != nil || empty.Cursor != 0 || len(empty.Live) != 0 {
 		t.Errorf("empty state: %+v %v", empty, err)
+	}
+	// A state saved by an older version, with its calls in it.
+	old := strings.TrimSuffix(saved, "}") + `,"live":` + string(mustJSON(t, st.Live)) + `,"recent":` + string(mustJSON(t, st.Recent)) + "}"
+	if back, err := decodeState(old, `{"live":[],"recent":[]}`); err != nil || !reflect.DeepEqual(back, st) {
+		t.Errorf("old state:\n got %+v, %v\nwant %+v", back, err, st)
+	}
+	if back, err := decodeState(saved, "{"); err == nil || !reflect.DeepEqual(back.Popped, st.Popped) || back.Live != nil {
+		t.Errorf("damaged calls: %+v, %v", back, err)
 	}
 }
 

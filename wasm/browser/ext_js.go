@@ -34,12 +34,31 @@ func StorageGetJSON(keys ...string) (map[string]string, error) {
 // StorageSetJSON writes each key's JSON text to extension local storage,
 // in one write.
 func StorageSetJSON(values map[string]string) error {
+	return StartStorageSetJSON(values).Wait()
+}
+
+// StartStorageSetJSON is StorageSetJSON without the wait: when it returns,
+// the write is on its way to the browser, ahead of any extension call made
+// after it. Wait on the result to learn how it went.
+func StartStorageSetJSON(values map[string]string) Pending {
 	obj := js.Global().Get("Object").New()
 	parse := js.Global().Get("JSON").Get("parse")
 	for k, v := range values {
 		obj.Set(k, parse.Invoke(v))
 	}
-	_, err := Await(API.Get("storage").Get("local").Call("set", obj))
+	return Pending{API.Get("storage").Get("local").Call("set", obj)}
+}
+
+// Pending is an extension call in flight (its promise).
+type Pending struct{ promise js.Value }
+
+// Wait waits for the call to finish. The zero Pending stands for no call:
+// Wait returns nil at once.
+func (p Pending) Wait() error {
+	if p.promise.IsUndefined() {
+		return nil
+	}
+	_, err := Await(p.promise)
 	return err
 }
 
