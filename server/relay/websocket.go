@@ -18,7 +18,7 @@ const maxClientMessage = 4 << 10
 // writeTimeout bounds one write to a client: a client that stops reading
 // fills its TCP window, then this, then it is cut off. A write is one
 // system call, of one message or of a batch.
-const writeTimeout = 10 * time.Second
+var writeTimeout = 10 * time.Second // a variable for tests
 
 // closeStatus is the WebSocket close status for an error code.
 func closeStatus(code string) websocket.StatusCode {

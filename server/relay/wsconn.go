@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,17 +41,25 @@ var sendPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &
 // one system call: a client that is several events behind gets them in
 // one write, whose cost (on loopback, with the receiver's side of TCP)
 // dominates a delivery, and a message costs no lock, context or timer of
-// coder/websocket's. Every system call that writes runs under a watchdog
-// (one timer per connection, re-armed per write, not per message): a
-// client that stopped reading fills its TCP window, then after
-// writeTimeout its connection is closed, which ends the write.
+// coder/websocket's.
+//
+// Every system call that writes runs under a watchdog: a client that
+// stopped reading fills its TCP window, then after writeTimeout its
+// connection is closed, which ends the write. The watchdog is one timer
+// per connection, and a write does not touch it unless it was armed more
+// than writeTimeout/2 ago: the write notes when it started, and the timer,
+// when it fires, closes the connection if a write has been going on for
+// writeTimeout, waits for the rest of it if one is going on, and else
+// lets itself be re-armed by the next write.
 type wsNetConn struct {
 	net.Conn
 	early []byte // what the HTTP server had read past the handshake: read first (by the one reader)
 
-	mu        sync.Mutex // one write at a time, whole frames
-	closeSent bool       // coder/websocket wrote a close frame: no message may follow
-	watchdog  *time.Timer
+	mu         sync.Mutex // one write at a time, whole frames
+	closeSent  bool       // coder/websocket wrote a close frame: no message may follow
+	watchdog   atomic.Pointer[time.Timer]
+	armed      time.Duration // monotonic time the watchdog was last armed, for writeTimeout
+	writeSince atomic.Int64  // monotonic time the write going on started; 0: none
 }
 
 func (c *wsNetConn) Read(p []byte) (int, error) {
@@ -129,24 +138,45 @@ func (c *wsNetConn) sendText(msgs ...[]byte) error {
 }
 
 func (c *wsNetConn) writeLocked(p []byte) (int, error) {
-	if c.watchdog == nil {
-		c.watchdog = time.AfterFunc(writeTimeout, func() { c.Conn.Close() })
-	} else {
-		c.watchdog.Reset(writeTimeout)
+	now := monotonic()
+	c.writeSince.Store(int64(now))
+	switch t := c.watchdog.Load(); {
+	case t == nil:
+		c.watchdog.Store(time.AfterFunc(writeTimeout, c.watch))
+		c.armed = now
+	case now-c.armed > writeTimeout/2:
+		t.Reset(writeTimeout)
+		c.armed = now
 	}
 	n, err := c.Conn.Write(p)
-	c.watchdog.Stop()
+	c.writeSince.Store(0)
 	return n, err
+}
+
+// watch is the watchdog's timer.
+func (c *wsNetConn) watch() {
+	since := time.Duration(c.writeSince.Load())
+	if since == 0 {
+		return // no write: the next one re-arms it
+	}
+	if left := since + writeTimeout - monotonic(); left > 0 {
+		c.watchdog.Load().Reset(left)
+		return
+	}
+	c.Conn.Close()
 }
 
 // stopWatchdog is for when the connection is closed.
 func (c *wsNetConn) stopWatchdog() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.watchdog != nil {
-		c.watchdog.Stop()
+	if t := c.watchdog.Load(); t != nil {
+		t.Stop()
 	}
 }
+
+var monotonicBase = time.Now()
+
+// monotonic is the time since the relay started, never 0.
+func monotonic() time.Duration { return time.Since(monotonicBase) + 1 }
 
 // wsHijacker is the ResponseWriter websocket.Accept gets: its Hijack
 // hands over a wsNetConn with small buffers.

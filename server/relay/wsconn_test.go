@@ -132,3 +132,48 @@ func TestEarlyClientFrame(t *testing.T) {
 		t.Errorf("got frame %x %q, want %q", h[0], got, want)
 	}
 }
+
+// TestWatchdogClosesAStuckWrite: a client that stops reading is cut off
+// writeTimeout after a write blocked, not never.
+func TestWatchdogClosesAStuckWrite(t *testing.T) {
+	defer func(d time.Duration) { writeTimeout = d }(writeTimeout)
+	writeTimeout = 300 * time.Millisecond
+	type result struct {
+		err     error
+		stuck   time.Duration // how long the last write took
+		written int
+	}
+	done := make(chan result, 1)
+	url := wsServer(t, func(c *websocket.Conn, nc *wsNetConn) {
+		msg := bytes.Repeat([]byte("x"), 60<<10)
+		var res result
+		for res.written < 1<<30 {
+			start := time.Now()
+			res.err = nc.sendText(msg)
+			res.stuck = time.Since(start)
+			if res.err != nil {
+				break
+			}
+			res.written += len(msg)
+		}
+		done <- res
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow() // and never reads
+	select {
+	case res := <-done:
+		if res.err == nil {
+			t.Fatalf("wrote %d bytes to a client that does not read", res.written)
+		}
+		if res.stuck < writeTimeout/2 || res.stuck > 3*time.Second {
+			t.Errorf("the stuck write ended after %v, want about %v", res.stuck, writeTimeout)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a write to a client that does not read is still going on")
+	}
+}
