@@ -80,64 +80,56 @@ type Placeholder struct {
 }
 
 type placeholder struct {
-	Placeholder
+	Name  string // with its asterisks
 	value func(*Values) string
 }
 
 // form is one of phone.Forms' spellings, as a placeholder suffix.
 type form struct {
-	suffix, help string
-	get          func(*phone.Forms) string
+	suffix string
+	get    func(*phone.Forms) string
 }
 
 var forms = [...]form{
-	{"E164", "international with +, e.g. +33612345682", func(f *phone.Forms) string { return f.E164 }},
-	{"00", "international with 00, e.g. 0033612345682", func(f *phone.Forms) string { return f.Intl00 }},
-	{"NATIONAL", "national, compact, e.g. 0612345682", func(f *phone.Forms) string { return f.National }},
-	{"GROUPED", "national as the country writes it, e.g. 06 12 34 56 82", func(f *phone.Forms) string { return f.Grouped }},
-	{"DOTTED", "national with dots, e.g. 06.12.34.56.82", func(f *phone.Forms) string { return f.Dotted }},
-	{"DIGITS", "international digits only, e.g. 33612345682", func(f *phone.Forms) string { return f.Digits }},
-	{"NSN", "national significant number, e.g. 612345682 (finds every format in Sugar 7+ search)", func(f *phone.Forms) string { return f.NSN }},
-	{"LIKE", "SQL LIKE query, e.g. %6%1%2%3%4%5%6%8%2 (finds every format in SugarCRM 6.5 / SuiteCRM classic search)", func(f *phone.Forms) string { return f.Like }},
+	{"E164", func(f *phone.Forms) string { return f.E164 }},
+	{"00", func(f *phone.Forms) string { return f.Intl00 }},
+	{"NATIONAL", func(f *phone.Forms) string { return f.National }},
+	{"GROUPED", func(f *phone.Forms) string { return f.Grouped }},
+	{"DOTTED", func(f *phone.Forms) string { return f.Dotted }},
+	{"DIGITS", func(f *phone.Forms) string { return f.Digits }},
+	{"NSN", func(f *phone.Forms) string { return f.NSN }},
+	{"LIKE", func(f *phone.Forms) string { return f.Like }},
 }
 
 // placeholders is every placeholder a template may use, in the order the
-// settings page lists them.
+// settings page lists them. (Their help is in Placeholders, out of the
+// background's wasm, which never shows it.)
 var placeholders = buildPlaceholders()
 
 func buildPlaceholders() []placeholder {
 	ps := []placeholder{
-		{Placeholder{"*CALLING*", "the calling number as OVH sent it, e.g. 0033612345682 (OVH's dashboard)"},
-			func(v *Values) string { return v.Calling.Raw }},
-		{Placeholder{"*CALLED*", "the called number as OVH sent it, e.g. 0033972101010 (OVH's dashboard)"},
-			func(v *Values) string { return v.Called.Raw }},
-		{Placeholder{"*DIALED*", "the dialed number as OVH sent it (OVH's dashboard)"},
-			func(v *Values) string { return v.Dialed.Raw }},
-		{Placeholder{"*EVENT*", "the event, e.g. start_ringing (OVH's dashboard)"},
-			func(v *Values) string { return v.Event }},
-		{Placeholder{"*LINE*", "the OVH line or queue number, e.g. 0033972101010"},
-			func(v *Values) string { return v.Line }},
-		{Placeholder{"*LINE_NAME*", "the line's name in the OVH manager, e.g. Accueil"},
-			func(v *Values) string { return v.LineName }},
+		{"*CALLING*", func(v *Values) string { return v.Calling.Raw }},
+		{"*CALLED*", func(v *Values) string { return v.Called.Raw }},
+		{"*DIALED*", func(v *Values) string { return v.Dialed.Raw }},
+		{"*EVENT*", func(v *Values) string { return v.Event }},
+		{"*LINE*", func(v *Values) string { return v.Line }},
+		{"*LINE_NAME*", func(v *Values) string { return v.LineName }},
 	}
 	for _, who := range [...]struct {
-		name, help string
-		num        func(*Values) *phone.Number
+		name string
+		num  func(*Values) *phone.Number
 	}{
-		{"CALLING", "calling number", func(v *Values) *phone.Number { return &v.Calling }},
-		{"CALLED", "called number", func(v *Values) *phone.Number { return &v.Called }},
+		{"CALLING", func(v *Values) *phone.Number { return &v.Calling }},
+		{"CALLED", func(v *Values) *phone.Number { return &v.Called }},
 	} {
 		for _, f := range forms {
-			ps = append(ps, placeholder{
-				Placeholder{"*" + who.name + "_" + f.suffix + "*", "the " + who.help + ", " + f.help + "; empty when it is not a valid public number"},
-				func(v *Values) string {
-					n := who.num(v)
-					if n.Kind != phone.Valid {
-						return ""
-					}
-					return f.get(&n.Forms)
-				},
-			})
+			ps = append(ps, placeholder{"*" + who.name + "_" + f.suffix + "*", func(v *Values) string {
+				n := who.num(v)
+				if n.Kind != phone.Valid {
+					return ""
+				}
+				return f.get(&n.Forms)
+			}})
 		}
 	}
 	return ps
@@ -145,9 +137,32 @@ func buildPlaceholders() []placeholder {
 
 // Placeholders lists every placeholder, for the settings page.
 func Placeholders() []Placeholder {
+	help := []string{
+		"the calling number as OVH sent it, e.g. 0033612345682 (OVH's dashboard)",
+		"the called number as OVH sent it, e.g. 0033972101010 (OVH's dashboard)",
+		"the dialed number as OVH sent it (OVH's dashboard)",
+		"the event, e.g. start_ringing (OVH's dashboard)",
+		"the OVH line or queue number, e.g. 0033972101010",
+		"the line's name in the OVH manager, e.g. Accueil",
+	}
+	formHelp := [len(forms)]string{
+		"international with +, e.g. +33612345682",
+		"international with 00, e.g. 0033612345682",
+		"national, compact, e.g. 0612345682",
+		"national as the country writes it, e.g. 06 12 34 56 82",
+		"national with dots, e.g. 06.12.34.56.82",
+		"international digits only, e.g. 33612345682",
+		"national significant number, e.g. 612345682 (finds every format in Sugar 7+ search)",
+		"SQL LIKE query, e.g. %6%1%2%3%4%5%6%8%2 (finds every format in SugarCRM 6.5 / SuiteCRM classic search)",
+	}
+	for _, who := range []string{"calling number", "called number"} {
+		for _, h := range formHelp {
+			help = append(help, "the "+who+", "+h+"; empty when it is not a valid public number")
+		}
+	}
 	out := make([]Placeholder, len(placeholders))
 	for i, p := range placeholders {
-		out[i] = p.Placeholder
+		out[i] = Placeholder{Name: p.Name, Help: help[i]}
 	}
 	return out
 }

@@ -225,6 +225,12 @@ func TestPlaceholders(t *testing.T) {
 			t.Errorf("placeholder %+v badly documented", p)
 		}
 		q = append(q, "p="+p.Name)
+		// The help goes with its placeholder (they are listed apart).
+		for _, pair := range [][2]string{{"*CALLING", "calling number"}, {"*CALLED", "called number"}, {"_E164*", "+33612345682"}, {"_LIKE*", "LIKE"}, {"*LINE_NAME*", "name"}, {"*EVENT*", "event"}} {
+			if strings.Contains(p.Name, pair[0]) && !strings.Contains(p.Help, pair[1]) {
+				t.Errorf("placeholder %s: help %q", p.Name, p.Help)
+			}
+		}
 	}
 	for _, name := range []string{"*CALLING*", "*CALLED*", "*DIALED*", "*EVENT*", "*LINE*", "*LINE_NAME*",
 		"*CALLING_E164*", "*CALLING_00*", "*CALLING_NATIONAL*", "*CALLING_GROUPED*", "*CALLING_DOTTED*",
