@@ -74,7 +74,7 @@ func BenchmarkExtension(b *testing.B) {
 	st.CRMBase = s.crm.URL
 	st.Template = s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_E164*"
 	st.Mode = settings.ModeTab
-	st.CapPerMinute = 1000 // 0 ("no cap") is dropped by the JSON (omitempty) and reads as the default 10
+	st.CapPerMinute = 0 // no cap
 	st.Notify = false
 	br.writeSettings(page, st)
 

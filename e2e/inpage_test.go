@@ -94,7 +94,7 @@ func inPageSettings(s *stack) settings.Settings {
 	st.CRMBase = s.crm.URL
 	st.Template = s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_E164*"
 	st.Mode = settings.ModeInPage
-	st.CapPerMinute = 1000 // 0 ("no cap") is dropped by the JSON (omitempty) and reads as the default 10
+	st.CapPerMinute = 0 // no cap
 	return st
 }
 

@@ -48,8 +48,9 @@ type Settings struct {
 	WindowWidth  int `json:"windowWidth,omitempty"`
 	WindowHeight int `json:"windowHeight,omitempty"`
 	// CapPerMinute bounds pops per minute (0: no cap): no wall of tabs
-	// when a queue floods.
-	CapPerMinute int `json:"capPerMinute,omitempty"`
+	// when a queue floods. Always stored, 0 included: an absent field
+	// reads as the default (Default), which is not "no cap".
+	CapPerMinute int `json:"capPerMinute"`
 	// Paused: no pops at all (the popup's one-click switch); calls are
 	// still tracked, badged and listed.
 	Paused bool `json:"paused,omitempty"`

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -91,6 +92,28 @@ func TestConnection(t *testing.T) {
 		if _, _, err := ParseConnection(in); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseConnection(%q) = %v, want %q", in, err, want)
 		}
+	}
+}
+
+// TestCapRoundTrip: 0 means no cap, and stays 0 once stored and read
+// back over the defaults, as the pages and the background read settings.
+func TestCapRoundTrip(t *testing.T) {
+	for _, c := range []int{0, 1, 10, 100} {
+		s := Default()
+		s.CapPerMinute = c
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back := Default()
+		if err := json.Unmarshal(b, &back); err != nil || back.CapPerMinute != c || !back.Equal(s) {
+			t.Errorf("cap %d: stored as %s, read back as %d (%v)", c, b, back.CapPerMinute, err)
+		}
+	}
+	// Settings stored before the cap existed get the default.
+	back := Default()
+	if err := json.Unmarshal([]byte(`{"relayUrl":"http://127.0.0.1:8080"}`), &back); err != nil || back.CapPerMinute != Default().CapPerMinute {
+		t.Errorf("no cap stored: read as %d (%v)", back.CapPerMinute, err)
 	}
 }
 

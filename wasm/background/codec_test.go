@@ -120,8 +120,15 @@ func TestDecodeSettingsEveryField(t *testing.T) {
 			t.Errorf("decodeSettings:\n got %+v\nwant %+v", got, want)
 		}
 	}
-	// Absent members keep the defaults, as with encoding/json.
+	// No cap (0) stored by the options page stays no cap.
+	noCap := settings.Default()
+	noCap.CapPerMinute = 0
 	got := settings.Default()
+	if decodeSettings(string(mustJSON(t, noCap)), &got); got.CapPerMinute != 0 {
+		t.Errorf("no cap read back as %d", got.CapPerMinute)
+	}
+	// Absent members keep the defaults, as with encoding/json.
+	got = settings.Default()
 	decodeSettings(`{"mode":"window"}`, &got)
 	want := settings.Default()
 	want.Mode = settings.ModeWindow
