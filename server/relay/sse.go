@@ -40,9 +40,11 @@ func (r *Relay) serveSSE(w http.ResponseWriter, req *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx: don't buffer the stream
 	w.WriteHeader(http.StatusOK)
-	// event writes one SSE event into the response's buffer; id 0 writes
-	// no id. flush sends what was written, under one write deadline.
+	// event writes one SSE event into the response's buffer (which writes
+	// through when full); id 0 writes no id. A batch of events is written
+	// under one write deadline (set by begin), and flushed at its end.
 	var scratch []byte
+	begin := func() { rc.SetWriteDeadline(time.Now().Add(writeTimeout)) }
 	event := func(id uint64, data []byte) {
 		scratch = scratch[:0]
 		if id > 0 {
@@ -55,20 +57,20 @@ func (r *Relay) serveSSE(w http.ResponseWriter, req *http.Request) {
 		w.Write(data)
 		w.Write(sseEnd)
 	}
-	flush := func() error {
-		rc.SetWriteDeadline(time.Now().Add(writeTimeout))
-		return rc.Flush()
-	}
 	// retry: how long EventSource-like clients wait before reconnecting.
+	begin()
 	io.WriteString(w, "retry: 2000\n\n")
 	event(0, o.hello)
 	if o.gap != nil {
 		event(0, o.gap)
 	}
-	for _, d := range o.replay {
+	for i, d := range o.replay {
+		if i%256 == 255 { // a long replay: a deadline per part, as for live batches (at most ClientQueue)
+			begin()
+		}
 		event(d.ID, d.Data)
 	}
-	if flush() != nil {
+	if rc.Flush() != nil {
 		return
 	}
 	r.metrics.deliveredN(transportSSE, len(o.replay))
@@ -93,8 +95,9 @@ func (r *Relay) serveSSE(w http.ResponseWriter, req *http.Request) {
 			if reason == errTooSlow {
 				r.metrics.slowDropped.Add(1)
 			}
+			begin()
 			event(0, byeMessage(reason))
-			flush()
+			rc.Flush()
 			return
 		}
 		batch = r.hub.Take(s, batch[:0])
@@ -102,6 +105,7 @@ func (r *Relay) serveSSE(w http.ResponseWriter, req *http.Request) {
 		if len(batch) == 0 && !ping {
 			continue
 		}
+		begin()
 		for _, d := range batch {
 			event(d.ID, d.Data)
 		}
@@ -109,7 +113,7 @@ func (r *Relay) serveSSE(w http.ResponseWriter, req *http.Request) {
 			event(0, pingMessage)
 			keepAlive.Reset(r.cfg.KeepAlive)
 		}
-		if flush() != nil {
+		if rc.Flush() != nil {
 			return
 		}
 		r.metrics.deliveredBatch(transportSSE, batch, time.Now())

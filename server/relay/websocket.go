@@ -192,8 +192,7 @@ func (ws *wsConn) write(s *Sub) {
 		batch []*Delivery
 		msgs  [][]byte
 	)
-	for {
-		<-s.Wake()
+	for ; ; <-s.Wake() { // the first round runs at once: the client may have left before the reader could wake s
 		select {
 		case <-ws.left:
 			return
