@@ -3,6 +3,7 @@ package pop
 import (
 	"strings"
 
+	"github.com/screenpop/screenpop/internal/lean"
 	"github.com/screenpop/screenpop/internal/weburl"
 )
 
@@ -121,7 +122,7 @@ func baseErr(msg string) error {
 // normalizeBase checks a CRM address and returns it as
 // scheme://host[:port][/path], without a trailing slash.
 func normalizeBase(base string, trim []string) (string, error) {
-	s := strings.TrimSpace(base)
+	s := lean.TrimSpace(base)
 	if s == "" {
 		return "", baseErr("enter your CRM's address, e.g. https://crm.example.com")
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/screenpop/screenpop/internal/call"
+	"github.com/screenpop/screenpop/internal/lean"
 	"github.com/screenpop/screenpop/internal/ovhevent"
 	"github.com/screenpop/screenpop/internal/phone"
 )
@@ -104,7 +105,7 @@ func (r Rules) Validate() error {
 		}
 	}
 	for _, l := range r.Lines {
-		if strings.TrimSpace(l) == "" {
+		if lean.TrimSpace(l) == "" {
 			return &RulesError{Field: "lines", Message: "a line in the filter is empty: enter its number (e.g. 0033972101010) or its name, or remove it"}
 		}
 	}
@@ -198,7 +199,7 @@ func (r Rules) selectsLine(line, lineName string) bool {
 			if SameLine(want, line) {
 				return true
 			}
-		} else if w := strings.TrimSpace(want); w != "" && sameName(w, strings.TrimSpace(lineName)) {
+		} else if w := lean.TrimSpace(want); w != "" && sameName(w, lean.TrimSpace(lineName)) {
 			return true
 		}
 	}
@@ -244,7 +245,7 @@ func lineDigits(buf *[32]byte, s string) (digits []byte, national bool) {
 			d = append(d, c)
 		}
 	}
-	plus := strings.HasPrefix(strings.TrimSpace(s), "+")
+	plus := strings.HasPrefix(lean.TrimSpace(s), "+")
 	switch {
 	case plus:
 	case len(d) >= 2 && d[0] == '0' && d[1] == '0':

@@ -20,8 +20,8 @@ import (
 	"strings"
 
 	"github.com/screenpop/screenpop/internal/call"
+	"github.com/screenpop/screenpop/internal/lean"
 	"github.com/screenpop/screenpop/internal/phone"
-	"github.com/screenpop/screenpop/internal/quoted"
 	"github.com/screenpop/screenpop/internal/weburl"
 )
 
@@ -38,7 +38,7 @@ const exampleHost = "crm.example.com"
 // IsExample reports whether a template still points at DefaultTemplate's
 // example host, i.e. the agent has not yet said where the CRM is.
 func IsExample(template string) bool {
-	u, err := weburl.Parse(strings.TrimSpace(template))
+	u, err := weburl.Parse(lean.TrimSpace(template))
 	return err == nil && u.Hostname() == exampleHost // weburl lowers the host's case
 }
 
@@ -271,7 +271,7 @@ func Expand(template string, v Values) (string, error) {
 // which are refused as unknown placeholders so a typo is not silently
 // sent to the CRM. Surrounding white space is trimmed.
 func Compile(template string) (*Template, error) {
-	s := strings.TrimSpace(template)
+	s := lean.TrimSpace(template)
 	if s == "" {
 		return nil, tmplErr(ErrEmpty, -1, "the URL template is empty: choose a preset or enter your CRM's search address, e.g. "+DefaultTemplate)
 	}
@@ -473,4 +473,4 @@ func isUpperName(s string) bool {
 // pos is a 1-based position for messages.
 func pos(i int) string { return strconv.Itoa(i + 1) }
 
-func quote(s string) string { return quoted.String(s) }
+func quote(s string) string { return lean.Quote(s) }

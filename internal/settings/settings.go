@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/screenpop/screenpop/internal/lean"
 	"github.com/screenpop/screenpop/internal/pop"
-	"github.com/screenpop/screenpop/internal/quoted"
 	"github.com/screenpop/screenpop/internal/weburl"
 )
 
@@ -89,7 +89,7 @@ func Connection(relayURL, secret string) string {
 
 // ParseConnection splits a pasted connection string.
 func ParseConnection(s string) (relayURL, secret string, err error) {
-	s = strings.TrimSpace(s)
+	s = lean.TrimSpace(s)
 	i := strings.LastIndexByte(s, '#')
 	if i < 0 {
 		return "", "", &FieldError{"connection", "this is not a connection string: it should look like https://relay.example.com/#sp_…; copy the whole line `screenpop-relay agent add` printed"}
@@ -143,7 +143,7 @@ func ValidateRelayURL(s string) error {
 }
 
 func parseRelayURL(s string) (*weburl.URL, error) {
-	s = strings.TrimSpace(s)
+	s = lean.TrimSpace(s)
 	if s == "" {
 		return nil, &FieldError{"relayUrl", "enter the relay's address, e.g. http://127.0.0.1:8080"}
 	}
@@ -151,13 +151,13 @@ func parseRelayURL(s string) (*weburl.URL, error) {
 	if err != nil {
 		switch e := err.(*weburl.Error); e.Code {
 		case weburl.ErrNoScheme:
-			return nil, &FieldError{"relayUrl", quoted.String(s) + " is not a URL: the relay address must start with http:// or https://, e.g. http://127.0.0.1:8080"}
+			return nil, &FieldError{"relayUrl", lean.Quote(s) + " is not a URL: the relay address must start with http:// or https://, e.g. http://127.0.0.1:8080"}
 		case weburl.ErrScheme:
-			return nil, &FieldError{"relayUrl", "the relay address must start with http:// or https:// (got " + quoted.String(e.Text) + ")"}
+			return nil, &FieldError{"relayUrl", "the relay address must start with http:// or https:// (got " + lean.Quote(e.Text) + ")"}
 		case weburl.ErrNoHost:
 			return nil, &FieldError{"relayUrl", "the relay address has no host; e.g. http://127.0.0.1:8080"}
 		}
-		return nil, &FieldError{"relayUrl", quoted.String(s) + " is not a URL (" + err.Error() + "); enter the relay's address, e.g. http://127.0.0.1:8080"}
+		return nil, &FieldError{"relayUrl", lean.Quote(s) + " is not a URL (" + err.Error() + "); enter the relay's address, e.g. http://127.0.0.1:8080"}
 	}
 	if u.HasUser {
 		return nil, &FieldError{"relayUrl", "do not put a user name or password in the relay address"}

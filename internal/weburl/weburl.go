@@ -31,7 +31,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/screenpop/screenpop/internal/quoted"
+	"github.com/screenpop/screenpop/internal/lean"
 )
 
 // URL is a parsed web address. Its parts are as written in the address,
@@ -89,7 +89,7 @@ func (e *Error) Error() string {
 	default:
 		return msg
 	}
-	return msg + quoted.String(e.Text) + after
+	return msg + lean.Quote(e.Text) + after
 }
 
 func fail(code string, off int, text string) (*URL, error) {

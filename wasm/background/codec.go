@@ -8,9 +8,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/screenpop/screenpop/internal/call"
+	"github.com/screenpop/screenpop/internal/lean"
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
-	"github.com/screenpop/screenpop/internal/quoted"
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stream"
 )
@@ -452,7 +452,7 @@ func (p *parser) hex4() (rune, bool) {
 // parseTime reads an RFC 3339 time as encoding/json writes it
 // (2006-01-02T15:04:05.999999999Z07:00), in UTC.
 func parseTime(s string) (time.Time, error) {
-	bad := errors.New("not an RFC 3339 time: " + quoted.String(s))
+	bad := errors.New("not an RFC 3339 time: " + lean.Quote(s))
 	num := func(from, n int) (int, bool) {
 		if from+n > len(s) {
 			return 0, false

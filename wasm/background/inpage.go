@@ -2,9 +2,8 @@ package background
 
 import (
 	"errors"
-	"strings"
 
-	"github.com/screenpop/screenpop/internal/quoted"
+	"github.com/screenpop/screenpop/internal/lean"
 	"github.com/screenpop/screenpop/internal/weburl"
 )
 
@@ -66,15 +65,15 @@ func CRMOrigin(crm string) (string, error) {
 }
 
 func parseCRM(crm string) (*weburl.URL, error) {
-	u, err := weburl.Parse(strings.TrimSpace(crm))
+	u, err := weburl.Parse(lean.TrimSpace(crm))
 	if err != nil {
 		if e := err.(*weburl.Error); e.Code == weburl.ErrScheme {
-			return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + quoted.String(e.Text) + ")")
+			return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + lean.Quote(e.Text) + ")")
 		}
-		return nil, errors.New("the CRM address " + quoted.String(crm) + " is not a URL like https://crm.example.com (" + err.Error() + "); fix it in the options")
+		return nil, errors.New("the CRM address " + lean.Quote(crm) + " is not a URL like https://crm.example.com (" + err.Error() + "); fix it in the options")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + quoted.String(u.Scheme+":") + ")")
+		return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + lean.Quote(u.Scheme+":") + ")")
 	}
 	return u, nil
 }

@@ -4,10 +4,10 @@ package background
 
 import (
 	"errors"
-	"strings"
 	"syscall/js"
 	"time"
 
+	"github.com/screenpop/screenpop/internal/lean"
 	"github.com/screenpop/screenpop/wasm/browser"
 )
 
@@ -38,7 +38,7 @@ func SyncInPage(crmBase string) error {
 		_, err := browser.Await(scripting.Call("unregisterContentScripts", map[string]any{"ids": []any{InPageScriptID}}))
 		return err
 	}
-	if strings.TrimSpace(crmBase) == "" {
+	if lean.TrimSpace(crmBase) == "" {
 		return unregister()
 	}
 	pattern, err := CRMMatchPattern(crmBase)
