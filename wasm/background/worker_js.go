@@ -422,10 +422,27 @@ func (w *worker) do(acts []Action) {
 	if saving {
 		state = browser.StartStorageSetJSON(map[string]string{StateKey: encodeState(&w.state)})
 	}
+	// The badge goes right after the pop is asked for: the browser takes a
+	// few milliseconds to draw it, which delayed the CRM tab by as much when
+	// the badge went first.
+	badged := false
+	badge := func() {
+		if badged {
+			return
+		}
+		badged = true
+		for _, a := range acts {
+			if a.Kind == ActionBadge {
+				browser.SetBadge(a.Text, a.Color)
+			}
+		}
+	}
 	for _, a := range acts {
 		switch a.Kind {
 		case ActionOpenTab:
-			t, err := browser.CreateTab(a.URL, true)
+			tab := browser.StartCreateTab(a.URL, true)
+			badge() // while the browser makes the tab
+			t, err := tab.Wait()
 			if err != nil {
 				w.popFailed(a.Key, "cannot open the CRM tab: "+err.Error())
 				continue
@@ -463,13 +480,7 @@ func (w *worker) do(acts []Action) {
 			js.Global().Get("console").Call("log", "screenpop: "+a.Text)
 		}
 	}
-	// The badge after the pop: setting it takes the browser a few
-	// milliseconds, which delayed the CRM tab when it went first.
-	for _, a := range acts {
-		if a.Kind == ActionBadge {
-			browser.SetBadge(a.Text, a.Color)
-		}
-	}
+	badge()
 	if saving {
 		view := w.state.View()
 		calls := browser.StartStorageSetJSON(map[string]string{CallsKey: encodeCalls(&view)})

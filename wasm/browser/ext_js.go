@@ -104,7 +104,21 @@ func tabOf(v js.Value) Tab {
 
 // CreateTab opens url in a new tab of the last focused window.
 func CreateTab(url string, active bool) (Tab, error) {
-	v, err := Await(API.Get("tabs").Call("create", map[string]any{"url": url, "active": active}))
+	return StartCreateTab(url, active).Wait()
+}
+
+// StartCreateTab is CreateTab without the wait: the request is on its way
+// to the browser when it returns.
+func StartCreateTab(url string, active bool) PendingTab {
+	return PendingTab{API.Get("tabs").Call("create", map[string]any{"url": url, "active": active})}
+}
+
+// PendingTab is a tab being created.
+type PendingTab struct{ promise js.Value }
+
+// Wait waits for the tab.
+func (p PendingTab) Wait() (Tab, error) {
+	v, err := Await(p.promise)
 	if err != nil {
 		return Tab{}, err
 	}
