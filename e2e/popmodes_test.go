@@ -401,6 +401,9 @@ func TestPopWorkerRestart(t *testing.T) {
 	a := e.ring(first)
 	e.b.waitFor("a CRM tab for "+first, 10*time.Second, func() bool { return e.tabs(first) == 1 })
 	e.waitBadge("RING")
+	// The calls are saved after the pop: wait for them, or their storage
+	// change would wake the worker right after it is stopped.
+	e.waitView("the first call to be saved as popped", a, func(v background.CallView) bool { return v.Popped })
 
 	if _, err := chromedp.Call(e.page, serviceworker.Enable, cdp.Empty{}); err != nil {
 		t.Fatalf("enabling the ServiceWorker domain: %v", err)

@@ -172,7 +172,12 @@ func TestRingOpensCRMSearch(t *testing.T) {
 	}
 
 	// 3. Chrome stops the service worker; a call rings meanwhile: the worker
-	// wakes (alarm), resumes from its cursor and pops it.
+	// wakes (alarm), resumes from its cursor and pops it. (First the calls,
+	// saved after the pop: their storage change would wake the worker.)
+	b.waitFor("the sentinel call to be saved as popped", 5*time.Second, func() bool {
+		ok, _ := eval[bool](opts, `chrome.storage.local.get('calls').then(r => [...r.calls.live, ...r.calls.recent].some(v => v.call.calling === '`+sentinel+`' && v.popped))`)
+		return ok
+	})
 	if _, err := chromedp.Call(opts, serviceworker.Enable, cdp.Empty{}); err != nil {
 		t.Fatalf("enabling the ServiceWorker domain: %v", err)
 	}
