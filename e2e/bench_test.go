@@ -182,11 +182,48 @@ func BenchmarkExtension(b *testing.B) {
 		chromedp.CallBrowser(br.ctx, target.CloseTarget, target.CloseTargetParams{TargetID: id})
 		time.Sleep(150 * time.Millisecond) // let the tab close and the end settle: one ring at a time
 	}
+	// 4. The same in reuse-tab mode: the pop navigates the CRM tab the
+	// agent already has, instead of asking the browser for a new tab.
+	st.Mode = settings.ModeReuseTab
+	br.writeSettings(page, st)
+	var reuseLat []time.Duration
+	for i := 0; i < rings; i++ {
+		callID := fmt.Sprintf("bench-reuse-%d-%d", time.Now().UnixNano(), i)
+		n := 13000000 + i
+		caller := fmt.Sprintf("00336%08d", n)
+		want := fmt.Sprintf("336%08d", n) // in the URL as *CALLING_E164*, %2B33…
+		for len(created) > 0 {
+			<-created
+		}
+		ev := ovhevent.Event{Event: ovhevent.StartRinging, Ressource: line, Data: ovhevent.Data{CallId: callID, Calling: caller, Called: line, Dialed: line, Event: ovhevent.StartRinging}}
+		t0 := time.Now()
+		s.sim.Emit(ev)
+		var at time.Time
+		deadline := time.After(10 * time.Second)
+		for at.IsZero() {
+			select {
+			case c := <-created:
+				if strings.HasPrefix(c.url, s.crm.URL) && strings.Contains(c.url, want) {
+					at = c.at
+				}
+			case <-deadline:
+				b.Fatalf("reuse-tab ring %d: the CRM tab did not navigate to the caller within 10 s", i)
+			}
+		}
+		if i > 0 { // the first ring opens the tab the others reuse
+			reuseLat = append(reuseLat, at.Sub(t0))
+		}
+		end := ev
+		end.Event, end.Data.Event = ovhevent.EndRinging, ovhevent.EndRinging
+		s.sim.Emit(end)
+		time.Sleep(150 * time.Millisecond)
+	}
+
 	for _, m := range []struct {
 		name string
 		d    []time.Duration
 		key  string
-	}{{"ring → relay delivers it (Go agent)", relayLat, "relay"}, {"ring → CRM tab created", lat, "pop"}, {"ring → CRM tab has the CRM URL", navLat, "nav"}} {
+	}{{"ring → relay delivers it (Go agent)", relayLat, "relay"}, {"ring → CRM tab created", lat, "pop"}, {"ring → CRM tab has the CRM URL", navLat, "nav"}, {"reuse-tab: ring → the CRM tab shows the caller's URL", reuseLat, "reuse"}} {
 		if len(m.d) == 0 {
 			continue
 		}
