@@ -255,7 +255,9 @@ func TestRestartMidCall(t *testing.T) {
 	if m := c.next(t); m.Type != stream.TypeHello || m.Hello.Agent != "alice" {
 		t.Fatalf("hello: %+v", m)
 	}
-	if _, err := sim.Ring(ovhsim.Call{Line: testLine, Scenario: ovhsim.Answered, RingFor: 1500 * time.Millisecond, TalkFor: 2 * time.Second}); err != nil {
+	// It rings long enough for the first relay to stop on a loaded machine
+	// before the answer comes.
+	if _, err := sim.Ring(ovhsim.Call{Line: testLine, Scenario: ovhsim.Answered, RingFor: 3 * time.Second, TalkFor: 2 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	ring := c.next(t)
@@ -272,7 +274,7 @@ func TestRestartMidCall(t *testing.T) {
 	if err := p1.wait(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond) // the call is answered while no relay runs
+	time.Sleep(3 * time.Second) // the call is answered while no relay runs
 
 	cfg := relayConfig(dir, simSrv.URL+"/", token)
 	cfg.Listen = p1.addr // the same address, as a restarted service

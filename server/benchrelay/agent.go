@@ -223,7 +223,7 @@ func (f *fleet) read(a *agent, ready chan<- error) {
 		a.mu.Unlock()
 	}
 	for {
-		_, r, err := a.conn.Reader(f.ctx)
+		_, r, err := a.conn.Reader(context.Background()) // a shared ctx costs a callback per message behind one mutex
 		if err == nil {
 			buf, err = readAll(r, buf[:0])
 		}
