@@ -51,7 +51,8 @@ run: extension relay
 	@echo "  Extension built. Load it in Chrome: chrome://extensions → Developer mode → Load unpacked →"
 	@echo "      $(CURDIR)/$(DIST)/chrome"
 	@echo "  Firefox: about:debugging → This Firefox → Load Temporary Add-on → $(CURDIR)/$(DIST)/firefox/manifest.json"
-	@echo "  Then open the extension's options: relay URL http://$(LISTEN), and the demo CRM template printed below."
+	@echo "  A fresh install already points at http://127.0.0.1:8080 and its demo CRM: calls pop within seconds."
+	@echo "  (With another LISTEN, set the relay URL http://$(LISTEN) in the extension's options.)"
 	@echo
 	./bin/screenpop-relay -demo -listen $(LISTEN)
 
