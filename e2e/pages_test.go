@@ -133,6 +133,21 @@ func shot(t *testing.T, ctx context.Context, name string) {
 
 // offline points the extension at a relay that is not there, so nothing
 // but the test writes the calls view.
+// showCalls writes a calls view and waits for cond, writing the view again
+// every second while it waits: after a settings change the background may
+// rewrite its own view as it settles, over the test's.
+func (b *browser) showCalls(t *testing.T, ctx context.Context, calls background.Calls, what string, cond func() bool) {
+	t.Helper()
+	n := 0
+	b.waitFor(what, 15*time.Second, func() bool {
+		if n%20 == 0 {
+			store(t, ctx, background.CallsKey, calls)
+		}
+		n++
+		return cond()
+	})
+}
+
 func offline(t *testing.T, ctx context.Context) settings.Settings {
 	s := settings.Default()
 	s.RelayURL = "http://127.0.0.1:1"
@@ -388,13 +403,11 @@ func TestPagesPopup(t *testing.T) {
 	}
 
 	// No calls yet.
-	store(t, popup, background.CallsKey, background.Calls{Live: []background.CallView{}, Recent: []background.CallView{}})
-	b.waitFor("the empty state", 5*time.Second, func() bool { return strings.Contains(textOf(popup, "empty"), "No calls yet") })
+	b.showCalls(t, popup, background.Calls{Live: []background.CallView{}, Recent: []background.CallView{}}, "the empty state", func() bool { return strings.Contains(textOf(popup, "empty"), "No calls yet") })
 
 	// Calls written by the background show: live ones with running timers,
 	// recent and missed ones with "open in CRM".
-	store(t, popup, background.CallsKey, fakeCalls(time.Now()))
-	b.waitFor("the calls to show", 5*time.Second, func() bool {
+	b.showCalls(t, popup, fakeCalls(time.Now()), "the calls to show", func() bool {
 		n, _ := eval[int](popup, `document.querySelectorAll('#recent li').length`)
 		return n == 4
 	})
@@ -551,15 +564,13 @@ func TestPagesSidePanel(t *testing.T) {
 	b := pagesBrowser(t, "")
 	panel := b.page("sidepanel.html", "status")
 	offline(t, panel)
-	store(t, panel, background.CallsKey, background.Calls{Live: []background.CallView{}, Recent: []background.CallView{}})
-	b.waitFor("the empty state", 5*time.Second, func() bool { return strings.Contains(textOf(panel, "no-call"), "No call right now") })
+	b.showCalls(t, panel, background.Calls{Live: []background.CallView{}, Recent: []background.CallView{}}, "the empty state", func() bool { return strings.Contains(textOf(panel, "no-call"), "No call right now") })
 	shot(t, panel, "sidepanel-en-empty")
 
 	// Several CRM records match: listed for the agent to choose, only as
 	// http(s) links; the caller's history is the same number's calls.
 	calls := fakeCalls(time.Now())
-	store(t, panel, background.CallsKey, calls)
-	b.waitFor("the caller card", 5*time.Second, func() bool { return textOf(panel, "caller-name") == "06 12 34 56 82" })
+	b.showCalls(t, panel, calls, "the caller card", func() bool { return textOf(panel, "caller-name") == "06 12 34 56 82" })
 	if got := textOf(panel, "caller"); !strings.Contains(got, "3 records match this number") {
 		t.Errorf("card = %q", got)
 	}
@@ -585,8 +596,7 @@ func TestPagesSidePanel(t *testing.T) {
 	// No match yet: the number's forms.
 	cur := calls.Live[0] // the answered call, no matches
 	calls.Current = &cur
-	store(t, panel, background.CallsKey, calls)
-	b.waitFor("the other caller", 5*time.Second, func() bool { return textOf(panel, "caller-name") == "01 23 45 67 80" })
+	b.showCalls(t, panel, calls, "the other caller", func() bool { return textOf(panel, "caller-name") == "01 23 45 67 80" })
 	forms := textOf(panel, "forms")
 	for _, want := range []string{"+33123456780", "01 23 45 67 80", "0123456780", "0033123456780"} {
 		if !strings.Contains(forms, want) {
