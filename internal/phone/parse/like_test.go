@@ -4,38 +4,12 @@ import (
 	"testing"
 
 	"github.com/screenpop/screenpop/internal/phone"
+	"github.com/screenpop/screenpop/server/democrm"
 )
 
-// sqlLike reports whether s matches the SQL LIKE pattern p as the CRM's
-// database applies it: % matches any run of characters (even none), _
-// exactly one, anything else itself, and the whole of s must match.
-// (MySQL also folds case and treats \ as an escape; our queries hold only
-// digits and %, so neither matters.)
-func sqlLike(s, p string) bool {
-	// Iterative matching with backtracking to the last %, as in glob
-	// matchers: linear enough for the short strings here.
-	si, pi := 0, 0
-	star, mark := -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(p) && (p[pi] == '_' || p[pi] == s[si]) && p[pi] != '%':
-			si++
-			pi++
-		case pi < len(p) && p[pi] == '%':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			mark++
-			si, pi = mark, star+1
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '%' {
-		pi++
-	}
-	return pi == len(p)
-}
+// sqlLike is the demo CRM's SQL LIKE (% any run, _ one character, the
+// whole of s must match), the one its search and the e2e tests use.
+func sqlLike(s, p string) bool { return democrm.Like(s, p) }
 
 // crmFinds reports whether SugarCRM 6.5 / SuiteCRM 7 classic search for q
 // finds a field holding stored: it runs `field LIKE 'q%'`.
