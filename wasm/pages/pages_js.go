@@ -296,3 +296,23 @@ func hostOf(u string) string {
 	}
 	return u
 }
+
+// openCallOnClick returns the click listener shared by the call lists: a
+// click on any [data-action=open] button asks the background to open that
+// call in the CRM, and a failure is shown in problem.
+func openCallOnClick(problem dom.Element) func(dom.Event) {
+	return func(ev dom.Event) {
+		b := ev.Target().Closest("[data-action=open]")
+		if b == nil {
+			return
+		}
+		line, id := b.GetAttribute("data-line"), b.GetAttribute("data-id")
+		go func() {
+			if err := request(background.RequestOpen, map[string]any{"line": line, "id": id}); err != nil {
+				problem.SetTextContent(t("errOpen", err.Error()))
+				return
+			}
+			problem.SetTextContent("")
+		}()
+	}
+}

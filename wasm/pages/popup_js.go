@@ -104,20 +104,7 @@ func popup(app dom.Element) {
 	})
 	// One listener for every "open in CRM" button, however often the
 	// lists are redrawn.
-	openCall := func(ev dom.Event) {
-		b := ev.Target().Closest("[data-action=open]")
-		if b == nil {
-			return
-		}
-		line, id := b.GetAttribute("data-line"), b.GetAttribute("data-id")
-		go func() {
-			if err := request(background.RequestOpen, map[string]any{"line": line, "id": id}); err != nil {
-				problem.SetTextContent(t("errOpen", err.Error()))
-				return
-			}
-			problem.SetTextContent("")
-		}()
-	}
+	openCall := openCallOnClick(problem)
 	onClick(live, openCall)
 	onClick(recent, openCall)
 

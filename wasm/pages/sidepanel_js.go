@@ -37,20 +37,7 @@ func sidepanel(app dom.Element) {
 	))
 
 	// "Search in CRM" and the history's buttons: one listener each.
-	open := func(ev dom.Event) {
-		b := ev.Target().Closest("[data-action=open]")
-		if b == nil {
-			return
-		}
-		line, id := b.GetAttribute("data-line"), b.GetAttribute("data-id")
-		go func() {
-			if err := request(background.RequestOpen, map[string]any{"line": line, "id": id}); err != nil {
-				problem.SetTextContent(t("errOpen", err.Error()))
-				return
-			}
-			problem.SetTextContent("")
-		}()
-	}
+	open := openCallOnClick(problem)
 	onClick(card, open)
 	onClick(hist, open)
 
