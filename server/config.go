@@ -59,6 +59,7 @@ type Config struct {
 	LogLevel      string
 	LogFormat     string
 	Verbose       bool
+	Pprof         string
 
 	Demo      bool
 	DemoEvery time.Duration
@@ -125,6 +126,7 @@ func (c *Config) knobs() []knob {
 		{"log-level", "SCREENPOP_LOG_LEVEL", "`level`: debug (every event, numbers masked), info, warn or error. Tokens and secrets are never logged", secOps, strVal(&c.LogLevel), false, false},
 		{"log-format", "SCREENPOP_LOG_FORMAT", "`format`: text or json", secOps, strVal(&c.LogFormat), false, false},
 		{"v", "", "verbose: same as -log-level debug", secOps, boolVal(&c.Verbose), false, false},
+		{"pprof", "SCREENPOP_PPROF", "loopback `address` serving Go's profiler (net/http/pprof), to find where the relay's CPU and memory go under load; empty: off", secOps, strVal(&c.Pprof), false, false},
 
 		{"demo", "SCREENPOP_DEMO", "run a built-in OVH emulator that rings a demo line, and a demo CRM at /demo-crm/; agents connect without a secret", secDemo, boolVal(&c.Demo), false, false},
 		{"demo-every", "SCREENPOP_DEMO_EVERY", "in demo mode, how often the demo line rings (`duration`)", secDemo, durVal(&c.DemoEvery), false, false},

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,6 +194,14 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		}
 	}()
 	go func() { failed(adminSrv.Serve(adminLn)) }()
+	if cfg.Pprof != "" {
+		stopProfiler, err := serveProfiler(cfg.Pprof, errLog)
+		if err != nil {
+			return nil, err
+		}
+		cleanups = append(cleanups, stopProfiler)
+		log.Info("profiler (net/http/pprof) listening", "addr", cfg.Pprof)
+	}
 	runDone := make(chan struct{})
 	go func() {
 		r.Run(ctx)
@@ -277,4 +287,27 @@ func maskLine(n string) string {
 		return "…"
 	}
 	return n[:5] + "…" + n[len(n)-2:]
+}
+
+// serveProfiler serves net/http/pprof on addr, a loopback address: the
+// profiles show the relay's code and memory, for whoever runs it only.
+// It returns what stops it.
+func serveProfiler(addr string, errLog *log.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen for the profiler on %s: %v; choose another with -pprof", addr, err)
+	}
+	if !loopback(ln.Addr()) {
+		ln.Close()
+		return nil, fmt.Errorf("the profiler must listen on loopback (127.0.0.1 or [::1]), not %s", ln.Addr())
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index) // and the named profiles: heap, goroutine…
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
+	go srv.Serve(ln)
+	return func() { srv.Close() }, nil
 }
