@@ -12,31 +12,35 @@ import (
 // a real country code (see parse).
 //
 // The grouping comes from libphonenumber's national format, the only part
-// that needs its per-country rules. Every other form is built from the
-// country code and the national significant number into one buffer, and
-// the forms are slices of that one string: a pop costs a single allocation
-// here instead of one per form.
+// that needs its per-country rules.
 func forms(num *phonenumbers.PhoneNumber) phone.Forms {
-	grouped := nationalFormat(num)
+	var nsn [40]byte // MAX_LENGTH_FOR_NSN leading zeros + a uint64
+	return buildForms(num.GetCountryCode(), string(appendNSN(nsn[:0], num)), []byte(nationalFormat(num)))
+}
 
-	var cc [4]byte // country codes have at most 3 digits
-	code := strconv.AppendInt(cc[:0], int64(num.GetCountryCode()), 10)
-	var nsnBuf [40]byte // MAX_LENGTH_FOR_NSN leading zeros + a uint64
-	nsn := appendNSN(nsnBuf[:0], num)
+// buildForms builds every form from the country code, the national
+// significant number and the national format (grouped). They are written
+// into one buffer and the forms are slices of that one string: a pop costs
+// a single allocation here instead of one per form.
+func buildForms(cc int32, nsn string, grouped []byte) phone.Forms {
+	var ccBuf [4]byte // country codes have at most 3 digits
+	code := strconv.AppendInt(ccBuf[:0], int64(cc), 10)
 
-	// Layout: +<cc><nsn> 00<cc><nsn> <national> <dotted> <like>
+	// Layout: +<cc><nsn> 00<cc><nsn> <national> <grouped> <dotted> <like>
 	var b strings.Builder
-	b.Grow(2*(len(code)+len(nsn)) + 3 + 2*len(grouped) + 2*len(nsn))
+	b.Grow(2*(len(code)+len(nsn)) + 3 + 3*len(grouped) + 2*len(nsn))
 	b.WriteByte('+')
 	b.Write(code)
-	b.Write(nsn)
+	b.WriteString(nsn)
 	e164End := b.Len()
 	b.WriteString("00")
 	b.Write(code)
-	b.Write(nsn)
+	b.WriteString(nsn)
 	intlEnd := b.Len()
 	writeDigits(&b, grouped)
 	nationalEnd := b.Len()
+	b.Write(grouped)
+	groupedEnd := b.Len()
 	writeDotted(&b, grouped)
 	dottedEnd := b.Len()
 	writeLike(&b, nsn)
@@ -46,8 +50,8 @@ func forms(num *phonenumbers.PhoneNumber) phone.Forms {
 		E164:     s[:e164End],
 		Intl00:   s[e164End:intlEnd],
 		National: s[intlEnd:nationalEnd],
-		Grouped:  grouped,
-		Dotted:   s[nationalEnd:dottedEnd],
+		Grouped:  s[nationalEnd:groupedEnd],
+		Dotted:   s[groupedEnd:dottedEnd],
 		Digits:   s[1:e164End],
 		NSN:      s[e164End-len(nsn) : e164End],
 		Like:     s[dottedEnd:],
@@ -89,7 +93,7 @@ func appendNSN(b []byte, num *phonenumbers.PhoneNumber) []byte {
 // ("0612345682"; "4155550184" for the US, whose national format carries no
 // trunk 1; just the national digits in Spain, Luxembourg or Italy, which
 // have no trunk prefix).
-func writeDigits(b *strings.Builder, s string) {
+func writeDigits(b *strings.Builder, s []byte) {
 	for i := 0; i < len(s); i++ {
 		if isDigit(s[i]) {
 			b.WriteByte(s[i])
@@ -101,7 +105,7 @@ func writeDigits(b *strings.Builder, s string) {
 // dots. That is the French habit ("06.12.34.56.82"); elsewhere it gives the
 // country's own grouping with dots ("030.123456"), and for North America
 // the common "415.555.0184" rather than a dotted "(415) 555-0184".
-func writeDotted(b *strings.Builder, grouped string) {
+func writeDotted(b *strings.Builder, grouped []byte) {
 	inGroup, first := false, true
 	for i := 0; i < len(grouped); i++ {
 		c := grouped[i]
@@ -118,3 +122,13 @@ func writeDotted(b *strings.Builder, grouped string) {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// allDigits reports whether s is one or more ASCII digits.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return len(s) > 0
+}

@@ -12,14 +12,7 @@ import (
 // Like query finding every form we produce, and the E.164 form reading
 // back as the same number.
 func FuzzNumber(f *testing.F) {
-	for _, tt := range numberTests {
-		f.Add(tt.raw, tt.region)
-	}
-	for _, sn := range storedNumbers {
-		for _, s := range sn.spellings {
-			f.Add(s, "FR")
-		}
-	}
+	addNumberSeeds(f)
 	f.Fuzz(func(t *testing.T, raw, region string) {
 		n := Number(raw, region)
 		if n.Raw != raw {
@@ -71,11 +64,18 @@ func FuzzNumber(f *testing.F) {
 	})
 }
 
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
-			return false
+// addNumberSeeds seeds a fuzz target taking (raw, region) with every
+// spelling the package's tests know.
+func addNumberSeeds(f *testing.F) {
+	for _, in := range fastInputs {
+		f.Add(in.raw, in.region)
+	}
+	for _, tt := range numberTests {
+		f.Add(tt.raw, tt.region)
+	}
+	for _, sn := range storedNumbers {
+		for _, s := range sn.spellings {
+			f.Add(s, "FR")
 		}
 	}
-	return len(s) > 0
 }

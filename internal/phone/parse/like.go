@@ -30,9 +30,9 @@ import "strings"
 // spelled number; putting % only between the country's usual groups would
 // miss spellings grouped otherwise ("061 234 5682", Germany's
 // "030 12345-0").
-func writeLike(b *strings.Builder, nsn []byte) {
-	for _, c := range nsn {
+func writeLike(b *strings.Builder, nsn string) {
+	for i := 0; i < len(nsn); i++ {
 		b.WriteByte('%')
-		b.WriteByte(c)
+		b.WriteByte(nsn[i])
 	}
 }

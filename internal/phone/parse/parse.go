@@ -50,27 +50,56 @@ var withheldWords = []string{
 // Kind Withheld, Internal or Invalid and empty Forms, so callers only have
 // to check Kind before searching.
 func Number(raw, defaultRegion string) phone.Number {
-	n := phone.Number{Raw: raw}
-	s := strings.TrimSpace(sipUser(strings.TrimSpace(raw)))
+	n, s, done := classify(raw)
+	if done {
+		return n
+	}
+	region := strings.ToUpper(defaultRegion)
+	if n, ok := fastNumber(raw, s, region); ok {
+		return n
+	}
+	return slowParse(n, s, region)
+}
+
+// slowNumber is Number through libphonenumber alone, without fastNumber:
+// what Number did before it had a fast path, kept as the reference the
+// fast path is tested against.
+func slowNumber(raw, defaultRegion string) phone.Number {
+	n, s, done := classify(raw)
+	if done {
+		return n
+	}
+	return slowParse(n, s, strings.ToUpper(defaultRegion))
+}
+
+// classify settles the callers that need no parsing: withheld, internal,
+// or too long to be a number. Otherwise it returns the text to parse, with
+// any SIP URI and spaces around it removed, and done false.
+func classify(raw string) (n phone.Number, s string, done bool) {
+	n = phone.Number{Raw: raw}
+	s = strings.TrimSpace(sipUser(strings.TrimSpace(raw)))
 	switch {
 	case isWithheld(s):
 		n.Kind = phone.Withheld
-		return n
 	case isInternal(s):
 		n.Kind = phone.Internal
-		return n
 	case len(s) > maxRawLen:
 		n.Kind = phone.Invalid
-		return n
+	default:
+		return n, s, false
 	}
+	return n, s, true
+}
 
-	num, ok := parse(s, strings.ToUpper(defaultRegion))
+// slowParse fills n from s with libphonenumber. region must be upper case.
+func slowParse(n phone.Number, s, region string) phone.Number {
+	num, ok := parse(s, region)
 	if !ok {
 		n.Kind = phone.Invalid
 		return n
 	}
 	n.Kind = phone.Valid
-	n.Region = region(num)
+	n.Region = regionOf(num)
 	n.Forms = forms(num)
 	return n
 }
@@ -120,11 +149,11 @@ func dialable(num *phonenumbers.PhoneNumber) bool {
 	return inPlan(num.GetCountryCode(), appendNSN(buf[:0], num))
 }
 
-// region returns the ISO region of num. For a possible but not valid number
+// regionOf returns the ISO region of num. For a possible but not valid number
 // whose country code several regions share (+1, +44, +7),
 // libphonenumber cannot tell which region it is, so we name the code's main
 // region (US, GB, RU), which is what formatting used anyway.
-func region(num *phonenumbers.PhoneNumber) string {
+func regionOf(num *phonenumbers.PhoneNumber) string {
 	if r := phonenumbers.GetRegionCodeForNumber(num); r != "" && r != phonenumbers.UNKNOWN_REGION {
 		return r
 	}
