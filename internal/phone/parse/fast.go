@@ -2,6 +2,7 @@ package parse
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -57,8 +58,7 @@ func fastNumber(raw, s, region string) (phone.Number, bool) {
 		return phone.Number{}, false
 	}
 	// What dialable checks, on the same metadata.
-	var nsnBuf [phonenumbers.MAX_LENGTH_FOR_NSN]byte
-	if !c.possible(len(nsn)) || !inPlan(cc, append(nsnBuf[:0], nsn...)) {
+	if !c.possible(len(nsn)) || !inPlan(cc, nsn) {
 		return phone.Number{}, false
 	}
 	var buf [80]byte
@@ -129,6 +129,9 @@ type country struct {
 	// formats are md's national formats, compiled on first use: a few
 	// hundred patterns in all, of which a relay meets a handful.
 	formats func() []numberFormat
+	// shared are the regions sharing the code, compiled on first use (nil
+	// if one lacks metadata); unset when region is set.
+	shared func() []sharedRegion
 }
 
 // possible reports whether a national significant number of n digits is
@@ -158,13 +161,100 @@ func (c *country) possible(n int) bool {
 }
 
 // regionOf is the package's regionOf for a number with country code cc and
-// national significant number nsn, without building the number when the
-// code has a single region.
+// national significant number nsn.
 func (c *country) regionOf(cc int32, nsn string) string {
 	if c.region != "" {
 		return c.region
 	}
-	return regionOf(phoneNumber(cc, nsn))
+	// As libphonenumber's GetRegionCodeForNumber: the first region whose
+	// leading digits start the number or, for a region without leading
+	// digits, whose numbering plan knows the number.
+	shared := c.shared()
+	if shared == nil {
+		return regionOf(phoneNumber(cc, nsn))
+	}
+	for _, r := range shared {
+		if r.leading != nil && r.leading.MatchString(nsn) || r.leading == nil && r.knows(nsn) {
+			return r.id
+		}
+	}
+	return phonenumbers.GetRegionCodeForCountryCode(int(cc))
+}
+
+// sharedRegion is one of the regions sharing a country code, prepared to
+// tell whether a number is theirs.
+type sharedRegion struct {
+	id      string
+	leading *regexp.Regexp // the region's leading digits, anchored; nil if it has none
+	general numberDesc
+	types   []numberDesc // every type of number, in libphonenumber's order
+	mobile  *numberDesc  // nil when mobile numbers look like fixed-line ones
+}
+
+// knows reports whether libphonenumber's GetNumberType would give nsn a
+// type (not UNKNOWN) in region r.
+func (r *sharedRegion) knows(nsn string) bool {
+	if !r.general.matches(nsn) {
+		return false
+	}
+	for i := range r.types {
+		if r.types[i].matches(nsn) {
+			return true
+		}
+	}
+	return r.mobile != nil && r.mobile.matches(nsn)
+}
+
+// numberDesc is a PhoneNumberDesc compiled: the lengths it allows (any if
+// none are listed) and its pattern, anchored.
+type numberDesc struct {
+	lengths []int32
+	pattern *regexp.Regexp
+}
+
+func compileDesc(d *phonenumbers.PhoneNumberDesc) numberDesc {
+	return numberDesc{d.GetPossibleLength(), regexp.MustCompile("^(?:" + d.GetNationalNumberPattern() + ")$")}
+}
+
+// matches is libphonenumber's isNumberMatchingDesc.
+func (d *numberDesc) matches(nsn string) bool {
+	if len(d.lengths) > 0 && !slices.Contains(d.lengths, int32(len(nsn))) {
+		return false
+	}
+	return d.pattern.MatchString(nsn)
+}
+
+// compileShared prepares the regions of a shared country code, in
+// libphonenumber's order, or returns nil if one lacks metadata.
+func compileShared(regions []string, byRegion map[string]*phonenumbers.PhoneMetadata) []sharedRegion {
+	out := make([]sharedRegion, 0, len(regions))
+	for _, id := range regions {
+		md := byRegion[id]
+		if md == nil {
+			return nil
+		}
+		r := sharedRegion{id: id}
+		if ld := md.GetLeadingDigits(); ld != "" {
+			r.leading = regexp.MustCompile("^(?:" + ld + ")")
+			out = append(out, r)
+			continue
+		}
+		r.general = compileDesc(md.GetGeneralDesc())
+		// getNumberTypeHelper's order; fixed-line numbers count as known
+		// whatever their mobile pattern says.
+		for _, d := range []*phonenumbers.PhoneNumberDesc{
+			md.GetPremiumRate(), md.GetTollFree(), md.GetSharedCost(), md.GetVoip(),
+			md.GetPersonalNumber(), md.GetPager(), md.GetUan(), md.GetVoicemail(), md.GetFixedLine(),
+		} {
+			r.types = append(r.types, compileDesc(d))
+		}
+		if !md.GetSameMobileAndFixedLinePattern() {
+			m := compileDesc(md.GetMobile())
+			r.mobile = &m
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // parseTables are the fast path's look-ups, built once.
@@ -212,6 +302,8 @@ var tables = sync.OnceValue(func() *parseTables {
 		c := &country{md: md}
 		if len(regions) == 1 {
 			c.region = regions[0]
+		} else {
+			c.shared = sync.OnceValue(func() []sharedRegion { return compileShared(regions, byRegion) })
 		}
 		if p := md.GetNationalPrefixForParsing(); p != "" {
 			c.nationalPrefix = regexp.MustCompile("^(?:" + p + ")")

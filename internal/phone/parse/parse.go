@@ -146,7 +146,7 @@ func dialable(num *phonenumbers.PhoneNumber) bool {
 		return false
 	}
 	var buf [40]byte
-	return inPlan(num.GetCountryCode(), appendNSN(buf[:0], num))
+	return inPlan(num.GetCountryCode(), string(appendNSN(buf[:0], num)))
 }
 
 // regionOf returns the ISO region of num. For a possible but not valid number

@@ -18,9 +18,9 @@ import (
 // national number) for a US number that cannot exist. IsValidNumber matches
 // the number against the ranges allocated today, so a new mobile block or
 // an operator's test range would not pop until the metadata is updated.
-func inPlan(cc int32, nsn []byte) bool {
+func inPlan(cc int32, nsn string) bool {
 	for _, re := range plans()[cc] {
-		if re.Match(nsn) {
+		if re.MatchString(nsn) {
 			return true
 		}
 	}
