@@ -38,8 +38,9 @@ func fastNumber(raw, s, region string) (phone.Number, bool) {
 		digits = s[1:]
 	case len(s) > 2 && s[0] == '0' && s[1] == '0' && t.dialsOut00[region]:
 		// libphonenumber reads 00 as the way out of the default region
-		// only when that region dials out with exactly 00. The third digit
-		// cannot be 0: no country code starts with one.
+		// only when that region dials out with exactly 00. It reads 000…
+		// as a national number; no country code starts with 0, so
+		// splitCountryCode finds none and the slow path takes it.
 		digits = s[2:]
 	default:
 		return phone.Number{}, false
@@ -47,6 +48,8 @@ func fastNumber(raw, s, region string) (phone.Number, bool) {
 	if len(digits) <= phonenumbers.MIN_LENGTH_FOR_NSN || !allDigits(digits) {
 		return phone.Number{}, false
 	}
+	// nsn, an Italian leading zero included, is what libphonenumber's
+	// GetNationalSignificantNumber gives back for the number it parses.
 	cc, nsn := splitCountryCode(digits)
 	c := t.countries[cc]
 	if c == nil || len(nsn) < phonenumbers.MIN_LENGTH_FOR_NSN || len(nsn) > phonenumbers.MAX_LENGTH_FOR_NSN {
