@@ -22,6 +22,16 @@ import (
 // Memory per client does not grow with queue, and a writer that was busy
 // writes its backlog in one go.
 //
+// A client whose transport can write without waiting (a WebSocket over
+// plain TCP: SetPusher) is not woken: the hub's fan-out goroutine takes
+// its events and writes them itself, as far as the socket takes them
+// without blocking. With thousands of clients a wake-up per client and
+// event costs as much as the write (goroutine switches, timers, the
+// scheduler), and it is one goroutine, not thousands, that writes. A
+// client the socket does not take everything for is woken as before: its
+// writer finishes the job and waits for the socket, under its watchdog,
+// and nobody else waits for it.
+//
 // With Persist set, every event is written to the store before any
 // client sees it, so that a cursor a client holds always survives a
 // restart of the relay (Restore reloads the log and numbering).
@@ -51,6 +61,21 @@ type Hub struct {
 	lostBelow uint64
 	unsaved   []store.LoggedEvent
 	wakeBuf   []*Sub // Publish's list of subscribers to wake, kept for the next one
+
+	// toPush are the clients with a pusher that have something to take,
+	// for the fan-out goroutine (pushLoop), which pushNow wakes. It runs
+	// from the first SetPusher until Close.
+	toPush    []*Sub
+	pushSpare []*Sub // the list pushLoop last went through, for reuse
+	pushNow   chan struct{}
+}
+
+// A pusher writes a client's events itself (Take), without waiting for
+// its socket, and reports whether it wrote everything; if not, the
+// client's writer is woken and finishes. It is called from the hub's
+// fan-out goroutine only, never with the hub locked.
+type pusher interface {
+	push(s *Sub) bool
 }
 
 // Delivery is one encoded event message, shared read-only by the log and
@@ -79,7 +104,9 @@ type Sub struct {
 	// owed are events this client must get that are no longer after pos:
 	// trimmed from the log before it took them, or published before its
 	// agent's lines changed (SetLines applies from the next event on).
-	owed []*Delivery
+	owed   []*Delivery
+	pusher pusher // nil: woken, its writer takes
+	queued bool   // in the hub's toPush
 }
 
 // Wake receives a value when the client may have something to take or
@@ -192,6 +219,7 @@ func (h *Hub) publish(evs []*stream.Event, now time.Time) (ids []uint64, wake []
 	h.trim(now)
 	wake = h.wakeBuf // nil while another Publish is waking
 	h.wakeBuf = nil
+	pushes := len(h.toPush)
 	for s := range h.subs {
 		n := 0
 		for _, e := range fresh {
@@ -206,9 +234,65 @@ func (h *Hub) publish(evs []*stream.Event, now time.Time) (ids []uint64, wake []
 			h.drop(s, errTooSlow)
 			continue
 		}
+		if s.pusher != nil {
+			if !s.queued {
+				s.queued = true
+				h.toPush = append(h.toPush, s)
+			}
+			continue
+		}
 		wake = append(wake, s)
 	}
+	if len(h.toPush) > pushes {
+		select {
+		case h.pushNow <- struct{}{}:
+		default: // it will find them on its next round
+		}
+	}
 	return ids, wake, err
+}
+
+// SetPusher has the hub's fan-out goroutine write s's events with p from
+// now on, instead of waking s's writer. The caller has written s's
+// opening: what the hub pushes must come after it.
+func (h *Hub) SetPusher(s *Sub, p pusher) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	if h.pushNow == nil {
+		h.pushNow = make(chan struct{}, 1)
+		go h.pushLoop(h.pushNow)
+	}
+	s.pusher = p
+}
+
+// pushLoop is the hub's fan-out goroutine: each round, it pushes to every
+// client queued since the last, and wakes those the push did not finish.
+// A client queued again while it is pushed is pushed again next round
+// (with nothing left to take, that costs a lock). It stops when wake is
+// closed (Close).
+func (h *Hub) pushLoop(wake <-chan struct{}) {
+	for range wake {
+		h.mu.Lock()
+		list := h.toPush
+		h.toPush = h.pushSpare
+		h.pushSpare = nil
+		for _, s := range list {
+			s.queued = false
+		}
+		h.mu.Unlock()
+		for _, s := range list {
+			if !s.pusher.push(s) {
+				s.Notify()
+			}
+		}
+		clear(list)
+		h.mu.Lock()
+		h.pushSpare = list[:0]
+		h.mu.Unlock()
+	}
 }
 
 // end is the log position after the newest entry.
@@ -447,5 +531,9 @@ func (h *Hub) Close() {
 	h.closed = true
 	for s := range h.subs {
 		h.drop(s, errShutdown)
+	}
+	if h.pushNow != nil {
+		close(h.pushNow)
+		h.pushNow = nil
 	}
 }

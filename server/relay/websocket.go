@@ -38,7 +38,9 @@ func closeStatus(code string) websocket.StatusCode {
 //
 // A connection has two goroutines: a reader, which coder/websocket needs
 // to answer control frames and which sees the client leave, and a writer,
-// which the hub and the keep-alive wake (Sub.Wake). The HTTP server's
+// which the hub and the keep-alive wake (Sub.Wake). Over plain TCP the
+// hub's fan-out writes live events itself (push) and wakes the writer
+// only when the socket would make it wait. The HTTP server's
 // goroutine authenticates the client and writes the opening, then
 // returns: until it does, the server holds the request and 8 KiB of
 // buffers for the connection, and its stack, grown by the opening's JSON.
@@ -68,6 +70,9 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if s := ws.open(cursor, addr); s != nil {
+		if ws.nc.raw != nil {
+			r.hub.SetPusher(s, ws)
+		}
 		go ws.write(s)
 	}
 }
@@ -80,6 +85,10 @@ type wsConn struct {
 	first chan []byte   // the client's first message, from the reader
 	left  chan struct{} // closed when the reader stops: the client left, or the connection was closed
 	sub   atomic.Pointer[Sub]
+
+	// Guarded by nc.mu: the writer's and push's buffers, reused.
+	batch []*Delivery
+	msgs  [][]byte
 }
 
 // read is the connection's one reader: it hands over the first message
@@ -175,9 +184,9 @@ func (ws *wsConn) open(cursor uint64, addr string) *Sub {
 }
 
 // write is the connection's writer, from after the opening until the
-// connection ends. Everything wakes it through s (events, cut off, the
-// client leaving, the keep-alive), so it waits on one channel; each time,
-// it writes everything pending in one go.
+// connection ends. Everything wakes it through s (events a push could not
+// write, cut off, the client leaving, the keep-alive), so it waits on one
+// channel; each time, it writes everything pending in one go.
 func (ws *wsConn) write(s *Sub) {
 	r := ws.r
 	defer ws.close()
@@ -188,10 +197,6 @@ func (ws *wsConn) write(s *Sub) {
 		s.Notify()
 	})
 	defer keepAlive.Stop()
-	var (
-		batch []*Delivery
-		msgs  [][]byte
-	)
 	for ; ; <-s.Wake() { // the first round runs at once: the client may have left before the reader could wake s
 		select {
 		case <-ws.left:
@@ -205,25 +210,75 @@ func (ws *wsConn) write(s *Sub) {
 			ws.end(byeMessage(reason), reason.Code)
 			return
 		}
-		batch = r.hub.Take(s, batch[:0])
 		ping := pingDue.Swap(false)
-		if len(batch) == 0 && !ping {
-			continue
-		}
-		msgs = msgs[:0]
-		for _, d := range batch {
-			msgs = append(msgs, d.Data)
-		}
 		if ping {
-			msgs = append(msgs, pingMessage)
 			keepAlive.Reset(r.cfg.KeepAlive)
 		}
-		err := ws.nc.sendText(msgs...)
-		clear(msgs) // the log decides when deliveries are collected
-		if err != nil {
+		if ws.flush(s, ping) != nil {
 			return
 		}
-		r.metrics.deliveredBatch(transportWebSocket, batch, time.Now())
-		clear(batch)
 	}
+}
+
+// flush writes what the client has to take, and a ping if one is due,
+// waiting for the socket (under its watchdog). The connection stays
+// locked from Take to the end of the write, so that a push cannot write
+// newer events before these.
+func (ws *wsConn) flush(s *Sub, ping bool) error {
+	nc := ws.nc
+	nc.mu.Lock()
+	defer nc.mu.Unlock()
+	ws.batch = ws.r.hub.Take(s, ws.batch[:0])
+	if len(ws.batch) == 0 && !ping && len(nc.unsent) == 0 {
+		return nil
+	}
+	ws.msgs = ws.msgs[:0]
+	for _, d := range ws.batch {
+		ws.msgs = append(ws.msgs, d.Data)
+	}
+	if ping {
+		ws.msgs = append(ws.msgs, pingMessage)
+	}
+	err := nc.sendTextLocked(ws.msgs...) // what a push left goes first
+	clear(ws.msgs)                       // the log decides when deliveries are collected
+	if err == nil {
+		ws.r.metrics.deliveredBatch(transportWebSocket, ws.batch, time.Now())
+	}
+	clear(ws.batch)
+	return err
+}
+
+// push is the hub's fan-out writing to this client (pusher): it takes
+// the client's events and writes them with one system call that does not
+// wait. It returns false, for the hub to wake the writer, when the writer
+// is busy (it takes these next), the client was cut off, or the socket
+// did not take everything (the writer writes the rest).
+func (ws *wsConn) push(s *Sub) bool {
+	nc := ws.nc
+	if !nc.mu.TryLock() {
+		return false
+	}
+	defer nc.mu.Unlock()
+	if nc.closeSent || len(nc.unsent) > 0 || s.Reason() != nil {
+		return false
+	}
+	ws.batch = ws.r.hub.Take(s, ws.batch[:0])
+	if len(ws.batch) == 0 {
+		return true
+	}
+	bp := sendPool.Get().(*[]byte)
+	b := (*bp)[:0]
+	for _, d := range ws.batch {
+		b = appendTextFrame(b, d.Data)
+	}
+	done := nc.tryWrite(b)
+	if cap(b) <= sendKeepMax {
+		*bp = b[:0]
+		sendPool.Put(bp)
+	}
+	// Counted when handed to the socket, as the writer counts them; what
+	// it did not take yet follows as soon as the client reads.
+	ws.r.metrics.deliveredBatch(transportWebSocket, ws.batch, time.Now())
+	clear(ws.batch)
+	return done
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -43,7 +44,12 @@ var sendPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &
 // dominates a delivery, and a message costs no lock, context or timer of
 // coder/websocket's.
 //
-// Every system call that writes runs under a watchdog: a client that
+// The hub's fan-out goroutine writes too (tryWrite, through wsConn.push):
+// once, never waiting for the socket. What the socket did not take is
+// kept in unsent, and every later write, the relay's or
+// coder/websocket's, writes it first: frames go out whole and in order.
+//
+// Every system call that may wait runs under a watchdog: a client that
 // stopped reading fills its TCP window, then after writeTimeout its
 // connection is closed, which ends the write. The watchdog is one timer
 // per connection, and a write does not touch it unless it was armed more
@@ -55,8 +61,10 @@ type wsNetConn struct {
 	net.Conn
 	early []byte // what the HTTP server had read past the handshake: read first (by the one reader)
 
-	mu         sync.Mutex // one write at a time, whole frames
-	closeSent  bool       // coder/websocket wrote a close frame: no message may follow
+	mu         sync.Mutex      // one write at a time, whole frames
+	closeSent  bool            // coder/websocket wrote a close frame: no message may follow
+	unsent     []byte          // the end of what tryWrite was given and the socket did not take
+	raw        syscall.RawConn // the TCP socket, for tryWrite; nil over TLS
 	watchdog   atomic.Pointer[time.Timer]
 	armed      time.Duration // monotonic time the watchdog was last armed, for writeTimeout
 	writeSince atomic.Int64  // monotonic time the write going on started; 0: none
@@ -82,7 +90,43 @@ func (c *wsNetConn) Write(p []byte) (int, error) {
 	if len(p) > 0 && p[0]&0x0f == opClose {
 		c.closeSent = true
 	}
+	if err := c.flushUnsent(); err != nil {
+		return 0, err
+	}
 	return c.writeLocked(p)
+}
+
+// flushUnsent writes what tryWrite left, waiting for the socket; the
+// caller holds mu.
+func (c *wsNetConn) flushUnsent() error {
+	if len(c.unsent) == 0 {
+		return nil
+	}
+	_, err := c.writeLocked(c.unsent)
+	c.unsent = nil
+	return err
+}
+
+// tryWrite writes p with one system call that does not wait (the socket
+// is non-blocking: the runtime's poller never sees it) and keeps what the
+// socket did not take in unsent. It reports whether everything went; the
+// caller holds mu and has flushed unsent, and on false must have the
+// writer write unsent (or see the connection fail).
+func (c *wsNetConn) tryWrite(p []byte) bool {
+	n := 0
+	// The error is not kept: EAGAIN (the socket's buffer is full) is
+	// for the writer to wait out; any other, the writer's next write
+	// meets too, and ends the connection.
+	c.raw.Write(func(fd uintptr) bool {
+		n, _ = syscall.Write(int(fd), p)
+		return true // done, whatever happened: never wait here
+	})
+	n = max(n, 0) // -1 with an error
+	if n == len(p) {
+		return true
+	}
+	c.unsent = append([]byte(nil), p[n:]...)
+	return false
 }
 
 // WebSocket frame header bits (RFC 6455 §5.2).
@@ -112,8 +156,16 @@ func appendTextFrame(b, msg []byte) []byte {
 func (c *wsNetConn) sendText(msgs ...[]byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.sendTextLocked(msgs...)
+}
+
+// sendTextLocked is sendText with mu held. What tryWrite left goes first.
+func (c *wsNetConn) sendTextLocked(msgs ...[]byte) error {
 	if c.closeSent {
 		return net.ErrClosed
+	}
+	if err := c.flushUnsent(); err != nil {
+		return err
 	}
 	bp := sendPool.Get().(*[]byte)
 	b := (*bp)[:0]
@@ -196,6 +248,11 @@ func (w *wsHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	c := &wsNetConn{Conn: nc}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		// Over TLS, nc is a *tls.Conn: records cannot be half written by
+		// a call that gives up, so the hub wakes the writer instead.
+		c.raw, _ = tc.SyscallConn()
+	}
 	if n := brw.Reader.Buffered(); n > 0 {
 		b, _ := brw.Reader.Peek(n)
 		c.early = bytes.Clone(b)

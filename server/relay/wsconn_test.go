@@ -35,6 +35,21 @@ func wsServer(t *testing.T, handle func(c *websocket.Conn, nc *wsNetConn)) strin
 	return "ws" + strings.TrimPrefix(srv.URL, "http")
 }
 
+// dialTest connects to a wsServer; the connection and ctx end with the
+// test, or after d.
+func dialTest(t *testing.T, url string, d time.Duration) (*websocket.Conn, context.Context) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	c, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	c.SetReadLimit(1 << 20)
+	return c, ctx
+}
+
 // TestSendTextFrames: messages the relay frames itself read back whole
 // with coder/websocket, every length encoding, and nothing after close.
 func TestSendTextFrames(t *testing.T) {
@@ -52,14 +67,7 @@ func TestSendTextFrames(t *testing.T) {
 		c.Close(websocket.StatusGoingAway, "bye")
 		afterClose <- nc.sendText([]byte("too late"))
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	c.SetReadLimit(1 << 20)
+	c, ctx := dialTest(t, url, 5*time.Second)
 	for i, want := range msgs {
 		typ, got, err := c.Read(ctx)
 		if err != nil {

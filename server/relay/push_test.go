@@ -1,0 +1,201 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/screenpop/screenpop/internal/call"
+	"github.com/screenpop/screenpop/internal/stream"
+)
+
+// fakePusher takes what the hub gives it and says whether it wrote it all.
+type fakePusher struct {
+	h      *Hub
+	writes atomic.Bool   // what push returns
+	took   chan []uint64 // one per push
+}
+
+func (p *fakePusher) push(s *Sub) bool {
+	p.took <- deliveryIDs(p.h.Take(s, nil))
+	return p.writes.Load()
+}
+
+// TestHubPushesInsteadOfWaking: a client with a pusher is written to by
+// the hub's fan-out, in order, and its writer is not woken; when the push
+// did not write everything, it is.
+func TestHubPushesInsteadOfWaking(t *testing.T) {
+	now := time.Unix(1000, 0)
+	h := NewHub(100, time.Hour, 10)
+	defer h.Close()
+	_, _, _, s := h.Subscribe(0, false, anonymous, "test", now)
+	p := &fakePusher{h: h, took: make(chan []uint64, 10)}
+	p.writes.Store(true)
+	h.SetPusher(s, p)
+	var got []uint64
+	publishN(h, 3, now)
+	for len(got) < 3 {
+		got = append(got, <-p.took...)
+	}
+	if !slices.Equal(got, []uint64{1, 2, 3}) {
+		t.Fatalf("pushed %v, want 1, 2, 3", got)
+	}
+	if len(s.wake) != 0 {
+		t.Error("the writer was woken although the push wrote everything")
+	}
+
+	p.writes.Store(false) // the socket is full: the writer must finish
+	publishN(h, 1, now)
+	if got := <-p.took; !slices.Equal(got, []uint64{4}) {
+		t.Fatalf("pushed %v, want 4", got)
+	}
+	<-s.Wake() // would hang if the writer were not woken
+}
+
+// TestHubPushedClientStillCutOff: a pushed client whose pushes never
+// take anything (its writer is stuck) is cut off as too slow like any.
+func TestHubPushedClientStillCutOff(t *testing.T) {
+	now := time.Unix(1000, 0)
+	h := NewHub(100, time.Hour, 3)
+	defer h.Close()
+	_, _, _, s := h.Subscribe(0, false, anonymous, "test", now)
+	stuck := pusherFunc(func(*Sub) bool { return false })
+	h.SetPusher(s, stuck)
+	publishN(h, 4, now)
+	<-s.Done
+	if s.Reason() != errTooSlow {
+		t.Errorf("reason %v, want too slow", s.Reason())
+	}
+}
+
+type pusherFunc func(*Sub) bool
+
+func (f pusherFunc) push(s *Sub) bool { return f(s) }
+
+// TestTryWriteLeavesTheRestFirst: what the socket did not take from a
+// write that does not wait goes out before the next message, whole.
+func TestTryWriteLeavesTheRestFirst(t *testing.T) {
+	// Far more than a loopback socket and its peer buffer while the peer
+	// does not read: one system call cannot take it all.
+	const n, size = 512, 64 << 10
+	var b []byte
+	for i := range n {
+		b = appendTextFrame(b, bytes.Repeat([]byte{'a' + byte(i%26)}, size))
+	}
+	tried := make(chan bool, 1)
+	sent := make(chan error, 1)
+	read := make(chan struct{})
+	url := wsServer(t, func(c *websocket.Conn, nc *wsNetConn) {
+		go c.Read(context.Background()) // answers the close handshake
+		if nc.raw == nil {
+			t.Error("no raw connection for a plain TCP socket")
+			tried <- true
+			return
+		}
+		nc.mu.Lock()
+		tried <- nc.tryWrite(b)
+		nc.mu.Unlock()
+		sent <- nc.sendText([]byte("last"))
+		<-read
+	})
+	c, ctx := dialTest(t, url, 20*time.Second)
+	if <-tried {
+		t.Fatalf("one write that does not wait took %d bytes", len(b))
+	}
+	for i := range n {
+		_, m, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if len(m) != size || m[0] != 'a'+byte(i%26) || m[size-1] != m[0] {
+			t.Fatalf("message %d: %d bytes starting %q, want %d of %q", i, len(m), m[:min(len(m), 8)], size, 'a'+byte(i%26))
+		}
+	}
+	if _, m, err := c.Read(ctx); err != nil || string(m) != "last" {
+		t.Fatalf("after the rest: %q, %v; want last", m, err)
+	}
+	if err := <-sent; err != nil {
+		t.Error(err)
+	}
+	close(read)
+}
+
+// TestStuckClientCutOffOthersServed: over the relay, a WebSocket client
+// that stops reading has its socket fill up (pushes fall back to its
+// writer, which waits), is cut off, and a client that reads gets every
+// event, in order, meanwhile.
+func TestStuckClientCutOffOthersServed(t *testing.T) {
+	defer func(d time.Duration) { writeTimeout = d }(writeTimeout)
+	writeTimeout = 300 * time.Millisecond
+	h := newHarness(t, Config{ClientQueue: 32})
+	secret := h.agent(t, "alice", testLine)
+	fast := h.dialWS(t, 0, authMessage(secret))
+	if m := fast.next(t, 5*time.Second); m.Type != stream.TypeHello {
+		t.Fatalf("got %+v, want hello", m)
+	}
+	stuck := dialStuck(t, strings.TrimPrefix(h.srv.URL, "http://"), authMessage(secret))
+	defer stuck.Close()
+	for h.relay.hub.Clients() < 2 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	clients := h.relay.hub.Clients()
+
+	// Events of 16 KiB (the test client reads up to 32): 512 of them are
+	// 8 MiB, more than the stuck client's socket takes (its send buffer
+	// grows to 4 MiB at most, net.ipv4.tcp_wmem), and 32 are over its
+	// queue.
+	const n = 512
+	big := strings.Repeat("x", 16<<10)
+	// Sixteen at a time, which the reading client reads before the next
+	// ones: it is never too slow, however slow the machine.
+	next := uint64(0)
+	for i := range n {
+		ids, _ := h.relay.hub.Publish([]*stream.Event{{Name: "start_ringing", Call: call.Call{Line: testLine, ID: fmt.Sprint(i), LineName: big}}}, time.Now())
+		if next == 0 {
+			next = ids[0]
+		}
+		if i%16 < 15 {
+			continue
+		}
+		for next <= ids[0] {
+			m := fast.nextEvent(t, 10*time.Second)
+			if m.Type != stream.TypeEvent || m.ID != next {
+				t.Fatalf("got %s %d, want event %d", m.Type, m.ID, next)
+			}
+			next++
+		}
+	}
+	// Cut off by the hub (too slow) or by the watchdog of its writer,
+	// whichever comes first.
+	for h.relay.hub.Clients() >= clients { // hangs (and the test times out) if never cut off
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// dialStuck opens a WebSocket on the relay at addr, sends auth and never
+// reads; its receive buffer is made small so that it fills early.
+func dialStuck(t *testing.T, addr, auth string) net.Conn {
+	t.Helper()
+	d := net.Dialer{}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.(*net.TCPConn).SetReadBuffer(4 << 10)
+	req := "GET " + stream.PathStream + " HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	// A masked text frame (RFC 6455 §5.3), with a zero mask for brevity.
+	frame := append([]byte{finBit | opText, 0x80 | byte(len(auth)), 0, 0, 0, 0}, auth...)
+	if _, err := c.Write(append([]byte(req), frame...)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
