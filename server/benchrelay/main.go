@@ -30,6 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -66,6 +67,8 @@ func run(args []string, out io.Writer) (int, error) {
 	fs.DurationVar(&cfg.settle, "settle", 2*time.Second, "pause before each memory reading and between phases")
 	fs.DurationVar(&cfg.timeout, "timeout", time.Minute, "how long agents may take to get a phase's events once the relay has them")
 	fs.BoolVar(&cfg.verbose, "v", false, "show the relay's log")
+	fs.DurationVar(&cfg.readEvery, "read-every", time.Millisecond, "the agents' sockets are read at most this often (0: as soon as one is ready): a message's latency is overstated by at most this, and the bench costs the shared cores far fewer wake-ups")
+	cpuProfile := fs.String("cpuprofile", "", "write the bench's own CPU profile (the agents' side) to `file`")
 	if err := fs.Parse(args); err != nil {
 		return 2, nil
 	}
@@ -87,6 +90,18 @@ func run(args []string, out io.Writer) (int, error) {
 	cfg.relayArgs = append(cfg.relayArgs, strings.Fields(*relayArgs)...)
 	if err := raiseFDLimit(uint64(maxOf(cfg.agents) + 256)); err != nil {
 		return 2, err
+	}
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return 2, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return 2, err
+		}
+		defer pprof.StopCPUProfile()
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -32,6 +32,7 @@ type config struct {
 	parallel  int
 	settle    time.Duration
 	timeout   time.Duration
+	readEvery time.Duration
 	verbose   bool
 }
 
@@ -133,7 +134,10 @@ func runOne(ctx context.Context, cfg config, n int) (*result, error) {
 	}
 
 	logf("connecting (%d at a time)…", cfg.parallel)
-	fl := newFleet(rp.addr)
+	fl, err := newFleet(rp.addr, cfg.readEvery)
+	if err != nil {
+		return nil, err
+	}
 	defer fl.close() // before rp.stop: deferred later, runs first
 	start := time.Now()
 	connErr := fl.connect(ctx, n, cfg.parallel)
@@ -314,13 +318,15 @@ func relayCaughtUp(ctx context.Context, sim *ovhsim.Sim, rp *relayProc, timeout 
 func newestEvent(ctx context.Context, rp *relayProc) (uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	fl := newFleet(rp.addr)
+	fl, err := newFleet(rp.addr, 0)
+	if err != nil {
+		return 0, err
+	}
 	defer fl.close()
 	a, err := fl.dialRetry(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("probe connection: %w", err)
 	}
-	a.conn.CloseNow()
 	return a.cursor, nil
 }
 
