@@ -43,7 +43,7 @@ func buildForms(cc int32, nsn string, grouped []byte) phone.Forms {
 	groupedEnd := b.Len()
 	writeDotted(&b, grouped)
 	dottedEnd := b.Len()
-	writeLike(&b, nsn)
+	writeLike(&b, nsn, grouped)
 	s := b.String()
 
 	return phone.Forms{
