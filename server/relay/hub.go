@@ -2,6 +2,8 @@ package relay
 
 import (
 	"encoding/json"
+	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -252,6 +254,19 @@ func (h *Hub) publish(evs []*stream.Event, now time.Time) (ids []uint64, wake []
 	return ids, wake, err
 }
 
+// pushSplit is the number of clients per core above which a fan-out
+// round is shared between cores: below it, a goroutine costs more than
+// it saves.
+const pushSplit = 256
+
+func pushAll(list []*Sub) {
+	for _, s := range list {
+		if !s.pusher.push(s) {
+			s.Notify()
+		}
+	}
+}
+
 // SetPusher has the hub's fan-out goroutine write s's events with p from
 // now on, instead of waking s's writer. The caller has written s's
 // opening: what the hub pushes must come after it.
@@ -283,10 +298,17 @@ func (h *Hub) pushLoop(wake <-chan struct{}) {
 			s.queued = false
 		}
 		h.mu.Unlock()
-		for _, s := range list {
-			if !s.pusher.push(s) {
-				s.Notify()
+		// A long list is split between the cores: a push is mostly the
+		// kernel's work (the write), which runs in parallel.
+		if n := min(runtime.GOMAXPROCS(0), len(list)/pushSplit); n > 1 {
+			var wg sync.WaitGroup
+			per := (len(list) + n - 1) / n
+			for part := range slices.Chunk(list, per) {
+				wg.Go(func() { pushAll(part) })
 			}
+			wg.Wait()
+		} else {
+			pushAll(list)
 		}
 		clear(list)
 		h.mu.Lock()
