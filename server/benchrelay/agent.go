@@ -46,6 +46,9 @@ type fleet struct {
 	// stamps maps an event ID to its stream.Event.Received (Unix ns): every
 	// agent gets the same bytes, so each event's timestamp is parsed once.
 	stamps map[uint64]int64
+	// lines maps an event ID to its call's line, from the first agent
+	// that got it: what the others of the line's team must get.
+	lines map[uint64]string
 
 	readEvery time.Duration // see readLoop
 
@@ -58,6 +61,7 @@ type fleet struct {
 type agent struct {
 	fd     int    // non-blocking socket, out of Go's poller; -1 once closed
 	cursor uint64 // newest event ID when it connected (its hello)
+	line   string // the one line it sees; "": every line
 
 	// Guarded by the fleet's mu.
 	partial []byte // the start of a frame not read whole yet
@@ -83,14 +87,19 @@ func newFleet(relayAddr string, readEvery time.Duration) (*fleet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("epoll: %v", err)
 	}
-	f := &fleet{addr: relayAddr, path: "/v1/stream", epfd: epfd, stamps: map[uint64]int64{}, readEvery: readEvery, done: make(chan struct{})}
+	f := &fleet{addr: relayAddr, path: "/v1/stream", epfd: epfd, stamps: map[uint64]int64{}, lines: map[uint64]string{}, readEvery: readEvery, done: make(chan struct{})}
 	go f.readLoop()
 	return f, nil
 }
 
+// team is whom an agent connects as: an agent's secret and the one line
+// it sees. The zero team is anonymous and sees every line.
+type team struct{ secret, line string }
+
 // connect opens n connections, at most parallel at a time, each retried
-// on transient errors. Each counts as connected once its hello arrived.
-func (f *fleet) connect(ctx context.Context, n, parallel int) error {
+// on transient errors, the i-th as teams[i % len(teams)] (anonymous if
+// there are none). Each counts as connected once its hello arrived.
+func (f *fleet) connect(ctx context.Context, n, parallel int, teams []team) error {
 	next := atomic.Int64{}
 	var (
 		wg      sync.WaitGroup
@@ -102,10 +111,15 @@ func (f *fleet) connect(ctx context.Context, n, parallel int) error {
 	for range min(parallel, n) {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				if int(next.Add(1)) > n {
+				i := int(next.Add(1))
+				if i > n {
 					return
 				}
-				_, err := f.dialRetry(ctx)
+				var t team
+				if len(teams) > 0 {
+					t = teams[i%len(teams)]
+				}
+				_, err := f.dialRetry(ctx, t)
 				if err != nil {
 					errMu.Lock()
 					failed++
@@ -132,10 +146,10 @@ func (f *fleet) connect(ctx context.Context, n, parallel int) error {
 }
 
 // dialRetry connects one agent, retrying transient failures with backoff.
-func (f *fleet) dialRetry(ctx context.Context) (*agent, error) {
+func (f *fleet) dialRetry(ctx context.Context, t team) (*agent, error) {
 	const attempts = 8
 	for i := 1; ; i++ {
-		a, err := f.dial(ctx)
+		a, err := f.dial(ctx, t)
 		var refused *refusedError
 		if err == nil || errors.As(err, &refused) || i == attempts || ctx.Err() != nil {
 			return a, err
@@ -150,9 +164,9 @@ func (f *fleet) dialRetry(ctx context.Context) (*agent, error) {
 }
 
 // dial opens one connection, does the WebSocket handshake, authenticates
-// as an anonymous agent and waits for the relay's hello, all with Go's
-// blocking I/O; then it hands the socket over to readLoop.
-func (f *fleet) dial(ctx context.Context) (*agent, error) {
+// as t and waits for the relay's hello, all with Go's blocking I/O; then
+// it hands the socket over to readLoop.
+func (f *fleet) dial(ctx context.Context, t team) (*agent, error) {
 	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	nc, err := (&net.Dialer{}).DialContext(dctx, "tcp", f.addr)
@@ -166,11 +180,11 @@ func (f *fleet) dial(ctx context.Context) (*agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth, _ := json.Marshal(stream.ClientMessage{Type: stream.TypeAuth, Secret: ""})
+	auth, _ := json.Marshal(stream.ClientMessage{Type: stream.TypeAuth, Secret: t.secret})
 	if _, err := nc.Write(clientFrame(opText, auth)); err != nil {
 		return nil, fmt.Errorf("sending auth: %w", err)
 	}
-	a := &agent{fd: -1}
+	a := &agent{fd: -1, line: t.line}
 	if err := readHello(br, a); err != nil {
 		return nil, err
 	}
@@ -478,7 +492,7 @@ func parseEvent(b []byte) (id uint64, received []byte, ok bool) {
 // message handles one text message read at time at.
 func (f *fleet) message(a *agent, b []byte, at int64) error {
 	if id, received, ok := parseEvent(b); ok {
-		f.record(a, id, at, received)
+		f.record(a, id, at, received, b)
 		return nil
 	}
 	var m stream.Message
@@ -489,7 +503,7 @@ func (f *fleet) message(a *agent, b []byte, at int64) error {
 	case stream.TypeHello, stream.TypePing:
 	case stream.TypeEvent:
 		if m.Event != nil {
-			f.record(a, m.ID, at, []byte(m.Event.Received.Format(time.RFC3339Nano)))
+			f.record(a, m.ID, at, []byte(m.Event.Received.Format(time.RFC3339Nano)), b)
 		}
 	case stream.TypeError:
 		if m.Error != nil {
@@ -506,11 +520,20 @@ func (f *fleet) message(a *agent, b []byte, at int64) error {
 	return nil
 }
 
-// record notes a delivery; the caller holds mu.
-func (f *fleet) record(a *agent, id uint64, at int64, received []byte) {
+var lineKey = []byte(`"line":"`)
+
+// record notes a delivery of message b; the caller holds mu.
+func (f *fleet) record(a *agent, id uint64, at int64, received, b []byte) {
 	if _, ok := f.stamps[id]; !ok {
 		if t, err := time.Parse(time.RFC3339Nano, string(received)); err == nil {
 			f.stamps[id] = t.UnixNano()
+		}
+		// The call's line is the first "line" of the message (call.Call
+		// starts with it).
+		if _, v, ok := bytes.Cut(b, lineKey); ok {
+			if line, _, ok := bytes.Cut(v, []byte(`"`)); ok {
+				f.lines[id] = string(line)
+			}
 		}
 	}
 	a.got = append(a.got, delivery{id, at})
@@ -539,6 +562,16 @@ type phaseReport struct {
 	example    string         // one agent's missing IDs, for the report
 	dead       map[string]int // why connections ended, by reason
 	noStamp    int            // events whose Received could not be parsed
+}
+
+// owes reports whether a must get event id: it sees every line, or the
+// event's line is a's, or nobody got the event (its line is unknown).
+func (f *fleet) owes(a *agent, id uint64) bool {
+	if a.line == "" {
+		return true
+	}
+	line := f.lines[id]
+	return line == "" || line == a.line
 }
 
 // collect gathers the deliveries of events (from, to].
@@ -575,7 +608,7 @@ func (f *fleet) collect(from, to uint64) phaseReport {
 		}
 		var miss []string
 		for k, ok := range seen {
-			if !ok {
+			if !ok && f.owes(a, from+1+uint64(k)) {
 				miss = append(miss, fmt.Sprint(from+1+uint64(k)))
 			}
 		}
@@ -595,13 +628,24 @@ func (f *fleet) collect(from, to uint64) phaseReport {
 }
 
 // waiting counts the agents still connected that have not got every event
-// in (from, to] yet.
+// in (from, to] they must get yet.
 func (f *fleet) waiting(from, to uint64) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	want := int(to - from)
+	perLine, unknown := map[string]int{}, 0
+	for id := from + 1; id <= to; id++ {
+		if line := f.lines[id]; line != "" {
+			perLine[line]++
+		} else {
+			unknown++
+		}
+	}
 	n := 0
 	for _, a := range f.agents {
+		want := int(to - from)
+		if a.line != "" {
+			want = perLine[a.line] + unknown
+		}
 		got := 0
 		for i := len(a.got) - 1; i >= 0 && a.got[i].id > from; i-- {
 			if a.got[i].id <= to {

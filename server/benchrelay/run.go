@@ -5,18 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/screenpop/screenpop/server/ovhsim"
+	"github.com/screenpop/screenpop/server/store"
 )
 
 const (
 	benchAccount = "ab12345-ovh-1"
 	benchLine    = "0033972101010"
 )
+
+// teamLine is the line of team i, in teams runs.
+func teamLine(i int) string { return fmt.Sprintf("00339721%05d", i) }
 
 // config is the bench's flags.
 type config struct {
@@ -32,6 +38,7 @@ type config struct {
 	parallel  int
 	settle    time.Duration
 	timeout   time.Duration
+	teams     int // besides the runs where every agent sees every line, runs with this many teams (0: none)
 	readEvery time.Duration
 	verbose   bool
 }
@@ -39,6 +46,7 @@ type config struct {
 // result is one run: a fresh emulator, a fresh relay, n agents.
 type result struct {
 	agents       int
+	teams        int // 0: every agent sees every line (anonymous); else agents spread over teams, one line each
 	connected    int
 	connect      time.Duration
 	rssBase      int64 // KiB, relay idle with no agent
@@ -80,16 +88,34 @@ func (p *phaseResult) cpuPerDelivery() time.Duration {
 // runOne measures the relay with n agents. It returns an error only when
 // the run could not be carried out at all; failures of the relay under
 // test are in result.failures.
-func runOne(ctx context.Context, cfg config, n int) (*result, error) {
-	res := &result{agents: n}
+//
+// With teams > 0, the agents are spread over that many agents of the
+// relay (teams), each seeing one line of its own, and calls ring on the
+// lines in turn: an event reaches one team, as in a real deployment,
+// not everyone.
+func runOne(ctx context.Context, cfg config, n, teams int) (*result, error) {
+	res := &result{agents: n, teams: teams}
 	logf := func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "bench-relay: %d agents: "+format+"\n", append([]any{n}, args...)...)
+		fmt.Fprintf(os.Stderr, "bench-relay: %s: "+format+"\n", append([]any{res.label()}, args...)...)
+	}
+	if teams > 0 && !cfg.relayData {
+		return nil, errors.New("teams need agents in the relay's data folder, and this relay has no -data")
 	}
 
 	// The emulator, on its own loopback port, as OVH is for a real relay.
 	sim := ovhsim.New(ovhsim.Config{HoldTime: time.Second})
-	sim.AddLine(benchAccount, benchLine, "bench")
-	token, err := sim.NewToken(benchLine, "unlimited")
+	lines := []string{benchLine}
+	scope := benchLine
+	if teams > 0 {
+		lines, scope = nil, benchAccount
+		for i := range teams {
+			lines = append(lines, teamLine(i))
+		}
+	}
+	for _, l := range lines {
+		sim.AddLine(benchAccount, l, "bench")
+	}
+	token, err := sim.NewToken(scope, "unlimited")
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +128,7 @@ func runOne(ctx context.Context, cfg config, n int) (*result, error) {
 	defer srv.Close()
 	defer sim.Close() // before srv.Close: answers the held polls
 
+	var creds []team // empty: anonymous agents
 	var relayLog io.Writer
 	if cfg.verbose {
 		relayLog = os.Stderr
@@ -114,6 +141,11 @@ func runOne(ctx context.Context, cfg config, n int) (*result, error) {
 		}
 		defer os.RemoveAll(dir) // after the relay stopped: deferred first, runs last
 		args = append([]string{"-data", dir}, args...)
+		if teams > 0 {
+			if creds, err = addTeams(dir, lines); err != nil {
+				return nil, err
+			}
+		}
 	}
 	rp, err := startRelay(ctx, cfg.relayBin, args, "http://"+ln.Addr().String()+"/", token, relayLog)
 	if err != nil {
@@ -140,7 +172,7 @@ func runOne(ctx context.Context, cfg config, n int) (*result, error) {
 	}
 	defer fl.close() // before rp.stop: deferred later, runs first
 	start := time.Now()
-	connErr := fl.connect(ctx, n, cfg.parallel)
+	connErr := fl.connect(ctx, n, cfg.parallel, creds)
 	res.connect = time.Since(start)
 	res.connected = fl.count()
 	if ctx.Err() != nil {
@@ -182,7 +214,7 @@ func runOne(ctx context.Context, cfg config, n int) (*result, error) {
 			continue
 		}
 		logf("phase %q…", ph.name)
-		pr, fails, err := runPhase(ctx, cfg, sim, rp, fl, ph.name, ph.calls, ph.spacing)
+		pr, fails, err := runPhase(ctx, cfg, sim, rp, fl, ph.name, ph.calls, ph.spacing, lines)
 		if err != nil {
 			return nil, err
 		}
@@ -204,7 +236,7 @@ func runOne(ctx context.Context, cfg config, n int) (*result, error) {
 
 // runPhase rings calls (spacing apart, or all at once) and waits until
 // every agent got every event the relay published meanwhile.
-func runPhase(ctx context.Context, cfg config, sim *ovhsim.Sim, rp *relayProc, fl *fleet, name string, calls int, spacing time.Duration) (phaseResult, []string, error) {
+func runPhase(ctx context.Context, cfg config, sim *ovhsim.Sim, rp *relayProc, fl *fleet, name string, calls int, spacing time.Duration, lines []string) (phaseResult, []string, error) {
 	pr := phaseResult{name: name}
 	from, err := newestEvent(ctx, rp)
 	if err != nil {
@@ -225,7 +257,7 @@ func runPhase(ctx context.Context, cfg config, sim *ovhsim.Sim, rp *relayProc, f
 				return pr, nil, err
 			}
 		}
-		if _, err := sim.Ring(ovhsim.Call{Line: benchLine, Scenario: ovhsim.Answered, RingFor: cfg.ringFor, TalkFor: cfg.talkFor}); err != nil {
+		if _, err := sim.Ring(ovhsim.Call{Line: lines[i%len(lines)], Scenario: ovhsim.Answered, RingFor: cfg.ringFor, TalkFor: cfg.talkFor}); err != nil {
 			return pr, nil, err
 		}
 	}
@@ -238,8 +270,11 @@ func runPhase(ctx context.Context, cfg config, sim *ovhsim.Sim, rp *relayProc, f
 	}
 	pr.events = int(to - from)
 
-	// Every agent should get every event in (from, to].
+	// Every agent should get every event in (from, to] on its line.
 	want := int64(pr.events) * int64(fl.count())
+	if len(lines) > 1 {
+		want = math.MaxInt64 // the counter does not say; waiting does
+	}
 	deadline := time.Now().Add(cfg.timeout)
 	var rep phaseReport
 	for {
@@ -323,7 +358,7 @@ func newestEvent(ctx context.Context, rp *relayProc) (uint64, error) {
 		return 0, err
 	}
 	defer fl.close()
-	a, err := fl.dialRetry(ctx)
+	a, err := fl.dialRetry(ctx, team{}) // anonymous: its hello has the newest ID of every line
 	if err != nil {
 		return 0, fmt.Errorf("probe connection: %w", err)
 	}
@@ -347,4 +382,31 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// addTeams adds an agent per line to the relay's store in dir, before the
+// relay opens it, and returns their secrets.
+func addTeams(dir string, lines []string) ([]team, error) {
+	st, err := store.Open(filepath.Join(dir, "screenpop.db"))
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	var teams []team
+	for i, l := range lines {
+		secret, err := st.AddAgent(fmt.Sprintf("team%d", i), []string{l})
+		if err != nil {
+			return nil, fmt.Errorf("adding the teams' agents: %v", err)
+		}
+		teams = append(teams, team{secret, l})
+	}
+	return teams, nil
+}
+
+// label names a run in the table and the log.
+func (r *result) label() string {
+	if r.teams == 0 {
+		return fmt.Sprint(r.agents)
+	}
+	return fmt.Sprintf("%d in %d teams", r.agents, r.teams)
 }
