@@ -263,7 +263,7 @@ func TestPagesOptions(t *testing.T) {
 	}
 
 	// Good input: saved, every field in storage.
-	setField(t, opts, "template", "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*")
+	setField(t, opts, "template", "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*")
 	setField(t, opts, "window-width", "900")
 	setField(t, opts, "window-height", "700")
 	setField(t, opts, "cap", "4")
@@ -281,7 +281,7 @@ func TestPagesOptions(t *testing.T) {
 	want := settings.Default()
 	want.RelayURL, want.Secret = "https://relay.example.com", secret
 	want.Preset, want.CRMBase = pop.PresetCustom, base
-	want.Template = "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*"
+	want.Template = "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*"
 	want.Mode, want.WindowWidth, want.WindowHeight, want.CapPerMinute, want.Notify = settings.ModeWindow, 900, 700, 4, false
 	want.Rules = pop.Rules{Events: []string{"start_ringing", "agent-offering", "start_calling"}, Outbound: true, Lines: []string{"Accueil", "0033972101011"}}
 	if !s.Equal(want) {

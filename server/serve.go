@@ -112,7 +112,7 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		eventsURL, token, anonymous = d.eventsURL, d.token, true
 		mux.Handle("/demo-crm/", http.StripPrefix("/demo-crm", &democrm.Server{}))
 		log.Info("demo mode: the built-in OVH emulator rings the demo line "+maskLine(demoLine)+" every "+cfg.DemoEvery.String(), "emulator", d.eventsURL)
-		log.Info("demo CRM template for the extension's options: " + publicURL + "/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*")
+		log.Info("demo CRM template for the extension's options: " + publicURL + "/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*")
 	} else {
 		renewer = newRenewer(cfg, log)
 	}

@@ -37,27 +37,27 @@ var presets = [...]Preset{
 		ID:   PresetSugar6,
 		Name: "SugarCRM 6.5 / SuiteCRM 7 (classic)",
 		Help: "Opens the global search. It matches with SQL LIKE on the number exactly as it was typed into the record, " +
-			"so the preset sends the caller as *CALLING_LIKE* (%6%1%2%3%4%5%6%8%2), which finds +33 6 12 34 56 82, " +
+			"so the preset sends the caller as *OTHER_LIKE* (%6%1%2%3%4%5%6%8%2), which finds +33 6 12 34 56 82, " +
 			"0612345682, 06.12.34.56.82 or 0033612345682 alike. Log into the CRM first: a logged-out search lands on the login page and loses the number.",
-		pattern: "{base}/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*",
+		pattern: "{base}/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*",
 	},
 	{
 		ID:   PresetSugar7,
 		Name: "SugarCRM 7 and later (Sell, Serve, Enterprise)",
 		Help: "Opens the search page on Contacts, Accounts and Leads. Sugar's search index keeps only the digits of phone fields " +
-			"and matches runs of digits, so the preset sends the national significant number (*CALLING_NSN*, 612345682), " +
+			"and matches runs of digits, so the preset sends the national significant number (*OTHER_NSN*, 612345682), " +
 			"which is inside every format; with its leading 0 (0612345682) it would miss numbers stored as +33….",
-		pattern: "{base}/#search/*CALLING_NSN*?modules=Contacts,Accounts,Leads",
+		pattern: "{base}/#search/*OTHER_NSN*?modules=Contacts,Accounts,Leads",
 	},
 	{
 		ID:   PresetSuite8,
 		Name: "SuiteCRM 8",
 		Help: "Opens SuiteCRM's classic unified search inside the SuiteCRM 8 interface (route #/home/unified-search, which shows " +
 			"legacy/index.php?module=Home&action=UnifiedSearch in its classic view). That search matches with SQL LIKE on the " +
-			"number as typed, so the preset sends *CALLING_LIKE*, which finds every format. (SuiteCRM 8's own search bar goes to " +
+			"number as typed, so the preset sends *OTHER_LIKE*, which finds every format. (SuiteCRM 8's own search bar goes to " +
 			"#/home/search, which uses the engine the administrator chose, possibly one without SQL wildcards.) Give the address of SuiteCRM 8 itself " +
 			"(https://crm.example.com), not its /legacy folder.",
-		pattern: "{base}/#/home/unified-search?query_string=*CALLING_LIKE*",
+		pattern: "{base}/#/home/unified-search?query_string=*OTHER_LIKE*",
 		trim:    []string{"/legacy"},
 	},
 	{

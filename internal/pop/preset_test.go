@@ -10,17 +10,17 @@ func TestPresetURL(t *testing.T) {
 	tests := []struct {
 		id, base, want string
 	}{
-		{PresetSugar6, "https://crm.example.com", "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*"},
-		{PresetSugar6, " https://crm.example.com/ ", "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*"},
-		{PresetSugar6, "http://10.0.0.5:8080/suitecrm/", "http://10.0.0.5:8080/suitecrm/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*"},
-		{PresetSugar6, "https://crm.example.com/crm/index.php?module=Home&action=index", "https://crm.example.com/crm/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*"},
-		{PresetSugar6, "https://crm.example.com/my%20crm/", "https://crm.example.com/my%20crm/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*"},
-		{PresetSugar6, "https://crm.example.com/my crm", "https://crm.example.com/my%20crm/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*"},
-		{PresetSugar7, "https://acme.sugarondemand.com/", "https://acme.sugarondemand.com/#search/*CALLING_NSN*?modules=Contacts,Accounts,Leads"},
-		{PresetSugar7, "https://acme.sugarondemand.com/#Home", "https://acme.sugarondemand.com/#search/*CALLING_NSN*?modules=Contacts,Accounts,Leads"},
-		{PresetSuite8, "https://crm.example.com", "https://crm.example.com/#/home/unified-search?query_string=*CALLING_LIKE*"},
-		{PresetSuite8, "https://crm.example.com/legacy/", "https://crm.example.com/#/home/unified-search?query_string=*CALLING_LIKE*"},
-		{PresetSuite8, "https://crm.example.com/#/contacts", "https://crm.example.com/#/home/unified-search?query_string=*CALLING_LIKE*"},
+		{PresetSugar6, "https://crm.example.com", "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*"},
+		{PresetSugar6, " https://crm.example.com/ ", "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*"},
+		{PresetSugar6, "http://10.0.0.5:8080/suitecrm/", "http://10.0.0.5:8080/suitecrm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*"},
+		{PresetSugar6, "https://crm.example.com/crm/index.php?module=Home&action=index", "https://crm.example.com/crm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*"},
+		{PresetSugar6, "https://crm.example.com/my%20crm/", "https://crm.example.com/my%20crm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*"},
+		{PresetSugar6, "https://crm.example.com/my crm", "https://crm.example.com/my%20crm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*"},
+		{PresetSugar7, "https://acme.sugarondemand.com/", "https://acme.sugarondemand.com/#search/*OTHER_NSN*?modules=Contacts,Accounts,Leads"},
+		{PresetSugar7, "https://acme.sugarondemand.com/#Home", "https://acme.sugarondemand.com/#search/*OTHER_NSN*?modules=Contacts,Accounts,Leads"},
+		{PresetSuite8, "https://crm.example.com", "https://crm.example.com/#/home/unified-search?query_string=*OTHER_LIKE*"},
+		{PresetSuite8, "https://crm.example.com/legacy/", "https://crm.example.com/#/home/unified-search?query_string=*OTHER_LIKE*"},
+		{PresetSuite8, "https://crm.example.com/#/contacts", "https://crm.example.com/#/home/unified-search?query_string=*OTHER_LIKE*"},
 		{PresetCustom, "https://crm.example.com", DefaultTemplate},
 	}
 	for _, tt := range tests {

@@ -51,6 +51,11 @@ type Values struct {
 	Dialed   phone.Number // the dialed number: Raw for *DIALED*
 	Line     string       // the watched OVH line or queue number, as OVH sent it (*LINE*)
 	LineName string       // the line's name, Details.Description, e.g. "Accueil" (*LINE_NAME*)
+	// Other is the other party: the calling number of an inbound call, the
+	// called one of an outbound call (*OTHER*, *OTHER_…*). A preset
+	// searches for it, so that an outbound pop finds the person called
+	// rather than the agent's own line.
+	Other phone.Number
 }
 
 // ValuesFor fills Values from one event as the relay streams it: its
@@ -70,6 +75,7 @@ func ValuesFor(event string, c call.Call, calling, called phone.Number) Values {
 		Dialed:   phone.Number{Raw: c.Dialed},
 		Line:     c.Line,
 		LineName: c.LineName,
+		Other:    OtherParty(c, calling, called),
 	}
 }
 
@@ -114,6 +120,7 @@ func buildPlaceholders() []placeholder {
 		{"*EVENT*", func(v *Values) string { return v.Event }},
 		{"*LINE*", func(v *Values) string { return v.Line }},
 		{"*LINE_NAME*", func(v *Values) string { return v.LineName }},
+		{"*OTHER*", func(v *Values) string { return v.Other.Raw }},
 	}
 	for _, who := range [...]struct {
 		name string
@@ -121,6 +128,7 @@ func buildPlaceholders() []placeholder {
 	}{
 		{"CALLING", func(v *Values) *phone.Number { return &v.Calling }},
 		{"CALLED", func(v *Values) *phone.Number { return &v.Called }},
+		{"OTHER", func(v *Values) *phone.Number { return &v.Other }},
 	} {
 		for _, f := range forms {
 			ps = append(ps, placeholder{"*" + who.name + "_" + f.suffix + "*", func(v *Values) string {
@@ -144,6 +152,7 @@ func Placeholders() []Placeholder {
 		"the event, e.g. start_ringing (OVH's dashboard)",
 		"the OVH line or queue number, e.g. 0033972101010",
 		"the line's name in the OVH manager, e.g. Accueil",
+		"the other party as OVH sent it: the calling number of an inbound call, the called number of an outbound one",
 	}
 	formHelp := [len(forms)]string{
 		"international with +, e.g. +33612345682",
@@ -155,7 +164,7 @@ func Placeholders() []Placeholder {
 		"national significant number, e.g. 612345682 (finds every format in Sugar 7+ search)",
 		"SQL LIKE query, e.g. %6%1%2%3%4%5%6%8%2 (finds every format in SugarCRM 6.5 / SuiteCRM classic search)",
 	}
-	for _, who := range []string{"calling number", "called number"} {
+	for _, who := range []string{"calling number", "called number", "other party (the caller, or the number called on an outbound call)"} {
 		for _, h := range formHelp {
 			help = append(help, "the "+who+", "+h+"; empty when it is not a valid public number")
 		}

@@ -44,6 +44,7 @@ var ringing = Values{
 	Dialed:   phone.Number{Raw: "0033972101010"},
 	Line:     "0033972101010",
 	LineName: "Accueil",
+	Other:    caller,
 }
 
 func TestExpand(t *testing.T) {
@@ -226,7 +227,7 @@ func TestPlaceholders(t *testing.T) {
 		}
 		q = append(q, "p="+p.Name)
 		// The help goes with its placeholder (they are listed apart).
-		for _, pair := range [][2]string{{"*CALLING", "calling number"}, {"*CALLED", "called number"}, {"_E164*", "+33612345682"}, {"_LIKE*", "LIKE"}, {"*LINE_NAME*", "name"}, {"*EVENT*", "event"}} {
+		for _, pair := range [][2]string{{"*CALLING", "calling number"}, {"*CALLED", "called number"}, {"*OTHER", "other party"}, {"_E164*", "+33612345682"}, {"_LIKE*", "LIKE"}, {"*LINE_NAME*", "name"}, {"*EVENT*", "event"}} {
 			if strings.Contains(p.Name, pair[0]) && !strings.Contains(p.Help, pair[1]) {
 				t.Errorf("placeholder %s: help %q", p.Name, p.Help)
 			}
@@ -234,7 +235,8 @@ func TestPlaceholders(t *testing.T) {
 	}
 	for _, name := range []string{"*CALLING*", "*CALLED*", "*DIALED*", "*EVENT*", "*LINE*", "*LINE_NAME*",
 		"*CALLING_E164*", "*CALLING_00*", "*CALLING_NATIONAL*", "*CALLING_GROUPED*", "*CALLING_DOTTED*",
-		"*CALLING_DIGITS*", "*CALLING_NSN*", "*CALLING_LIKE*", "*CALLED_NSN*", "*CALLED_LIKE*"} {
+		"*CALLING_DIGITS*", "*CALLING_NSN*", "*CALLING_LIKE*", "*CALLED_NSN*", "*CALLED_LIKE*",
+		"*OTHER*", "*OTHER_E164*", "*OTHER_NSN*", "*OTHER_LIKE*"} {
 		if !seen[name] {
 			t.Errorf("placeholder %s missing", name)
 		}
@@ -280,5 +282,30 @@ func TestIsExample(t *testing.T) {
 	}
 	if IsExample("https://crm.acme.fr/index.php?query_string=*CALLING*") {
 		t.Error("a real CRM is reported as the example")
+	}
+}
+
+// TestOtherPlaceholders: *OTHER_…* is the caller of an inbound call and the
+// number called on an outbound one, where *CALLING_…* is the agent's own
+// line.
+func TestOtherPlaceholders(t *testing.T) {
+	const tmpl = "https://crm.example.com/?other=*OTHER_E164*&raw=*OTHER*&calling=*CALLING_E164*"
+	for _, tt := range []struct {
+		name      string
+		c         call.Call
+		calling   phone.Number
+		called    phone.Number
+		wantOther string
+	}{
+		{"inbound", call.Call{Direction: call.Inbound, Calling: caller.Raw, Called: line.Raw}, caller, line, "other=%2B33612345682&raw=0033612345682&calling=%2B33612345682"},
+		{"outbound", call.Call{Direction: call.Outbound, Calling: line.Raw, Called: caller.Raw}, line, caller, "other=%2B33612345682&raw=0033612345682&calling=%2B33972101010"},
+	} {
+		got, err := Expand(tmpl, ValuesFor("start_ringing", tt.c, tt.calling, tt.called))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "https://crm.example.com/?" + tt.wantOther; got != want {
+			t.Errorf("%s: got %s, want %s", tt.name, got, want)
+		}
 	}
 }

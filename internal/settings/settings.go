@@ -66,7 +66,7 @@ type Settings struct {
 func Default() Settings {
 	return Settings{
 		RelayURL: "http://127.0.0.1:8080",
-		Template: "http://127.0.0.1:8080/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_LIKE*",
+		Template: "http://127.0.0.1:8080/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*",
 		Mode:     ModeTab,
 		Preset:   pop.PresetSugar6,
 		CRMBase:  "http://127.0.0.1:8080/demo-crm",

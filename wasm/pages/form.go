@@ -73,6 +73,7 @@ var sampleValues = pop.Values{
 	}},
 	Line:     "0033972101010",
 	LineName: "Accueil",
+	Other:    sample,
 }
 
 // preview expands a template for the sample call.

@@ -138,7 +138,7 @@ func TestFormSettings(t *testing.T) {
 				f.Template = "" // the page shows the preset's template; empty is the same
 			},
 			check: func(s settings.Settings) string {
-				if s.Preset != pop.PresetSugar7 || s.Template != "https://crm.example.com/#search/*CALLING_NSN*?modules=Contacts,Accounts,Leads" {
+				if s.Preset != pop.PresetSugar7 || s.Template != "https://crm.example.com/#search/*OTHER_NSN*?modules=Contacts,Accounts,Leads" {
 					return fmt.Sprintf("preset %q template %q", s.Preset, s.Template)
 				}
 				return ""
