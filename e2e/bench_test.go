@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,6 +69,7 @@ func BenchmarkExtension(b *testing.B) {
 	}
 
 	s := startStack(b)
+	requested := crmRequests(s)
 	br := startBrowserWith(b, browserOptions{})
 	page := br.tab(br.extURL("popup.html"))
 	st := settings.Default()
@@ -139,7 +142,7 @@ func BenchmarkExtension(b *testing.B) {
 	// A Go agent on the same relay timestamps when the relay delivers each
 	// ring: the table splits the path into relay and extension.
 	delivered := relayProbe(b, s.relay.URL)
-	var lat, navLat, relayLat []time.Duration
+	var lat, navLat, reqLat, relayLat []time.Duration
 	for i := 0; i < rings; i++ {
 		callID := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)
 		caller := fmt.Sprintf("00336%08d", 12000000+i)
@@ -176,6 +179,9 @@ func BenchmarkExtension(b *testing.B) {
 		}
 		lat = append(lat, first.Sub(t0))
 		navLat = append(navLat, nav.Sub(t0))
+		if at, ok := requested.first("+336" + caller[5:]); ok {
+			reqLat = append(reqLat, at.Sub(t0))
+		}
 		end := ev
 		end.Event, end.Data.Event = ovhevent.EndRinging, ovhevent.EndRinging
 		s.sim.Emit(end)
@@ -186,7 +192,7 @@ func BenchmarkExtension(b *testing.B) {
 	// agent already has, instead of asking the browser for a new tab.
 	st.Mode = settings.ModeReuseTab
 	br.writeSettings(page, st)
-	var reuseLat []time.Duration
+	var reuseLat, reuseReq []time.Duration
 	for i := 0; i < rings; i++ {
 		callID := fmt.Sprintf("bench-reuse-%d-%d", time.Now().UnixNano(), i)
 		n := 13000000 + i
@@ -212,6 +218,9 @@ func BenchmarkExtension(b *testing.B) {
 		}
 		if i > 0 { // the first ring opens the tab the others reuse
 			reuseLat = append(reuseLat, at.Sub(t0))
+			if req, ok := requested.first("+" + want); ok {
+				reuseReq = append(reuseReq, req.Sub(t0))
+			}
 		}
 		end := ev
 		end.Event, end.Data.Event = ovhevent.EndRinging, ovhevent.EndRinging
@@ -223,7 +232,7 @@ func BenchmarkExtension(b *testing.B) {
 		name string
 		d    []time.Duration
 		key  string
-	}{{"ring → relay delivers it (Go agent)", relayLat, "relay"}, {"ring → CRM tab created", lat, "pop"}, {"ring → CRM tab has the CRM URL", navLat, "nav"}, {"reuse-tab: ring → the CRM tab shows the caller's URL", reuseLat, "reuse"}} {
+	}{{"ring → relay delivers it (Go agent)", relayLat, "relay"}, {"ring → CRM tab created", lat, "pop"}, {"ring → CRM tab has the CRM URL", navLat, "nav"}, {"ring → the CRM gets the new tab's request", reqLat, "req"}, {"reuse-tab: ring → the CRM tab shows the caller's URL", reuseLat, "reuse"}, {"reuse-tab: ring → the CRM gets the tab's request", reuseReq, "reuse-req"}} {
 		if len(m.d) == 0 {
 			continue
 		}
@@ -250,6 +259,44 @@ func BenchmarkExtension(b *testing.B) {
 		fmt.Fprintf(&out, "%s  %s  %s  %s\n", pad(r[0], w[0]), pad(r[1], w[1]), pad(r[2], w[2]), r[3])
 	}
 	fmt.Print(out.String())
+}
+
+// crmLog timestamps the first request the fake CRM gets for each searched
+// number (query_string): when a pop's navigation reached the CRM.
+type crmLog struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+func crmRequests(s *stack) *crmLog {
+	l := &crmLog{at: map[string]time.Time{}}
+	inner := s.crm.Config.Handler
+	s.crm.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now()
+		q := r.URL.Query().Get("query_string")
+		l.mu.Lock()
+		if _, ok := l.at[q]; !ok {
+			l.at[q] = now
+		}
+		l.mu.Unlock()
+		inner.ServeHTTP(w, r)
+	})
+	return l
+}
+
+// first returns when the CRM was first asked for number; the tab's
+// request may still be on its way, so it waits a little.
+func (l *crmLog) first(number string) (time.Time, bool) {
+	for range 100 {
+		l.mu.Lock()
+		at, ok := l.at[number]
+		l.mu.Unlock()
+		if ok {
+			return at, true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Time{}, false
 }
 
 type delivery struct {

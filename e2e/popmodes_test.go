@@ -152,6 +152,17 @@ func (e *popEnv) request(msg map[string]any) {
 	}
 }
 
+// crmTabShown reports whether the CRM tab that reuse-tab pops go to (the
+// tab the background remembers) is the active tab of the focused window.
+func (e *popEnv) crmTabShown() bool {
+	ok, err := eval[bool](e.page, `Promise.all([chrome.tabs.query({active: true, lastFocusedWindow: true}), chrome.storage.local.get('`+background.StateKey+`')])
+		.then(([tabs, r]) => tabs.length > 0 && !!r.`+background.StateKey+` && tabs[0].id === r.`+background.StateKey+`.tab)`)
+	if err != nil {
+		e.t.Fatalf("asking whether the CRM tab is shown: %v", err)
+	}
+	return ok
+}
+
 func (e *popEnv) tabs(caller string) int { return len(e.b.crmTabs(e.s.crm.URL, caller)) }
 
 // targetFor returns the page target showing the fake CRM's search for caller.
@@ -187,8 +198,15 @@ func TestPopModes(t *testing.T) {
 		e.b.waitFor("a CRM tab for "+first, 10*time.Second, func() bool { return e.tabs(first) == 1 })
 		tab := e.targetFor(first)
 		e.s.sim.EndCall(a)
+		// The agent went back to another tab: the pop must bring the CRM
+		// tab to the front again.
+		if _, err := chromedp.CallBrowser(e.b.ctx, target.ActivateTarget, target.ActivateTargetParams{TargetID: chromedp.FromContext(e.page).Target.TargetID}); err != nil {
+			t.Fatal(err)
+		}
+		e.b.waitFor("the options tab to be the active one", 5*time.Second, func() bool { return !e.crmTabShown() })
 		b := e.ring(second)
 		e.b.waitFor("the CRM tab to move to "+second, 10*time.Second, func() bool { return e.tabs(second) == 1 })
+		e.b.waitFor("the CRM tab to be the active one", 5*time.Second, func() bool { return e.crmTabShown() })
 		if n := e.tabs(first); n != 0 {
 			t.Errorf("the first call's tab is still open (%d): a new tab was opened instead of reusing it", n)
 		}

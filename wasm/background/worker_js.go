@@ -520,9 +520,13 @@ func (w *worker) popFailed(k, msg string) {
 }
 
 // reuseTab navigates and focuses the CRM tab of earlier pops, or opens it.
+// It asks for the navigation straight away rather than first asking
+// whether the tab still exists: that round trip to the browser delayed
+// every pop by a millisecond or more, and a closed tab is reported by the
+// navigation itself.
 func (w *worker) reuseTab(a Action) {
-	if t, ok := browser.GetTab(w.state.Tab); ok {
-		if err := browser.NavigateTab(t.ID, a.URL); err == nil {
+	if w.state.Tab != 0 {
+		if t, err := browser.NavigateTab(w.state.Tab, a.URL); err == nil {
 			browser.FocusWindow(t.WindowID)
 			return
 		}
@@ -540,7 +544,7 @@ func (w *worker) reuseTab(a Action) {
 // opens it.
 func (w *worker) openWindow(a Action) {
 	if t, ok := browser.WindowTab(w.state.Window); ok {
-		if err := browser.NavigateTab(t.ID, a.URL); err == nil {
+		if _, err := browser.NavigateTab(t.ID, a.URL); err == nil {
 			browser.FocusWindow(t.WindowID)
 			return
 		}

@@ -125,23 +125,27 @@ func (p PendingTab) Wait() (Tab, error) {
 	return tabOf(v), nil
 }
 
-// GetTab returns the tab with that ID; ok is false when it is closed.
-func GetTab(id int) (t Tab, ok bool) {
-	if id == 0 {
-		return Tab{}, false
-	}
-	v, err := Await(API.Get("tabs").Call("get", id))
-	if err != nil || !v.Truthy() {
-		return Tab{}, false
-	}
-	return tabOf(v), true
+// NavigateTab loads url in tab id and makes it the active tab.
+func NavigateTab(id int, url string) (Tab, error) {
+	return StartNavigateTab(id, url).Wait()
 }
 
-// NavigateTab loads url in tab id and makes it the active tab.
-func NavigateTab(id int, url string) error {
-	_, err := Await(API.Get("tabs").Call("update", id, map[string]any{"url": url, "active": true}))
-	return err
+// StartNavigateTab is NavigateTab without the wait. It asks for the
+// navigation first and for the tab to be shown second, in the same turn:
+// the browser handles the two in that order, so the CRM's request is on
+// its way before the browser spends milliseconds switching tabs (one
+// update with both makes the navigation wait for the switch). The result
+// is the navigated tab; it fails when tab id is gone.
+func StartNavigateTab(id int, url string) PendingTab {
+	tabs := API.Get("tabs")
+	p := tabs.Call("update", id, map[string]any{"url": url})
+	tabs.Call("update", id, map[string]any{"active": true}).Call("catch", ignore)
+	return PendingTab{p}
 }
+
+// ignore is a promise rejection handler that drops the error, for a
+// follow-up request whose failure the first request already reports.
+var ignore = js.FuncOf(func(js.Value, []js.Value) any { return nil })
 
 // FocusWindow brings a window to the front.
 func FocusWindow(id int) error {
