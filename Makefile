@@ -72,8 +72,16 @@ test-unit:
 test-e2e: extension $(FIREFOX_NODE)
 	$(GO) test -count=1 -timeout 15m ./e2e/...
 
+## fuzz: every fuzz target in turn, FUZZTIME (10s) each; a failure stops at the first and leaves its
+## input under the package's testdata/fuzz to replay with go test.
+FUZZTIME ?= 10s
 fuzz:
-	$(GO) test -run=^$$ -fuzz=FuzzDecode -fuzztime=30s ./internal/ovhevent
+	@set -e; for pkg in $$($(GO) list ./... | grep -v /e2e); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "$$pkg $$f"; \
+			$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { echo "$$pkg $$f: FAILED"; $(GO) test -run="^$$f$$" $$pkg; exit 1; }; \
+		done; \
+	done
 
 clean:
 	rm -rf $(DIST) bin
