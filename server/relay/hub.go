@@ -87,6 +87,47 @@ type Delivery struct {
 	Data []byte
 	At   time.Time // when the relay published it: delivery latency counts from here
 	line string
+	// digits is lineDigits(line), worked out once: every client's
+	// filter compares it (lineSet).
+	digits string
+}
+
+func newDelivery(id uint64, data []byte, at time.Time, line string) *Delivery {
+	return &Delivery{ID: id, Data: data, At: at, line: line, digits: lineDigits(line)}
+}
+
+// lineSet is Agent.Sees for the hub, with the agent's lines reduced to
+// digits once, at Subscribe and SetLines: Publish asks every client
+// about every event, and reducing both sides at each question cost more
+// than the rest of a fan-out to agents on other lines.
+type lineSet struct {
+	all    bool
+	lines  []string // as the agent's record has them
+	digits []string // lineDigits of each, "" for a line that is not a number
+}
+
+func newLineSet(a Agent) lineSet {
+	ls := lineSet{all: a.Anonymous || slices.Contains(a.Lines, store.AllLines), lines: a.Lines}
+	for _, l := range a.Lines {
+		ls.digits = append(ls.digits, lineDigits(l))
+	}
+	return ls
+}
+
+// sees is a.Sees(e.line) (SameLine, with e's digits known).
+func (ls *lineSet) sees(e *Delivery) bool {
+	if ls.all {
+		return true
+	}
+	if e.line == "" {
+		return false
+	}
+	for i, l := range ls.lines {
+		if l == e.line || ls.digits[i] != "" && ls.digits[i] == e.digits {
+			return true
+		}
+	}
+	return false
 }
 
 // Sub is one connected client.
@@ -98,6 +139,7 @@ type Sub struct {
 	wake      chan struct{} // one slot: wake-ups while the writer is busy coalesce
 	reason    *apiError
 	agent     Agent
+	lines     lineSet // agent's lines, for the hub's filtering
 	transport string
 
 	// Guarded by the hub's mu.
@@ -157,7 +199,7 @@ func (h *Hub) Restore(evs []store.LoggedEvent, lastID uint64, now time.Time) {
 			} `json:"event"`
 		}
 		json.Unmarshal(e.Data, &m) // a damaged message gets no line: only all-lines agents see it
-		h.log = append(h.log, &Delivery{e.ID, e.Data, e.At, m.Event.Call.Line})
+		h.log = append(h.log, newDelivery(e.ID, e.Data, e.At, m.Event.Call.Line))
 	}
 	h.next = lastID + 1
 	h.lostBelow = h.next
@@ -201,7 +243,7 @@ func (h *Hub) publish(evs []*stream.Event, now time.Time) (ids []uint64, wake []
 			panic(err) // only plain data types: cannot fail
 		}
 		ids[i] = id
-		fresh[i] = &Delivery{id, data, now, ev.Call.Line}
+		fresh[i] = newDelivery(id, data, now, ev.Call.Line)
 	}
 	if h.Persist != nil {
 		pending := h.unsaved
@@ -225,7 +267,7 @@ func (h *Hub) publish(evs []*stream.Event, now time.Time) (ids []uint64, wake []
 	for s := range h.subs {
 		n := 0
 		for _, e := range fresh {
-			if s.agent.Sees(e.line) {
+			if s.lines.sees(e) {
 				n++
 			}
 		}
@@ -346,7 +388,7 @@ func (h *Hub) trim(now time.Time) {
 func (h *Hub) owe(s *Sub, upTo uint64) {
 	if s.pending > len(s.owed) { // some of them are after pos
 		for _, e := range h.log[s.pos-h.base : upTo-h.base] {
-			if s.agent.Sees(e.line) {
+			if s.lines.sees(e) {
 				s.owed = append(s.owed, e)
 			}
 		}
@@ -373,7 +415,7 @@ func (h *Hub) take(s *Sub, out []*Delivery) []*Delivery {
 		if need <= 0 {
 			break
 		}
-		if s.agent.Sees(e.line) {
+		if s.lines.sees(e) {
 			out = append(out, e)
 			need--
 		}
@@ -406,7 +448,7 @@ func (h *Hub) Subscribe(cursor uint64, resume bool, agent Agent, transport strin
 	defer h.mu.Unlock()
 	h.trim(now)
 	newest = h.next - 1
-	s = &Sub{Done: make(chan struct{}), wake: make(chan struct{}, 1), agent: agent, transport: transport, pos: h.end()}
+	s = &Sub{Done: make(chan struct{}), wake: make(chan struct{}, 1), agent: agent, lines: newLineSet(agent), transport: transport, pos: h.end()}
 	if h.closed {
 		s.reason = errShutdown
 		close(s.Done)
@@ -425,7 +467,7 @@ func (h *Hub) Subscribe(cursor uint64, resume bool, agent Agent, transport strin
 		return nil, gap, newest, s
 	}
 	for _, e := range h.log {
-		if e.ID > cursor && agent.Sees(e.line) {
+		if e.ID > cursor && s.lines.sees(e) {
 			replay = append(replay, e)
 		}
 	}
@@ -503,6 +545,7 @@ func (h *Hub) SetLines(name string, lines []string) {
 		if !s.agent.Anonymous && s.agent.Name == name {
 			h.owe(s, h.end()) // what was published before stays decided
 			s.agent.Lines = lines
+			s.lines = newLineSet(s.agent)
 		}
 	}
 }

@@ -294,3 +294,23 @@ func firstDiff(got, want []uint64) string {
 	}
 	return fmt.Sprintf("lengths %d and %d", len(got), len(want))
 }
+
+// TestLineSetMatchesSees: the hub's precomputed filter answers as
+// Agent.Sees, for every spelling of a line.
+func TestLineSetMatchesSees(t *testing.T) {
+	lines := []string{"", "0033972101010", "+33972101010", "33 9 72 10 10 10", "0033972101011", "queue-1", "Queue-1", "*", "+", "00"}
+	agents := []Agent{anonymous, {Name: "none"}}
+	for _, l := range lines {
+		if l != "" {
+			agents = append(agents, Agent{Name: "a", Lines: []string{l}}, Agent{Name: "b", Lines: []string{"0033972101011", l}})
+		}
+	}
+	for _, a := range agents {
+		ls := newLineSet(a)
+		for _, line := range lines {
+			if got, want := ls.sees(newDelivery(1, nil, time.Time{}, line)), a.Sees(line); got != want {
+				t.Errorf("agent with lines %q, line %q: sees %v, Agent.Sees %v", a.Lines, line, got, want)
+			}
+		}
+	}
+}
