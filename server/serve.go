@@ -265,7 +265,7 @@ func newRenewer(cfg Config, log *slog.Logger) relay.TokenRenewer {
 		log.Debug("OVH API client", "err", err)
 		return nil
 	}
-	log.Info("OVH API credentials found: a token OVH rejects is renewed", "endpoint", c.Endpoint())
+	log.Info("OVH API credentials found: a token OVH rejects, or one about to expire, is renewed", "endpoint", c.Endpoint())
 	return ovhRenewer{c}
 }
 
@@ -274,6 +274,10 @@ type ovhRenewer struct{ c *ovhapi.Client }
 
 func (o ovhRenewer) RenewEventToken(ctx context.Context, billingAccount, line, expiration string) (string, error) {
 	return o.c.RenewEventToken(ctx, ovhapi.Scope{BillingAccount: billingAccount, Service: line}, expiration)
+}
+
+func (o ovhRenewer) CreateEventToken(ctx context.Context, billingAccount, line, expiration string) (string, error) {
+	return o.c.CreateEventToken(ctx, ovhapi.Scope{BillingAccount: billingAccount, Service: line}, expiration)
 }
 
 func loopback(a net.Addr) bool {

@@ -172,6 +172,13 @@ func (s StoreAdmin) token(t TokenRequest) (store.Token, error) {
 	}
 	now := time.Now().UTC()
 	rec := store.Token{Value: t.Value, Scope: store.ScopeBillingAccount, BillingAccount: strings.TrimSpace(t.BillingAccount), Expiration: exp, Created: now}
+	// OVH does not say when a token expires. Counting from now is right
+	// for the usual `ovh token create | token add -`, and for an older
+	// token it is late, never early: the relay then renews it when OVH
+	// rejects it, as without an expiry.
+	if d := Expirations[exp]; d > 0 {
+		rec.ExpiresAt = now.Add(d)
+	}
 	if t.Line != "" {
 		rec.Scope, rec.Line = store.ScopeLine, CanonicalLine(t.Line, s.Region)
 	}

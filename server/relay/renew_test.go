@@ -21,6 +21,10 @@ func (o ovhRenewer) RenewEventToken(ctx context.Context, ba, line, exp string) (
 	return o.c.RenewEventToken(ctx, ovhapi.Scope{BillingAccount: ba, Service: line}, exp)
 }
 
+func (o ovhRenewer) CreateEventToken(ctx context.Context, ba, line, exp string) (string, error) {
+	return o.c.CreateEventToken(ctx, ovhapi.Scope{BillingAccount: ba, Service: line}, exp)
+}
+
 // lateRenewer lets the harness start before the emulator's API is known.
 type lateRenewer struct{ r TokenRenewer }
 
@@ -28,10 +32,14 @@ func (l *lateRenewer) RenewEventToken(ctx context.Context, ba, line, exp string)
 	return l.r.RenewEventToken(ctx, ba, line, exp)
 }
 
-// TestRenewRevokedToken: OVH revokes the token mid-run; the relay renews
-// it through the OVH API (go-ovh against the emulator), polls with the new
-// one, saves it, and the agents keep getting calls.
-func TestRenewRevokedToken(t *testing.T) {
+func (l *lateRenewer) CreateEventToken(ctx context.Context, ba, line, exp string) (string, error) {
+	return l.r.CreateEventToken(ctx, ba, line, exp)
+}
+
+// newRenewHarness is a harness whose relay renews tokens through the OVH
+// API: go-ovh against the emulator.
+func newRenewHarness(t *testing.T) *harness {
+	t.Helper()
 	late := &lateRenewer{}
 	h := newHarness(t, Config{Renewer: late})
 	h.sim.AddApplication("app-key", "app-secret")
@@ -41,7 +49,68 @@ func TestRenewRevokedToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	late.r = ovhRenewer{ovhapi.New(api)}
+	return h
+}
 
+// TestRenewTokenBeforeItExpires: a saved token expires within a minute;
+// the relay renews it through the OVH API while it still works, before
+// OVH ever rejects it, and the agents keep getting calls.
+func TestRenewTokenBeforeItExpires(t *testing.T) {
+	h := newRenewHarness(t)
+	secret := h.agent(t, "alice", testLine)
+	h.relay.stopPolling(func(store.Token) bool { return true })
+	short, err := h.sim.NewToken(testBA, "5 minutes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As the relay saves a token it creates, with its expiry, here near.
+	saved := store.Token{Value: short, Scope: store.ScopeBillingAccount, BillingAccount: testBA, Expiration: "5 minutes",
+		Created: time.Now().Add(-4*time.Minute - 30*time.Second), ExpiresAt: time.Now().Add(30 * time.Second)}
+	if err := h.store.PutToken(saved); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.relay.Poll(saved); err != nil {
+		t.Fatal(err)
+	}
+	var fresh store.Token
+	for deadline := time.Now().Add(10 * time.Second); fresh.Value == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if ts, _ := h.store.Tokens(); len(ts) == 1 && ts[0].Value != short && ts[0].Value != h.token {
+			fresh = ts[0]
+		}
+	}
+	if fresh.Value == "" {
+		t.Fatalf("no renewed token saved; pollers: %+v", h.relay.pollerStates())
+	}
+	if fresh.Expiration != "5 minutes" || fresh.ExpiresAt.Before(time.Now().Add(4*time.Minute)) {
+		t.Errorf("renewed token %v: want the same lifetime, from now", fresh)
+	}
+	if _, ok := h.sim.TokenExpiry(short); !ok {
+		t.Error("the old token is no longer valid at OVH: it was renewed too late")
+	}
+	ws := h.dialWS(t, 0, authMessage(secret))
+	ws.next(t, 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	h.sim.WaitActivePolls(ctx, 2) // the new token, and the old one polled on until it expires
+	h.ring(t, testLine, ovhsim.Missed)
+	if m := ws.nextEvent(t, 5*time.Second); m.Type != stream.TypeEvent || m.Event.Name != "start_ringing" {
+		t.Fatalf("after the renewal got %+v, want the call", m)
+	}
+	// Both tokens brought it; the agent gets it once.
+	if m := ws.nextEvent(t, 5*time.Second); m.Event == nil || m.Event.Name != "end_ringing" {
+		t.Fatalf("then got %+v, want the call's end, once", m)
+	}
+	st := h.relay.pollerStates()[0]
+	if st.Renewals != 1 || st.Status != "polling" || st.LastError != "" {
+		t.Errorf("poller state %+v: want one renewal and no rejection", st)
+	}
+}
+
+// TestRenewRevokedToken: OVH revokes the token mid-run; the relay renews
+// it through the OVH API (go-ovh against the emulator), polls with the new
+// one, saves it, and the agents keep getting calls.
+func TestRenewRevokedToken(t *testing.T) {
+	h := newRenewHarness(t)
 	secret := h.agent(t, "alice", testLine)
 	ws := h.dialWS(t, 0, authMessage(secret))
 	ws.next(t, 3*time.Second)

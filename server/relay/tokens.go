@@ -15,12 +15,16 @@ import (
 	"github.com/screenpop/screenpop/server/upstream"
 )
 
-// TokenRenewer renews an OVH event token through the OVH API: it revokes
-// the current token of the line (or of the billing account when line is
-// "") and creates one valid for expiration. server/ovhapi does it; main
-// adapts it, so that this package does not need the OVH API client.
+// TokenRenewer gets OVH event tokens through the OVH API, for the line (or
+// the billing account when line is ""). RenewEventToken replaces a token
+// OVH rejected: it revokes the current one and creates one valid for
+// expiration. CreateEventToken is for a token about to expire: it creates
+// one and leaves the current one to expire, still polled meanwhile.
+// server/ovhapi does both; main adapts it, so that this package does not
+// need the OVH API client.
 type TokenRenewer interface {
 	RenewEventToken(ctx context.Context, billingAccount, line, expiration string) (string, error)
+	CreateEventToken(ctx context.Context, billingAccount, line, expiration string) (string, error)
 }
 
 // Expirations are the lifetimes OVH gives event tokens; "unlimited" is 0.
@@ -51,6 +55,19 @@ func (p *poller) current() store.Token {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.token
+}
+
+// expires says when OVH stops honouring token, for upstream.Poller's
+// renewal ahead of expiry: known for the token polled now when it was
+// saved with its expiry (created or renewed by the relay, `token add`);
+// the zero time (never, or not known) otherwise.
+func (p *poller) expires(token string) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.token.Value != token {
+		return time.Time{}
+	}
+	return p.token.ExpiresAt
 }
 
 // tokenKey names a token in the state file without writing the token.
@@ -161,7 +178,11 @@ func (r *Relay) Poll(t store.Token) error {
 		Log:       r.cfg.Log,
 		OnEvents:  r.HandleEvents,
 		OnSession: func(session string) { r.setSession(e.p.CurrentToken(), session) },
-		Renew:     func(ctx context.Context, rejected string) (string, error) { return r.renew(ctx, e, rejected) },
+		Renew:     func(ctx context.Context, rejected string) (string, error) { return r.renew(ctx, e, rejected, false) },
+		RenewBeforeExpiry: func(ctx context.Context, expiring string) (string, error) {
+			return r.renew(ctx, e, expiring, true)
+		},
+		Expires: e.expires,
 	}
 	r.pollers = append(r.pollers, e)
 	go func() {
@@ -190,7 +211,10 @@ var (
 // renew finds the token to poll with after OVH rejected e's: a saved
 // token of the same scope not tried yet, else a new one from the OVH API,
 // saved in the store (and the ones it replaces forgotten).
-func (r *Relay) renew(ctx context.Context, e *poller, rejected string) (string, error) {
+//
+// ahead says rejected was not rejected but expires soon: then the new
+// token is created beside it, which stays valid until it expires.
+func (r *Relay) renew(ctx context.Context, e *poller, rejected string, ahead bool) (string, error) {
 	e.mu.Lock()
 	t := e.token
 	e.mu.Unlock()
@@ -213,7 +237,11 @@ func (r *Relay) renew(ctx context.Context, e *poller, rejected string) (string, 
 		e.mu.Lock()
 		e.token, e.tried[alt.Value] = alt, true
 		e.mu.Unlock()
-		log.Info("OVH rejected the event token; trying the saved token of the same scope", "next", upstream.Mask(alt.Value))
+		why := "OVH rejected the event token"
+		if ahead {
+			why = "the event token expires soon"
+		}
+		log.Info(why+"; switching to the saved token of the same scope", "next", upstream.Mask(alt.Value))
 		return alt.Value, nil
 	}
 	if t.Scope == "" {
@@ -225,7 +253,11 @@ func (r *Relay) renew(ctx context.Context, e *poller, rejected string) (string, 
 		return "", errNoRenewer
 	}
 	exp := cmp.Or(t.Expiration, DefaultExpiration)
-	fresh, err := r.cfg.Renewer.RenewEventToken(ctx, t.BillingAccount, t.Line, exp)
+	get := r.cfg.Renewer.RenewEventToken
+	if ahead {
+		get = r.cfg.Renewer.CreateEventToken
+	}
+	fresh, err := get(ctx, t.BillingAccount, t.Line, exp)
 	if err != nil {
 		r.metrics.renewals.failed.Add(1)
 		return "", err
@@ -241,7 +273,8 @@ func (r *Relay) renew(ctx context.Context, e *poller, rejected string) (string, 
 			// Polling goes on with it; only a restart would lose it.
 			log.Error("cannot save the renewed token; it works until the relay restarts", "err", err)
 		} else {
-			// OVH revoked the scope's token: the saved ones of the scope are dead.
+			// The scope's token was revoked (or expires soon, ahead): the
+			// saved ones of the scope are dead, or about to be.
 			for _, s := range saved {
 				if (s.Value == rejected || sameScope(s, next)) && s.Value != fresh {
 					if err := st.DeleteToken(s.Value); err != nil && !errors.Is(err, store.ErrNoToken) {

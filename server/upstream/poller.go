@@ -8,6 +8,7 @@
 package upstream
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -106,7 +107,10 @@ type Poller struct {
 	Client    *http.Client // default: one with RequestTimeout
 	Backoff   Backoff      // default 1 s .. 60 s
 	Log       *slog.Logger
-	// OnEvents receives each non-empty batch, in order, from one goroutine.
+	// OnEvents receives each non-empty batch, one at a time. Batches come
+	// in order, except while a token renewed ahead of its expiry is
+	// polled beside the new one: then both bring the same events, and
+	// the relay drops the duplicates (call.Book).
 	OnEvents func([]ovhevent.Event)
 	// OnSession, when set, is told each new OVH session (so the relay can
 	// resume it after a restart), from the polling goroutine.
@@ -118,6 +122,22 @@ type Poller struct {
 	// while it keeps failing. Without it a rejected token is retried with
 	// backoff, in case it was a passing hiccup of OVH's.
 	Renew func(ctx context.Context, rejected string) (string, error)
+	// Expires, when set with Renew, says when OVH stops honouring token
+	// (the zero time: never). The poller renews the token RenewAhead
+	// before then, while it still works, and polls the old token once
+	// more: the new one gets the events from its creation, the old one
+	// those before, and the relay drops the events both bring (duplicates,
+	// call.Book). Waiting for OVH to reject the expired token would lose
+	// the calls of the moments until the new one exists.
+	Expires func(token string) time.Time
+	// RenewBeforeExpiry, when set, is called instead of Renew for a token
+	// about to expire: it should leave that token valid (it is polled on).
+	RenewBeforeExpiry func(ctx context.Context, expiring string) (string, error)
+	// RenewAhead is how long before it expires a token is renewed;
+	// default DefaultRenewAhead.
+	RenewAhead time.Duration
+
+	deliverMu sync.Mutex // one OnEvents at a time
 
 	mu    sync.Mutex
 	token string // current token, once Run started
@@ -155,6 +175,20 @@ func (p *Poller) setState(f func(*State)) {
 	p.mu.Unlock()
 }
 
+// DefaultRenewAhead is Poller.RenewAhead's default: long enough for a
+// renewal through the OVH API and its retries, short next to the shortest
+// lifetime OVH gives a token (5 minutes).
+const DefaultRenewAhead = time.Minute
+
+// renewDue reports whether a token OVH stops honouring at expires (the
+// zero time: never) should be renewed at now, ahead of its expiry.
+func renewDue(expires, now time.Time, ahead time.Duration) bool {
+	return !expires.IsZero() && !now.Before(expires.Add(-ahead))
+}
+
+// errExpiresSoon is why a token is renewed before OVH rejects it.
+var errExpiresSoon = errors.New("the event token expires soon")
+
 // ErrTokenRejected marks an answer saying the token is bad, expired or revoked.
 var ErrTokenRejected = errors.New("OVH rejected the event token")
 
@@ -183,7 +217,11 @@ func (p *Poller) Run(ctx context.Context) error {
 	token, session := p.Token, p.Session
 	log := p.Log.With("token", Mask(token))
 	failures, rejections := 0, 0
-	var renewErr error // why the last renewal failed, shown with the rejection
+	var renewErr error       // why the last renewal failed, shown with the rejection
+	var aheadRetry time.Time // after a failed renewal ahead of expiry: not before then
+	ahead := cmp.Or(p.RenewAhead, DefaultRenewAhead)
+	var drains sync.WaitGroup // old tokens polled on after their renewal
+	defer drains.Wait()
 	for ctx.Err() == nil {
 		// A failing poller keeps its failure status while it retries, so
 		// that health does not flap to "polling" on every attempt.
@@ -193,6 +231,28 @@ func (p *Poller) Run(ctx context.Context) error {
 			}
 			s.NextAttemptIn = ""
 		})
+		if now := time.Now(); p.Renew != nil && p.Expires != nil && renewDue(p.Expires(token), now, ahead) && !now.Before(aheadRetry) {
+			fresh, err := p.renew(ctx, log, token, errExpiresSoon)
+			if err != nil {
+				// The token still works: poll on, and try again later.
+				aheadRetry = now.Add(p.Backoff.Delay(1, rand.Float64))
+				p.setState(func(s *State) { s.Status = StatusPolling })
+			} else {
+				// Make before break: the old token is polled on beside the
+				// new one until OVH stops honouring it, so that what reaches
+				// it before the new token's first poll opens a session is
+				// not lost. Both bring the events in between.
+				drains.Add(1)
+				go func(old, session string, until time.Time) {
+					defer drains.Done()
+					p.drain(ctx, old, session, until)
+				}(token, session, p.Expires(token).Add(drainGrace))
+				token, session = fresh, ""
+				log = p.Log.With("token", Mask(token))
+				aheadRetry = time.Time{}
+				continue
+			}
+		}
 		a, err := p.poll(ctx, token, session)
 		if ctx.Err() != nil {
 			return nil
@@ -242,40 +302,89 @@ func (p *Poller) Run(ctx context.Context) error {
 			log.Info("polling OVH events recovered", "after_failures", failures)
 		}
 		failures, rejections, renewErr = 0, 0, nil
-		p.setState(func(s *State) { s.Status = StatusPolling })
-		if a.Session != session && a.Session != "" {
-			session = a.Session
-			if p.OnSession != nil {
-				p.OnSession(session)
-			}
-		}
-		n := len(a.Events)
-		p.setState(func(s *State) {
-			s.LastError, s.Failures, s.LastSuccess = "", 0, time.Now()
-			s.Events += uint64(n)
-		})
-		if n > 0 && p.OnEvents != nil {
-			p.OnEvents(a.Events)
-		}
+		p.took(a, &session, log)
 	}
 	return nil
 }
 
-// renew asks Renew for a new token after rejected was refused with why.
-func (p *Poller) renew(ctx context.Context, log *slog.Logger, rejected string, why error) (string, error) {
+// took hands on a successful answer: its session (kept in *session) and
+// its events.
+func (p *Poller) took(a ovhevent.Answer, session *string, log *slog.Logger) {
+	p.setState(func(s *State) { s.Status = StatusPolling })
+	if a.Session != *session && a.Session != "" {
+		*session = a.Session
+		if p.OnSession != nil {
+			p.OnSession(*session)
+		}
+	}
+	p.setState(func(s *State) { s.LastError, s.Failures, s.LastSuccess = "", 0, time.Now() })
+	p.deliver(a.Events)
+}
+
+// drainGrace is how long past its announced expiry a renewed token is
+// still polled, in case OVH's clock and ours differ.
+const drainGrace = time.Minute
+
+// drain polls old, a token renewed ahead of its expiry, until OVH rejects
+// it, the poll fails, or until.
+func (p *Poller) drain(ctx context.Context, old, session string, until time.Time) {
+	ctx, cancel := context.WithDeadline(ctx, until)
+	defer cancel()
+	for ctx.Err() == nil {
+		a, err := p.poll(ctx, old, session)
+		if err != nil {
+			return // expired, or failing: the new token has the line's events by now
+		}
+		if a.Session != "" {
+			session = a.Session
+		}
+		p.deliver(a.Events)
+	}
+}
+
+// deliver hands events to OnEvents, one batch at a time.
+func (p *Poller) deliver(events []ovhevent.Event) {
+	if len(events) == 0 {
+		return
+	}
+	p.setState(func(s *State) { s.Events += uint64(len(events)) })
+	if p.OnEvents == nil {
+		return
+	}
+	p.deliverMu.Lock()
+	defer p.deliverMu.Unlock()
+	p.OnEvents(events)
+}
+
+// renew asks Renew for a new token to replace old, which OVH refused with
+// why, or which expires soon (why is errExpiresSoon).
+func (p *Poller) renew(ctx context.Context, log *slog.Logger, old string, why error) (string, error) {
 	p.setState(func(s *State) { s.Status, s.LastError = StatusRenewing, why.Error() })
-	fresh, err := p.Renew(ctx, rejected)
+	get := p.Renew
+	if why == errExpiresSoon && p.RenewBeforeExpiry != nil {
+		get = p.RenewBeforeExpiry
+	}
+	fresh, err := get(ctx, old)
 	if err == nil {
 		err = ValidateToken(fresh)
 	}
-	if err != nil {
-		log.Error("OVH rejected the event token and renewing it failed", "err", err)
-		p.setState(func(s *State) {
-			s.Status, s.LastError = StatusRejected, why.Error()+"; renewing it failed: "+err.Error()
-		})
-		return "", err
+	if why == errExpiresSoon {
+		if err != nil {
+			log.Warn("the event token expires soon and renewing it failed; polling on with it and trying again", "err", err)
+			p.setState(func(s *State) { s.LastError = why.Error() + "; renewing it failed: " + err.Error() })
+			return "", err
+		}
+		log.Info("renewed the event token before it expires", "new_token", Mask(fresh))
+	} else {
+		if err != nil {
+			log.Error("OVH rejected the event token and renewing it failed", "err", err)
+			p.setState(func(s *State) {
+				s.Status, s.LastError = StatusRejected, why.Error()+"; renewing it failed: "+err.Error()
+			})
+			return "", err
+		}
+		log.Info("OVH rejected the event token; renewed it", "new_token", Mask(fresh))
 	}
-	log.Info("OVH rejected the event token; renewed it", "new_token", Mask(fresh))
 	p.mu.Lock()
 	p.token = fresh
 	p.state.Token, p.state.Renewals, p.state.LastError = Mask(fresh), p.state.Renewals+1, ""

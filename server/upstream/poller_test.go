@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/internal/ovhevent"
+	"github.com/screenpop/screenpop/server/ovhsim"
 )
 
 const token = "1738D072-E7C8-4742-85C5-B22DA3D8BD8F"
@@ -259,5 +260,121 @@ func TestPollerRenewFails(t *testing.T) {
 	// Retried, but with backoff: not once per poll in a hot loop.
 	if n := calls.Load(); n < 2 || n > 15 {
 		t.Errorf("Renew called %d times in 300 ms", n)
+	}
+}
+
+// TestPollerRenewsAheadOfExpiry runs the poller against the OVH emulator
+// with a token about to expire: it is renewed while it still works, and
+// polled on beside the new one until it expires, so no call is lost on
+// the way: not one that reaches only the old token before the new one's
+// first poll, nor one after.
+func TestPollerRenewsAheadOfExpiry(t *testing.T) {
+	const line = "0033972101010"
+	var offset atomic.Int64 // the emulator's clock runs ahead by this
+	sim := ovhsim.New(ovhsim.Config{HoldTime: 100 * time.Millisecond, Clock: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }})
+	sim.AddLine("ab12345-ovh-1", line, "Accueil")
+	old, err := sim.NewToken(line, "5 minutes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	ring := func(id string) {
+		sim.Emit(ovhevent.Event{Event: ovhevent.StartRinging, Ressource: line,
+			Data: ovhevent.Data{CallId: id, Calling: "0033612345682", Called: line, Dialed: line}})
+	}
+
+	var mu sync.Mutex
+	got := map[string]int{}
+	seen := func(id string) int { mu.Lock(); defer mu.Unlock(); return got[id] }
+	var oldExpires atomic.Int64 // unix nanoseconds; far away at first
+	oldExpires.Store(time.Now().Add(time.Hour).UnixNano())
+	var renewed []string
+	var fresh string
+	p := &Poller{EventsURL: srv.URL + "/", Token: old, Backoff: Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+		OnEvents: func(evs []ovhevent.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, e := range evs {
+				got[e.Data.CallId]++
+			}
+		},
+		Renew: func(ctx context.Context, expiring string) (string, error) {
+			tok, err := sim.NewToken(line, "1 hour")
+			mu.Lock()
+			renewed, fresh = append(renewed, expiring), tok
+			mu.Unlock()
+			// Rings before the new token's first poll: only the old one has a session.
+			ring("between")
+			return tok, err
+		},
+		Expires: func(tok string) time.Time {
+			if tok == old {
+				return time.Unix(0, oldExpires.Load())
+			}
+			return time.Now().Add(time.Hour)
+		},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { p.Run(ctx); close(ran) }()
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s; got %v, state %+v", what, got, p.State())
+			}
+		}
+	}
+	waitFor("the poller's first poll", func() bool { return p.State().Status == StatusPolling && sim.Stats().Polls > 0 })
+	ring("before")
+	waitFor("the call before the renewal", func() bool { return seen("before") > 0 })
+
+	oldExpires.Store(time.Now().Add(30 * time.Second).UnixNano()) // within DefaultRenewAhead
+	waitFor("the renewal", func() bool { mu.Lock(); defer mu.Unlock(); return fresh != "" && p.CurrentToken() == fresh })
+	waitFor("the call between the renewal and the new token's first poll", func() bool { return seen("between") > 0 })
+	time.Sleep(150 * time.Millisecond) // the new token's first poll has opened its session
+	ring("overlap")
+	waitFor("the call while both tokens are polled", func() bool { return seen("overlap") > 0 })
+
+	offset.Store(int64(6 * time.Minute)) // the old token expires
+	time.Sleep(300 * time.Millisecond)   // its poll comes back and the next is refused
+	ring("after")
+	waitFor("the call after the old token expired", func() bool { return seen("after") > 0 })
+	cancel()
+	select {
+	case <-ran:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(renewed) != 1 || renewed[0] != old {
+		t.Errorf("Renew called with %d tokens, want once with the expiring one", len(renewed))
+	}
+	if s := p.State(); s.Renewals != 1 || s.Status == StatusRejected || strings.Contains(s.LastError, "rejected") {
+		t.Errorf("state = %+v: want one renewal and no rejection", s)
+	}
+	if got["after"] != 1 {
+		t.Errorf("the call after the old token expired came %d times, want once (the old token is no longer polled)", got["after"])
+	}
+}
+
+func TestRenewDue(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		expires time.Time
+		want    bool
+	}{
+		{time.Time{}, false}, // unlimited
+		{now.Add(2 * time.Minute), false},
+		{now.Add(time.Minute), true},
+		{now.Add(30 * time.Second), true},
+		{now.Add(-time.Second), true}, // already expired: renew at once
+	} {
+		if got := renewDue(tt.expires, now, time.Minute); got != tt.want {
+			t.Errorf("renewDue(%v) = %v, want %v", tt.expires, got, tt.want)
+		}
 	}
 }
