@@ -175,10 +175,11 @@ func (p *Poller) setState(f func(*State)) {
 	p.mu.Unlock()
 }
 
-// DefaultRenewAhead is Poller.RenewAhead's default: long enough for a
-// renewal through the OVH API and its retries, short next to the shortest
-// lifetime OVH gives a token (5 minutes).
-const DefaultRenewAhead = time.Minute
+// DefaultRenewAhead is Poller.RenewAhead's default. The check runs
+// between two polls, and OVH may hold a poll for about a minute, so this
+// leaves about a minute for the renewal through the OVH API and its
+// retries; short next to the shortest lifetime OVH gives (5 minutes).
+const DefaultRenewAhead = 2 * time.Minute
 
 // renewDue reports whether a token OVH stops honouring at expires (the
 // zero time: never) should be renewed at now, ahead of its expiry.
