@@ -38,11 +38,12 @@ import (
 //   - worker cold start ≤ 300 ms: from an event that wakes a stopped
 //     service worker to "connected" to the relay again;
 //   - ring → pop p99 ≤ 20 ms on loopback: from the OVH emulator releasing a
-//     start_ringing to the CRM tab starting its navigation. It is measured
-//     as Chromium announcing the new tab (CDP), and as the fake CRM
-//     getting the tab's request, for new-tab and reuse-tab pops; beside
-//     them, the floor: the same navigations asked of Chromium over CDP
-//     with no relay and no extension involved.
+//     start_ringing to the CRM tab starting its navigation. For a new tab
+//     that is Chromium announcing the tab (Target.targetCreated); for the
+//     reused tab, Chromium saying from inside it that it starts navigating
+//     (Page.frameStartedNavigating). Both also as the fake CRM getting the
+//     tab's request; beside them, the floor: the same navigations asked of
+//     Chromium over CDP with no relay and no extension involved.
 //
 // SCREENPOP_BENCH_RINGS (default 60) and SCREENPOP_BENCH_STARTS (default
 // 12) set the sample sizes.
@@ -198,7 +199,26 @@ func BenchmarkExtension(b *testing.B) {
 	// agent already has, instead of asking the browser for a new tab.
 	st.Mode = settings.ModeReuseTab
 	br.writeSettings(page, st)
-	var reuseLat, reuseReq []time.Duration
+	var reuseLat, reuseReq, reuseStart []time.Duration
+	// Once the CRM tab exists, its navigations are watched from the
+	// inside: Page.frameStartedNavigating is Chromium saying the tab
+	// starts navigating, before any request goes out.
+	started := make(chan seen, 1024)
+	watch := func(id target.ID) {
+		ctx, cancel := chromedp.NewContext(br.ctx, chromedp.WithTargetID(id))
+		b.Cleanup(cancel)
+		err := chromedp.Listen(ctx, func(ev any) {
+			if e, ok := ev.(*cdppage.EventFrameStartedNavigating); ok {
+				select {
+				case started <- seen{id, e.URL, time.Now()}:
+				default:
+				}
+			}
+		})
+		if err != nil {
+			b.Fatalf("attaching to the CRM tab: %v", err)
+		}
+	}
 	for i := 0; i < rings; i++ {
 		callID := fmt.Sprintf("bench-reuse-%d-%d", time.Now().UnixNano(), i)
 		n := 13000000 + i
@@ -207,26 +227,40 @@ func BenchmarkExtension(b *testing.B) {
 		for len(created) > 0 {
 			<-created
 		}
+		for len(started) > 0 {
+			<-started
+		}
 		ev := ovhevent.Event{Event: ovhevent.StartRinging, Ressource: line, Data: ovhevent.Data{CallId: callID, Calling: caller, Called: line, Dialed: line, Event: ovhevent.StartRinging}}
 		t0 := time.Now()
 		s.sim.Emit(ev)
-		var at time.Time
+		var at, start time.Time
+		var tab target.ID
 		deadline := time.After(10 * time.Second)
 		for at.IsZero() {
 			select {
 			case c := <-created:
 				if strings.HasPrefix(c.url, s.crm.URL) && strings.Contains(c.url, want) {
-					at = c.at
+					at, tab = c.at, c.id
+				}
+			case c := <-started:
+				if start.IsZero() && strings.Contains(c.url, want) {
+					start = c.at
 				}
 			case <-deadline:
 				b.Fatalf("reuse-tab ring %d: the CRM tab did not navigate to the caller within 10 s", i)
 			}
 		}
-		if i > 0 { // the first ring opens the tab the others reuse
+		if i == 0 { // the first ring opens the tab the others reuse
+			watch(tab)
+		} else {
 			reuseLat = append(reuseLat, at.Sub(t0))
 			if req, ok := requested.first("+" + want); ok {
 				reuseReq = append(reuseReq, req.Sub(t0))
 			}
+			if start.IsZero() {
+				b.Fatalf("reuse-tab ring %d: Chromium did not say the tab started navigating", i)
+			}
+			reuseStart = append(reuseStart, start.Sub(t0))
 		}
 		end := ev
 		end.Event, end.Data.Event = ovhevent.EndRinging, ovhevent.EndRinging
@@ -237,8 +271,17 @@ func BenchmarkExtension(b *testing.B) {
 	// 5. The floor: the same navigations asked of Chromium directly over
 	// CDP, without the relay or the extension: what no extension can beat
 	// on this machine.
-	var floorNew, floorNav []time.Duration
+	var floorNew, floorNav, floorStart []time.Duration
 	crmTab := br.tab(s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=floor")
+	floorStarted := make(chan time.Time, 16)
+	chromedp.Listen(crmTab, func(ev any) {
+		if _, ok := ev.(*cdppage.EventFrameStartedNavigating); ok {
+			select {
+			case floorStarted <- time.Now():
+			default:
+			}
+		}
+	})
 	for i := 0; i < rings; i++ {
 		q := fmt.Sprintf("+floor-new-%d", i)
 		t0 := time.Now()
@@ -251,12 +294,21 @@ func BenchmarkExtension(b *testing.B) {
 		}
 		chromedp.CallBrowser(br.ctx, target.CloseTarget, target.CloseTargetParams{TargetID: res.TargetID})
 		q = fmt.Sprintf("+floor-nav-%d", i)
+		for len(floorStarted) > 0 {
+			<-floorStarted
+		}
 		t0 = time.Now()
 		if _, err := chromedp.Call(crmTab, cdppage.Navigate, cdppage.NavigateParams{URL: s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=" + url.QueryEscape(q)}); err != nil {
 			b.Fatal(err)
 		}
 		if at, ok := requested.first(q); ok {
 			floorNav = append(floorNav, at.Sub(t0))
+		}
+		select {
+		case at := <-floorStarted:
+			floorStart = append(floorStart, at.Sub(t0))
+		case <-time.After(5 * time.Second):
+			b.Fatalf("floor ring %d: Chromium did not say the tab started navigating", i)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -265,7 +317,7 @@ func BenchmarkExtension(b *testing.B) {
 		name string
 		d    []time.Duration
 		key  string
-	}{{"ring → relay delivers it (Go agent)", relayLat, "relay"}, {"ring → CRM tab created", lat, "pop"}, {"ring → CRM tab has the CRM URL", navLat, "nav"}, {"ring → the CRM gets the new tab's request", reqLat, "req"}, {"reuse-tab: ring → the CRM tab shows the caller's URL", reuseLat, "reuse"}, {"reuse-tab: ring → the CRM gets the tab's request", reuseReq, "reuse-req"}, {"floor, Chromium alone: CDP new tab → the CRM gets its request", floorNew, "floor-new"}, {"floor, Chromium alone: CDP navigate → the CRM gets the request", floorNav, "floor-nav"}} {
+	}{{"ring → relay delivers it (Go agent)", relayLat, "relay"}, {"ring → CRM tab created", lat, "pop"}, {"ring → CRM tab has the CRM URL", navLat, "nav"}, {"ring → the CRM gets the new tab's request", reqLat, "req"}, {"reuse-tab: ring → the CRM tab shows the caller's URL", reuseLat, "reuse"}, {"reuse-tab: ring → the CRM tab starts navigating (CDP)", reuseStart, "reuse-start"}, {"reuse-tab: ring → the CRM gets the tab's request", reuseReq, "reuse-req"}, {"floor, Chromium alone: CDP new tab → the CRM gets its request", floorNew, "floor-new"}, {"floor, Chromium alone: CDP navigate → the tab starts navigating", floorStart, "floor-start"}, {"floor, Chromium alone: CDP navigate → the CRM gets the request", floorNav, "floor-nav"}} {
 		if len(m.d) == 0 {
 			continue
 		}
