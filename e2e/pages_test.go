@@ -672,7 +672,7 @@ func TestPagesFrench(t *testing.T) {
 	shot(t, panel, "sidepanel-fr")
 
 	opts := b.page("options.html", "relay-url")
-	for id, want := range map[string]string{"save": "Enregistrer", "preset-help": "Ouvre la recherche globale", "mode-hint": "nouvel onglet"} {
+	for id, want := range map[string]string{"save": "Enregistrer", "preset-help": "Ouvre la recherche globale", "mode-hint": "un seul onglet CRM"} {
 		if got := textOf(opts, id); !strings.Contains(got, want) {
 			t.Errorf("#%s = %q, want %q", id, got, want)
 		}

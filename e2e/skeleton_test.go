@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/serviceworker"
 	"github.com/chromedp/chromedp"
 
+	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/server/democrm"
 	"github.com/screenpop/screenpop/server/ovhsim"
 	"github.com/screenpop/screenpop/server/relay"
@@ -82,7 +83,9 @@ func (b *browser) crmTabs(crmURL, number string) []string {
 	return out
 }
 
-// configure fills the options page like an agent would.
+// configure fills the options page like an agent would, choosing a new
+// tab per call (not the default, one tab that follows the calls), so that
+// each call's pop stays countable.
 func configure(t *testing.T, b *browser, relayURL, template string) context.Context {
 	t.Helper()
 	opts := b.tab(b.extURL("options.html"))
@@ -91,6 +94,7 @@ func configure(t *testing.T, b *browser, relayURL, template string) context.Cont
 			chromedp.WaitVisible(chromedp.ID("relay-url")),
 			chromedp.SetValue(chromedp.ID("relay-url"), relayURL),
 			chromedp.SetValue(chromedp.ID("template"), template),
+			chromedp.SetValue(chromedp.ID("mode"), settings.ModeTab),
 			chromedp.Evaluate[chromedp.Void](`document.getElementById('saved').textContent = ''`),
 			chromedp.Click(chromedp.ID("save")),
 		)

@@ -20,7 +20,10 @@ import (
 const StorageKey = "settings"
 
 // Pop modes: what happens when a call pops. A stored unknown mode falls
-// back to ModeTab.
+// back to the default, ModeReuseTab: one CRM tab that follows the calls
+// (the agent takes calls one at a time) rather than a tab per call piling
+// up all day; and navigating a tab is the fastest pop, where creating one
+// is what costs Chromium most (make bench-extension).
 const (
 	ModeTab       = "tab"       // open a new tab
 	ModeReuseTab  = "reuse-tab" // navigate and focus one CRM tab instead of piling up tabs
@@ -67,7 +70,7 @@ func Default() Settings {
 	return Settings{
 		RelayURL: "http://127.0.0.1:8080",
 		Template: "http://127.0.0.1:8080/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*",
-		Mode:     ModeTab,
+		Mode:     ModeReuseTab,
 		Preset:   pop.PresetSugar6,
 		CRMBase:  "http://127.0.0.1:8080/demo-crm",
 
@@ -109,7 +112,7 @@ func ParseConnection(s string) (relayURL, secret string, err error) {
 func (s Settings) Normalize() Settings {
 	d := Default()
 	if !slices.Contains(Modes(), s.Mode) {
-		s.Mode = ModeTab
+		s.Mode = d.Mode
 	}
 	if s.WindowWidth < 200 || s.WindowWidth > 4000 {
 		s.WindowWidth = d.WindowWidth

@@ -119,7 +119,7 @@ func TestCapRoundTrip(t *testing.T) {
 
 func TestNormalize(t *testing.T) {
 	s := Settings{Mode: "fireworks", WindowWidth: 5, CapPerMinute: -3}.Normalize()
-	if s.Mode != ModeTab || s.WindowWidth != 1000 || s.WindowHeight != 800 || s.CapPerMinute != 0 {
+	if s.Mode != ModeReuseTab || s.WindowWidth != 1000 || s.WindowHeight != 800 || s.CapPerMinute != 0 {
 		t.Errorf("Normalize = %+v", s)
 	}
 	if !Default().Equal(Default()) || Default().Equal(s) {

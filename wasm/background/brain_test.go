@@ -173,7 +173,7 @@ func TestModes(t *testing.T) {
 		{settings.ModeInPage, []string{ActionInPage}, false},
 		{settings.ModeSilent, []string{ActionFetch}, false},
 		{settings.ModeNotify, nil, true},
-		{"future-mode", []string{ActionOpenTab}, false},
+		{"future-mode", []string{ActionReuseTab}, false}, // the default mode
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			var st State

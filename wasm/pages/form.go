@@ -159,7 +159,7 @@ func (f optionsForm) settings(old settings.Settings) (settings.Settings, []probl
 
 	s.Mode = f.Mode
 	if !slices.Contains(settings.Modes(), s.Mode) {
-		s.Mode = settings.ModeTab
+		s.Mode = settings.Default().Mode
 	}
 	if s.Mode == settings.ModeWindow {
 		w, errW := strconv.Atoi(strings.TrimSpace(f.Width))
