@@ -317,7 +317,7 @@ func BenchmarkExtension(b *testing.B) {
 		name string
 		d    []time.Duration
 		key  string
-	}{{"ring → relay delivers it (Go agent)", relayLat, "relay"}, {"ring → CRM tab created", lat, "pop"}, {"ring → CRM tab has the CRM URL", navLat, "nav"}, {"ring → the CRM gets the new tab's request", reqLat, "req"}, {"reuse-tab: ring → the CRM tab shows the caller's URL", reuseLat, "reuse"}, {"reuse-tab: ring → the CRM tab starts navigating (CDP)", reuseStart, "reuse-start"}, {"reuse-tab: ring → the CRM gets the tab's request", reuseReq, "reuse-req"}, {"floor, Chromium alone: CDP new tab → the CRM gets its request", floorNew, "floor-new"}, {"floor, Chromium alone: CDP navigate → the tab starts navigating", floorStart, "floor-start"}, {"floor, Chromium alone: CDP navigate → the CRM gets the request", floorNav, "floor-nav"}} {
+	}{{"ring → relay delivers it (Go agent)", relayLat, "relay"}, {"new tab: ring → CRM tab created", lat, "pop"}, {"new tab: ring → CRM tab has the CRM URL", navLat, "nav"}, {"new tab: ring → the CRM gets its request", reqLat, "req"}, {"reuse-tab: ring → the CRM tab shows the caller's URL", reuseLat, "reuse"}, {"reuse-tab (the default): ring → the CRM tab starts navigating (CDP)", reuseStart, "reuse-start"}, {"reuse-tab: ring → the CRM gets the tab's request", reuseReq, "reuse-req"}, {"floor, Chromium alone: CDP new tab → the CRM gets its request", floorNew, "floor-new"}, {"floor, Chromium alone: CDP navigate → the tab starts navigating", floorStart, "floor-start"}, {"floor, Chromium alone: CDP navigate → the CRM gets the request", floorNav, "floor-nav"}} {
 		if len(m.d) == 0 {
 			continue
 		}
