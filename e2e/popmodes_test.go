@@ -156,7 +156,7 @@ func (e *popEnv) request(msg map[string]any) {
 // tab the background remembers) is the active tab of the focused window.
 func (e *popEnv) crmTabShown() bool {
 	ok, err := eval[bool](e.page, `Promise.all([chrome.tabs.query({active: true, lastFocusedWindow: true}), chrome.storage.local.get('`+background.StateKey+`')])
-		.then(([tabs, r]) => tabs.length > 0 && !!r.`+background.StateKey+` && tabs[0].id === r.`+background.StateKey+`.tab)`)
+		.then(([tabs, r]) => tabs.length > 0 && !!r.`+background.StateKey+` && tabs[0].id === JSON.parse(r.`+background.StateKey+`).tab)`)
 	if err != nil {
 		e.t.Fatalf("asking whether the CRM tab is shown: %v", err)
 	}

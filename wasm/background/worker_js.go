@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"syscall/js"
 	"time"
 
@@ -118,6 +119,11 @@ func (w *worker) load() {
 	}
 	w.readSettings(got[settings.StorageKey])
 	if raw, ok := got[StateKey]; ok {
+		if strings.HasPrefix(raw, `"`) { // stored as text (worker.do); as JSON before
+			if v, err := parseJSON(raw); err == nil {
+				raw = v.String()
+			}
+		}
 		st, err := decodeState(raw, got[CallsKey])
 		if err != nil {
 			warn("the saved state is damaged: " + err.Error())
@@ -420,7 +426,7 @@ func (w *worker) do(acts []Action) {
 	saving := w.state.Dirty()
 	var state browser.Pending
 	if saving {
-		state = browser.StartStorageSetJSON(map[string]string{StateKey: encodeState(&w.state)})
+		state = browser.StartStorageSet(nil, map[string]string{StateKey: encodeState(&w.state)})
 	}
 	// The badge goes right after the pop is asked for: the browser takes a
 	// few milliseconds to draw it, which delayed the CRM tab by as much when
@@ -500,7 +506,7 @@ func (w *worker) save() {
 		return
 	}
 	view := w.state.View()
-	err := browser.StorageSetJSON(map[string]string{StateKey: encodeState(&w.state), CallsKey: encodeCalls(&view)})
+	err := browser.StartStorageSet(map[string]string{CallsKey: encodeCalls(&view)}, map[string]string{StateKey: encodeState(&w.state)}).Wait()
 	if err != nil {
 		warn("cannot save the calls: " + err.Error())
 	}

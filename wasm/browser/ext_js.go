@@ -41,10 +41,23 @@ func StorageSetJSON(values map[string]string) error {
 // the write is on its way to the browser, ahead of any extension call made
 // after it. Wait on the result to learn how it went.
 func StartStorageSetJSON(values map[string]string) Pending {
+	return StartStorageSet(values, nil)
+}
+
+// StartStorageSet writes to extension local storage in one write, as
+// StartStorageSetJSON does: json's values are JSON texts, stored as what
+// they encode (for pages to read), text's are stored as strings. A string
+// is the cheapest value to hand the browser: it is neither parsed here
+// nor converted member by member on its way to the browser process, which
+// matters for a write that a pop waits behind.
+func StartStorageSet(json, text map[string]string) Pending {
 	obj := js.Global().Get("Object").New()
 	parse := js.Global().Get("JSON").Get("parse")
-	for k, v := range values {
+	for k, v := range json {
 		obj.Set(k, parse.Invoke(v))
+	}
+	for k, v := range text {
+		obj.Set(k, v)
 	}
 	return Pending{API.Get("storage").Get("local").Call("set", obj)}
 }
