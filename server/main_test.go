@@ -255,14 +255,20 @@ func TestRestartMidCall(t *testing.T) {
 	if m := c.next(t); m.Type != stream.TypeHello || m.Hello.Agent != "alice" {
 		t.Fatalf("hello: %+v", m)
 	}
-	// It rings long enough for the first relay to stop on a loaded machine
-	// before the answer comes.
+	// The relay is polling (the emulator, as OVH, only queues events for a
+	// token once it has polled), then it rings long enough for the first
+	// relay to stop on a loaded machine before the answer comes.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := sim.WaitActivePolls(ctx, 1); err != nil {
+		t.Fatalf("the relay does not poll the emulator: %v", err)
+	}
 	if _, err := sim.Ring(ovhsim.Call{Line: testLine, Scenario: ovhsim.Answered, RingFor: 3 * time.Second, TalkFor: 2 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	ring := c.next(t)
 	if ring.Type != stream.TypeEvent || ring.Event.Name != "start_ringing" {
-		t.Fatalf("got %+v, want start_ringing", ring)
+		t.Fatalf("got %+v (%+v), want start_ringing", ring, ring.Event)
 	}
 	cursor := ring.ID
 
