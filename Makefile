@@ -43,7 +43,7 @@ lint-extension: extension $(FIREFOX_NODE)
 ## bench-extension: the extension's budgets measured in headless Chromium (e2e/bench_test.go): background.wasm
 ## gzip size, worker cold start to "connected", ring → CRM tab p50/p99 over SCREENPOP_BENCH_RINGS (60) rings.
 bench-extension: extension
-	$(GO) test -count=1 -run '^$$' -bench '^BenchmarkExtension$$' -benchtime 1x -timeout 20m ./e2e/
+	$(GO) test -count=1 -run '^$$' -bench '^BenchmarkExtension(BusyDay)?$$' -benchtime 1x -timeout 20m ./e2e/
 
 ## run: build the extension and start the relay in demo mode
 run: extension relay

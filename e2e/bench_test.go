@@ -6,9 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -79,13 +79,7 @@ func BenchmarkExtension(b *testing.B) {
 	requested := crmRequests(s)
 	br := startBrowserWith(b, browserOptions{})
 	page := br.tab(br.extURL("popup.html"))
-	st := settings.Default()
-	st.RelayURL = s.relay.URL
-	st.CRMBase = s.crm.URL
-	st.Template = s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_E164*"
-	st.Mode = settings.ModeTab
-	st.CapPerMinute = 0 // no cap
-	st.Notify = false
+	st := benchSettings(s, settings.ModeTab)
 	br.writeSettings(page, st)
 
 	// 2. Worker cold start: stop the worker, wake it with a storage change
@@ -382,6 +376,19 @@ func (l *crmLog) first(number string) (time.Time, bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return time.Time{}, false
+}
+
+// benchSettings pops in mode on the stack's fake CRM, searching for
+// *CALLING_E164*, with no cap and no notification.
+func benchSettings(s *stack, mode string) settings.Settings {
+	st := settings.Default()
+	st.RelayURL = s.relay.URL
+	st.CRMBase = s.crm.URL
+	st.Template = s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_E164*"
+	st.Mode = mode
+	st.CapPerMinute = 0 // no cap
+	st.Notify = false
+	return st
 }
 
 type delivery struct {

@@ -761,6 +761,57 @@ func decodeState(raw, calls string) (State, error) {
 	return st, callsErr
 }
 
+// PoppingKey is the storage key of the calls a pop is being asked for,
+// written before the pop instead of the whole state (see worker.do): an
+// object of call keys to the time they popped (Unix milliseconds).
+const PoppingKey = "popping"
+
+// popping returns, of the calls acts are about, those that popped, with
+// when (st.Popped): what must be saved before their pops are asked for.
+func (st *State) popping(acts []Action) map[string]int64 {
+	var out map[string]int64
+	for _, a := range acts {
+		if t, ok := st.Popped[a.Key]; ok && a.Key != "" {
+			if out == nil {
+				out = map[string]int64{}
+			}
+			out[a.Key] = t
+		}
+	}
+	return out
+}
+
+// encodePopping writes the calls popping for PoppingKey.
+func encodePopping(popped map[string]int64) string {
+	var e encoder
+	e.begin()
+	for k, t := range popped {
+		e.int(k, t)
+	}
+	e.end()
+	return string(e.b)
+}
+
+// mergePopping adds the calls of a saved PoppingKey record to st.Popped:
+// a worker stopped after asking for a pop and before saving its whole
+// state knows from them that those calls popped.
+func mergePopping(st *State, raw string) error {
+	v, err := parseJSON(raw)
+	if err != nil {
+		return err
+	}
+	if v.kind != 'o' {
+		return errors.New("the saved pops going on are not an object")
+	}
+	st.init()
+	for _, m := range v.obj {
+		if _, ok := st.Popped[m.key]; !ok {
+			st.Popped[m.key] = m.val.Int()
+		}
+	}
+	return nil
+}
+
 // encoder writes JSON the way encoding/json does (same escaping, same
 // time format), so the pages can read it with encoding/json.
 type encoder struct {

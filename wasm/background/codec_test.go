@@ -394,3 +394,47 @@ func TestCallJSONTags(t *testing.T) {
 		t.Errorf("number:\n got %+v\nwant %+v", got, n)
 	}
 }
+
+// TestPoppingRecord: the calls popping, saved before their pops, come back
+// into a state saved before them, without overriding what it knew.
+func TestPoppingRecord(t *testing.T) {
+	var st State
+	acts := ring(t, &st, 1, "A", "0033612345682", env(conf))
+	popping := st.popping(acts)
+	k := line + "|A"
+	if len(popping) != 1 || popping[k] != now.UnixMilli() {
+		t.Fatalf("popping = %v, want the one call that popped", popping)
+	}
+	if got := (&State{}).popping(acts); got != nil {
+		t.Errorf("popping of a state where nothing popped = %v", got)
+	}
+
+	// A worker stopped after the pop was asked for, before the whole
+	// state was saved: the state it reads back is older.
+	older := State{Popped: map[string]int64{line + "|B": 7}}
+	if err := mergePopping(&older, encodePopping(popping)); err != nil {
+		t.Fatal(err)
+	}
+	if older.Popped[k] != now.UnixMilli() || older.Popped[line+"|B"] != 7 {
+		t.Errorf("merged popped = %v", older.Popped)
+	}
+	// It does not override a time the state had.
+	if err := mergePopping(&older, `{"`+line+`|B":9}`); err != nil || older.Popped[line+"|B"] != 7 {
+		t.Errorf("merge overrode a saved time: %v (%v)", older.Popped, err)
+	}
+	// No state saved at all yet.
+	var fresh State
+	if err := mergePopping(&fresh, encodePopping(popping)); err != nil || fresh.Popped[k] == 0 {
+		t.Errorf("into a fresh state: %v (%v)", fresh.Popped, err)
+	}
+	for _, bad := range []string{"", "[1]", `{"a":`} {
+		if err := mergePopping(&fresh, bad); err == nil {
+			t.Errorf("mergePopping(%q) accepted it", bad)
+		}
+	}
+	// A replay of the ring after the restart does not pop again.
+	again := ring(t, &older, 1, "A", "0033612345682", env(conf))
+	if p := pops(again); len(p) != 0 {
+		t.Errorf("the ring replayed after the restart popped again: %v", p)
+	}
+}

@@ -113,7 +113,7 @@ func warn(msg string) { js.Global().Get("console").Call("warn", "screenpop: "+ms
 
 // load reads the settings, the state and the status from storage.
 func (w *worker) load() {
-	got, err := browser.StorageGetJSON(settings.StorageKey, StateKey, CallsKey, StatusKey)
+	got, err := browser.StorageGetJSON(settings.StorageKey, StateKey, CallsKey, StatusKey, PoppingKey)
 	if err != nil {
 		warn("cannot read the storage: " + err.Error())
 	}
@@ -129,6 +129,16 @@ func (w *worker) load() {
 			warn("the saved state is damaged: " + err.Error())
 		}
 		w.state = st
+	}
+	if raw := got[PoppingKey]; raw != "" {
+		if strings.HasPrefix(raw, `"`) {
+			if v, err := parseJSON(raw); err == nil {
+				raw = v.String()
+			}
+		}
+		if err := mergePopping(&w.state, raw); err != nil {
+			warn("the saved pops going on are damaged: " + err.Error())
+		}
 	}
 	if w.state.Relay != w.settings.RelayURL {
 		w.state.Reset(w.settings.RelayURL)
@@ -422,10 +432,21 @@ func (w *worker) request(msg js.Value) (reconnect bool, err error) {
 // written first is small for the same reason: the calls, which the pages
 // read from the Calls view and a new worker reads back from it too, are
 // written after the pop.
+//
+// What is written before a pop is only the calls popping (PoppingKey): the
+// whole state carries every call popped in the last day, up to a thousand
+// for a busy line, and encoding and storing it took milliseconds in front
+// of every pop. The whole state goes after the pops, with the calls, and
+// is saved (awaited) before the next message is handled, so the popping
+// record only ever needs the calls of this one.
 func (w *worker) do(acts []Action) {
 	saving := w.state.Dirty()
 	var state browser.Pending
-	if saving {
+	popping := w.state.popping(acts)
+	switch {
+	case len(popping) > 0:
+		state = browser.StartStorageSet(nil, map[string]string{PoppingKey: encodePopping(popping)})
+	case saving:
 		state = browser.StartStorageSet(nil, map[string]string{StateKey: encodeState(&w.state)})
 	}
 	// The badge goes right after the pop is asked for: the browser takes a
@@ -489,7 +510,11 @@ func (w *worker) do(acts []Action) {
 	badge()
 	if saving {
 		view := w.state.View()
-		calls := browser.StartStorageSetJSON(map[string]string{CallsKey: encodeCalls(&view)})
+		text := map[string]string{}
+		if len(popping) > 0 {
+			text[StateKey] = encodeState(&w.state)
+		}
+		calls := browser.StartStorageSet(map[string]string{CallsKey: encodeCalls(&view)}, text)
 		err := state.Wait()
 		if cerr := calls.Wait(); err == nil {
 			err = cerr
