@@ -95,11 +95,11 @@ func firefoxDir(t *testing.T) string {
 // TestFirefoxPop installs dist/firefox in Firefox ESR (driven by
 // test/firefox/pop.mjs through puppeteer-core over WebDriver BiDi), points
 // it at a relay, rings once, and expects a tab on the CRM's search for the
-// caller.
+// caller, in the default pop mode (the CRM tab that follows the calls).
 func TestFirefoxPop(t *testing.T) {
 	s := startStack(t)
 	st := inPageSettings(s)
-	st.Mode = settings.ModeTab
+	st.Mode = settings.Default().Mode
 	kind, popped := firefoxRun(t, s, firefoxDir(t), st, "0033612345682")
 	u, err := url.Parse(popped)
 	if kind != "popped" || err != nil || u.Query().Get("query_string") != "+33612345682" {
