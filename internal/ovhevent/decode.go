@@ -53,9 +53,10 @@ const maxFieldName = 20
 // decoder reads one answer. Every method starts at d.i, on the first byte
 // of what it reads (whitespace already skipped), and leaves d.i just past it.
 type decoder struct {
-	s    string
-	i    int
-	fold [maxFieldName + 4]byte // the current key, folded for field lookup
+	s      string
+	i      int
+	fold   [maxFieldName + 4]byte // the current key, folded for field lookup
+	member int                    // in members: the length of the current key in fold; 0 when it names no field
 }
 
 // decodeError says what is wrong, where in the answer, and in which field.
@@ -619,27 +620,18 @@ func (d *decoder) nanosValue(dst *Nanos) error {
 func (d *decoder) answer(a *Answer) error {
 	d.i = 1
 	more, err := d.begin('}')
-	for more {
-		var raw string
-		var key []byte
-		if raw, key, err = d.key(); err != nil {
-			return err
-		}
-		switch string(key) {
+	err = d.members(more, err, func() error {
+		switch string(d.fold[:d.member]) {
 		case "SESSION":
-			err = d.stringValue(&a.Session)
+			return d.stringValue(&a.Session)
 		case "MESSAGE":
-			err = d.stringValue(&a.Message)
+			return d.stringValue(&a.Message)
 		case "EVENTS":
-			err = d.events(a)
+			return d.events(a)
 		default:
-			err = d.skip(1)
+			return d.skip(1)
 		}
-		if err != nil {
-			return within(err, raw)
-		}
-		more, err = d.next('}')
-	}
+	})
 	if err != nil {
 		return err
 	}
@@ -748,125 +740,118 @@ func (d *decoder) objectInto(what string) (bool, error) {
 func (d *decoder) event(e *Event) error {
 	d.i++
 	more, err := d.begin('}')
-	for more {
-		var raw string
-		var key []byte
-		if raw, key, err = d.key(); err != nil {
-			return err
-		}
-		switch string(key) {
+	return d.members(more, err, func() error {
+		switch string(d.fold[:d.member]) {
 		case "EVENT":
-			err = d.stringValue(&e.Event)
+			return d.stringValue(&e.Event)
 		case "TOKEN":
-			err = d.stringValue(&e.Token)
+			return d.stringValue(&e.Token)
 		case "SERVICE":
-			err = d.stringValue(&e.Service)
+			return d.stringValue(&e.Service)
 		case "RESSOURCE":
-			err = d.stringValue(&e.Ressource)
+			return d.stringValue(&e.Ressource)
 		case "TIMESTAMP":
-			err = d.nanosValue(&e.Timestamp)
+			return d.nanosValue(&e.Timestamp)
 		case "DATE":
-			err = d.stringValue(&e.Date)
+			return d.stringValue(&e.Date)
 		case "DATA":
-			err = d.data(&e.Data)
+			return d.data(&e.Data)
 		case "DETAILS":
-			err = d.details(&e.Details)
+			return d.details(&e.Details)
 		default:
-			err = d.skip(3)
+			return d.skip(3)
 		}
-		if err != nil {
-			return within(err, raw)
-		}
-		more, err = d.next('}')
-	}
-	return err
+	})
 }
 
 func (d *decoder) data(x *Data) error {
 	more, err := d.objectInto("an object (Data)")
-	for more {
-		var raw string
-		var key []byte
-		if raw, key, err = d.key(); err != nil {
-			return err
-		}
-		switch string(key) {
+	return d.members(more, err, func() error {
+		switch string(d.fold[:d.member]) {
 		case "BILLING":
-			err = d.stringValue(&x.Billing)
+			return d.stringValue(&x.Billing)
 		case "BODY":
-			err = d.stringValue(&x.Body)
+			return d.stringValue(&x.Body)
 		case "CALLID":
-			err = d.stringValue(&x.CallId)
+			return d.stringValue(&x.CallId)
 		case "CALLED":
-			err = d.stringValue(&x.Called)
+			return d.stringValue(&x.Called)
 		case "CALLING":
-			err = d.stringValue(&x.Calling)
+			return d.stringValue(&x.Calling)
 		case "CSEQ":
-			err = d.stringValue(&x.Cseq)
+			return d.stringValue(&x.Cseq)
 		case "DIALED":
-			err = d.stringValue(&x.Dialed)
+			return d.stringValue(&x.Dialed)
 		case "EVENT":
-			err = d.stringValue(&x.Event)
+			return d.stringValue(&x.Event)
 		case "PROTOCOL":
-			err = d.stringValue(&x.Protocol)
+			return d.stringValue(&x.Protocol)
 		case "RELEVANTINFO":
-			err = d.stringValue(&x.RelevantInfo)
+			return d.stringValue(&x.RelevantInfo)
 		case "TS":
-			err = d.secondsValue(&x.Ts)
+			return d.secondsValue(&x.Ts)
 		case "TSGET":
-			err = d.nanosValue(&x.TsGet)
+			return d.nanosValue(&x.TsGet)
 		case "ACTION":
-			err = d.stringValue(&x.Action)
+			return d.stringValue(&x.Action)
 		case "AGENT":
-			err = d.textValue(&x.Agent)
+			return d.textValue(&x.Agent)
 		case "COUNT":
-			err = d.textValue(&x.Count)
+			return d.textValue(&x.Count)
 		case "QUEUE":
-			err = d.textValue(&x.Queue)
+			return d.textValue(&x.Queue)
 		case "QUEUEAGENT":
-			err = d.textValue(&x.QueueAgent)
+			return d.textValue(&x.QueueAgent)
 		case "QUEUEMEMBERCIDNUMBER":
-			err = d.stringValue(&x.QueueMemberCIDNumber)
+			return d.stringValue(&x.QueueMemberCIDNumber)
 		case "QUEUEMEMBERCIDNAME":
-			err = d.stringValue(&x.QueueMemberCIDName)
+			return d.stringValue(&x.QueueMemberCIDName)
 		case "QUEUEMEMBERUUID":
-			err = d.stringValue(&x.QueueMemberUUID)
+			return d.stringValue(&x.QueueMemberUUID)
 		case "QUEUECAUSE":
-			err = d.stringValue(&x.QueueCause)
+			return d.stringValue(&x.QueueCause)
 		default:
-			err = d.skip(4)
+			return d.skip(4)
 		}
-		if err != nil {
-			return within(err, raw)
-		}
-		more, err = d.next('}')
-	}
-	return err
+	})
 }
 
 func (d *decoder) details(x *Details) error {
 	more, err := d.objectInto("an object (Details)")
-	for more {
-		var raw string
-		var key []byte
-		if raw, key, err = d.key(); err != nil {
-			return err
-		}
-		switch string(key) {
+	return d.members(more, err, func() error {
+		switch string(d.fold[:d.member]) {
 		case "DESCRIPTION":
-			err = d.stringValue(&x.Description)
+			return d.stringValue(&x.Description)
 		case "ID":
-			err = d.textValue(&x.Id)
+			return d.textValue(&x.Id)
 		case "IDBILLINGACCOUNT":
-			err = d.textValue(&x.IdBillingAccount)
+			return d.textValue(&x.IdBillingAccount)
 		case "SIMULTANEOUSLINE":
-			err = d.textValue(&x.SimultaneousLine)
+			return d.textValue(&x.SimultaneousLine)
 		case "TYPE":
-			err = d.stringValue(&x.Type)
+			return d.stringValue(&x.Type)
 		default:
-			err = d.skip(4)
+			return d.skip(4)
 		}
-		if err != nil {
+	})
+}
+
+// members reads the members of the object d has stepped into (more and
+// err are what begin or objectInto said), calling field for each one with
+// its key folded in d.fold[:d.member] and d.i at its value: field reads or
+// skips the value. An error in a value is reported within its key.
+//
+// The key is left in d rather than handed to field: an argument of a
+// function value escapes, and with it the decoder it points into, which
+// would cost an allocation per Decode.
+func (d *decoder) members(more bool, err error, field func() error) error {
+	for more {
+		raw, folded, kerr := d.key()
+		if kerr != nil {
+			return kerr
+		}
+		d.member = len(folded) // 0 when it names no field
+		if err := field(); err != nil {
 			return within(err, raw)
 		}
 		more, err = d.next('}')
