@@ -115,12 +115,7 @@ func BenchmarkExtension(b *testing.B) {
 
 	// 3. Ring → pop. Tab creations are timestamped on the Go side as the
 	// CDP events arrive; the ring is timestamped right before sim.Emit.
-	type seen struct {
-		id  target.ID
-		url string
-		at  time.Time
-	}
-	created := make(chan seen, 1024)
+	created := make(chan tabEvent, 1024)
 	if _, err := chromedp.CallBrowser(br.ctx, target.SetDiscoverTargets, target.SetDiscoverTargetsParams{Discover: true}); err != nil {
 		b.Fatal(err)
 	}
@@ -135,7 +130,7 @@ func BenchmarkExtension(b *testing.B) {
 		}
 		if ti != nil && ti.Type == "page" {
 			select {
-			case created <- seen{ti.TargetID, ti.URL, now}:
+			case created <- tabEvent{ti.TargetID, ti.URL, now}:
 			default:
 			}
 		}
@@ -151,7 +146,7 @@ func BenchmarkExtension(b *testing.B) {
 		for len(created) > 0 {
 			<-created
 		}
-		ev := ovhevent.Event{Event: ovhevent.StartRinging, Ressource: line, Data: ovhevent.Data{CallId: callID, Calling: caller, Called: line, Dialed: line, Event: ovhevent.StartRinging}}
+		ev := benchRing(callID, caller)
 		t0 := time.Now()
 		s.sim.Emit(ev)
 		var first, nav time.Time
@@ -183,9 +178,7 @@ func BenchmarkExtension(b *testing.B) {
 		if at, ok := requested.first("+336" + caller[5:]); ok {
 			reqLat = append(reqLat, at.Sub(t0))
 		}
-		end := ev
-		end.Event, end.Data.Event = ovhevent.EndRinging, ovhevent.EndRinging
-		s.sim.Emit(end)
+		s.sim.Emit(benchEnd(ev))
 		chromedp.CallBrowser(br.ctx, target.CloseTarget, target.CloseTargetParams{TargetID: id})
 		time.Sleep(150 * time.Millisecond) // let the tab close and the end settle: one ring at a time
 	}
@@ -197,22 +190,7 @@ func BenchmarkExtension(b *testing.B) {
 	// Once the CRM tab exists, its navigations are watched from the
 	// inside: Page.frameStartedNavigating is Chromium saying the tab
 	// starts navigating, before any request goes out.
-	started := make(chan seen, 1024)
-	watch := func(id target.ID) {
-		ctx, cancel := chromedp.NewContext(br.ctx, chromedp.WithTargetID(id))
-		b.Cleanup(cancel)
-		err := chromedp.Listen(ctx, func(ev any) {
-			if e, ok := ev.(*cdppage.EventFrameStartedNavigating); ok {
-				select {
-				case started <- seen{id, e.URL, time.Now()}:
-				default:
-				}
-			}
-		})
-		if err != nil {
-			b.Fatalf("attaching to the CRM tab: %v", err)
-		}
-	}
+	started := make(chan tabEvent, 1024)
 	for i := 0; i < rings; i++ {
 		callID := fmt.Sprintf("bench-reuse-%d-%d", time.Now().UnixNano(), i)
 		n := 13000000 + i
@@ -224,7 +202,7 @@ func BenchmarkExtension(b *testing.B) {
 		for len(started) > 0 {
 			<-started
 		}
-		ev := ovhevent.Event{Event: ovhevent.StartRinging, Ressource: line, Data: ovhevent.Data{CallId: callID, Calling: caller, Called: line, Dialed: line, Event: ovhevent.StartRinging}}
+		ev := benchRing(callID, caller)
 		t0 := time.Now()
 		s.sim.Emit(ev)
 		var at, start time.Time
@@ -245,7 +223,7 @@ func BenchmarkExtension(b *testing.B) {
 			}
 		}
 		if i == 0 { // the first ring opens the tab the others reuse
-			watch(tab)
+			watchNavigations(b, br.tabContext(tab), started)
 		} else {
 			reuseLat = append(reuseLat, at.Sub(t0))
 			if req, ok := requested.first("+" + want); ok {
@@ -256,9 +234,7 @@ func BenchmarkExtension(b *testing.B) {
 			}
 			reuseStart = append(reuseStart, start.Sub(t0))
 		}
-		end := ev
-		end.Event, end.Data.Event = ovhevent.EndRinging, ovhevent.EndRinging
-		s.sim.Emit(end)
+		s.sim.Emit(benchEnd(ev))
 		time.Sleep(150 * time.Millisecond)
 	}
 
@@ -267,15 +243,8 @@ func BenchmarkExtension(b *testing.B) {
 	// on this machine.
 	var floorNew, floorNav, floorStart []time.Duration
 	crmTab := br.tab(s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=floor")
-	floorStarted := make(chan time.Time, 16)
-	chromedp.Listen(crmTab, func(ev any) {
-		if _, ok := ev.(*cdppage.EventFrameStartedNavigating); ok {
-			select {
-			case floorStarted <- time.Now():
-			default:
-			}
-		}
-	})
+	floorStarted := make(chan tabEvent, 16)
+	watchNavigations(b, crmTab, floorStarted)
 	for i := 0; i < rings; i++ {
 		q := fmt.Sprintf("+floor-new-%d", i)
 		t0 := time.Now()
@@ -299,8 +268,8 @@ func BenchmarkExtension(b *testing.B) {
 			floorNav = append(floorNav, at.Sub(t0))
 		}
 		select {
-		case at := <-floorStarted:
-			floorStart = append(floorStart, at.Sub(t0))
+		case nav := <-floorStarted:
+			floorStart = append(floorStart, nav.at.Sub(t0))
 		case <-time.After(5 * time.Second):
 			b.Fatalf("floor ring %d: Chromium did not say the tab started navigating", i)
 		}
@@ -376,6 +345,52 @@ func (l *crmLog) first(number string) (time.Time, bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return time.Time{}, false
+}
+
+// tabEvent is what Chromium said of a tab (its target ID when known, its
+// URL), and when that reached us.
+type tabEvent struct {
+	id  target.ID
+	url string
+	at  time.Time
+}
+
+// watchNavigations sends on ch each navigation start of the tab of ctx as
+// Chromium reports it from inside the tab (Page.frameStartedNavigating):
+// the tab starting to navigate, before any request goes out. A full ch
+// drops the event.
+func watchNavigations(b *testing.B, ctx context.Context, ch chan<- tabEvent) {
+	err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdppage.EventFrameStartedNavigating); ok {
+			select {
+			case ch <- tabEvent{url: e.URL, at: time.Now()}:
+			default:
+			}
+		}
+	})
+	if err != nil {
+		b.Fatalf("watching the tab's navigations: %v", err)
+	}
+}
+
+// tabContext attaches to the tab with that target ID.
+func (br *browser) tabContext(id target.ID) context.Context {
+	ctx, cancel := chromedp.NewContext(br.ctx, chromedp.WithTargetID(id))
+	br.t.Cleanup(cancel)
+	return ctx
+}
+
+// benchRing is the start_ringing OVH sends for call callID from caller
+// on the test line; the benches emit it themselves, to time it.
+func benchRing(callID, caller string) ovhevent.Event {
+	return ovhevent.Event{Event: ovhevent.StartRinging, Ressource: line, Data: ovhevent.Data{
+		CallId: callID, Calling: caller, Called: line, Dialed: line, Event: ovhevent.StartRinging}}
+}
+
+// benchEnd is ring's call ending unanswered (end_ringing).
+func benchEnd(ring ovhevent.Event) ovhevent.Event {
+	ring.Event, ring.Data.Event = ovhevent.EndRinging, ovhevent.EndRinging
+	return ring
 }
 
 // benchSettings pops in mode on the stack's fake CRM, searching for

@@ -8,12 +8,10 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
-	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/serviceworker"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
-	"github.com/screenpop/screenpop/internal/ovhevent"
 	"github.com/screenpop/screenpop/internal/settings"
 )
 
@@ -48,12 +46,8 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 		st, _ := eval[string](page, `chrome.storage.local.set({benchPoke: Date.now()}).then(() => chrome.storage.local.get('status')).then(r => r.status ? r.status.state : '')`)
 		return st == "connected" && br.workerID() != ""
 	})
-	type seen struct {
-		url string
-		at  time.Time
-	}
-	started := make(chan seen, 1024)
-	var d []float64
+	started := make(chan tabEvent, 1024)
+	var ds []time.Duration
 	for i := 0; i <= rings; i++ {
 		n := 16000000 + i
 		caller := fmt.Sprintf("00336%08d", n)
@@ -61,7 +55,7 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 		for len(started) > 0 {
 			<-started
 		}
-		ev := ovhevent.Event{Event: ovhevent.StartRinging, Ressource: line, Data: ovhevent.Data{CallId: fmt.Sprintf("busy-%d-%d", time.Now().UnixNano(), i), Calling: caller, Called: line, Dialed: line, Event: ovhevent.StartRinging}}
+		ev := benchRing(fmt.Sprintf("busy-%d-%d", time.Now().UnixNano(), i), caller)
 		t0 := time.Now()
 		s.sim.Emit(ev)
 		if i == 0 { // the first ring opens the tab the others reuse: watch it
@@ -75,19 +69,7 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 				}
 				return false
 			})
-			ctx, cancel := chromedp.NewContext(br.ctx, chromedp.WithTargetID(id))
-			b.Cleanup(cancel)
-			err := chromedp.Listen(ctx, func(ev any) {
-				if e, ok := ev.(*cdppage.EventFrameStartedNavigating); ok {
-					select {
-					case started <- seen{e.URL, time.Now()}:
-					default:
-					}
-				}
-			})
-			if err != nil {
-				b.Fatalf("attaching to the CRM tab: %v", err)
-			}
+			watchNavigations(b, br.tabContext(id), started)
 		} else {
 			deadline := time.After(5 * time.Second)
 		loop:
@@ -95,7 +77,7 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 				select {
 				case c := <-started:
 					if strings.Contains(c.url, want) {
-						d = append(d, float64(c.at.Sub(t0))/1e6)
+						ds = append(ds, c.at.Sub(t0))
 						break loop
 					}
 				case <-deadline:
@@ -103,14 +85,8 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 				}
 			}
 		}
-		end := ev
-		end.Event, end.Data.Event = ovhevent.EndRinging, ovhevent.EndRinging
-		s.sim.Emit(end)
+		s.sim.Emit(benchEnd(ev))
 		time.Sleep(150 * time.Millisecond)
-	}
-	ds := make([]time.Duration, len(d))
-	for i, v := range d {
-		ds[i] = time.Duration(v * float64(time.Millisecond))
 	}
 	slices.Sort(ds)
 	p50, p99 := quantile(ds, 0.5), quantile(ds, 0.99)
