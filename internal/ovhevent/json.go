@@ -24,18 +24,33 @@ import (
 // semantics are encoding/json's: see decode.go.
 func Decode(b []byte) (Answer, error) {
 	var a Answer
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return a, errors.New("ovhevent: empty answer from the event service (expected a JSON object with Session and Events)")
-	}
-	if b[0] != '{' {
-		return a, fmt.Errorf("ovhevent: the event service answered something that is not a JSON object (starts with %q); is the events URL right?", preview(b))
+	b, err := trimAnswer(b)
+	if err != nil {
+		return a, err
 	}
 	d := decoder{s: string(b)}
 	if err := d.answer(&a); err != nil {
-		return Answer{}, fmt.Errorf("ovhevent: cannot decode the event service's answer: %v (starts with %q)", err, preview(b))
+		return Answer{}, answerError(err, b)
 	}
 	return a, nil
+}
+
+// trimAnswer trims the space around an answer, and says what is wrong
+// with one that is not a JSON object at all.
+func trimAnswer(b []byte) ([]byte, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return nil, errors.New("ovhevent: empty answer from the event service (expected a JSON object with Session and Events)")
+	}
+	if b[0] != '{' {
+		return nil, fmt.Errorf("ovhevent: the event service answered something that is not a JSON object (starts with %q); is the events URL right?", preview(b))
+	}
+	return b, nil
+}
+
+// answerError wraps what decoding the (trimmed) answer b met.
+func answerError(err error, b []byte) error {
+	return fmt.Errorf("ovhevent: cannot decode the event service's answer: %v (starts with %q)", err, preview(b))
 }
 
 func preview(b []byte) string {
