@@ -461,14 +461,7 @@ func TestPopWorkerRestart(t *testing.T) {
 // "paste a new connection string" status and no reconnection storm; the
 // right one connects and pops; revoking the agent stops it again.
 func TestPopAuth(t *testing.T) {
-	sim := ovhsim.New(ovhsim.Config{HoldTime: time.Second})
-	sim.AddLine(billing, line, "Accueil")
-	token, err := sim.NewToken(line, "1 day")
-	if err != nil {
-		t.Fatal(err)
-	}
-	simSrv := httptest.NewServer(sim)
-	t.Cleanup(simSrv.Close)
+	sim, simSrv, token := startEmulator(t)
 	st, err := relaystore.Open(filepath.Join(t.TempDir(), "relay.db"))
 	if err != nil {
 		t.Fatal(err)

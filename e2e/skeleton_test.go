@@ -36,7 +36,9 @@ type stack struct {
 	fake  *democrm.Server
 }
 
-func startStack(t testing.TB) *stack {
+// startEmulator serves an OVH emulator with the test line and returns a
+// token for it.
+func startEmulator(t testing.TB) (*ovhsim.Sim, *httptest.Server, string) {
 	t.Helper()
 	sim := ovhsim.New(ovhsim.Config{HoldTime: time.Second})
 	sim.AddLine(billing, line, "Accueil")
@@ -46,6 +48,12 @@ func startStack(t testing.TB) *stack {
 	}
 	simSrv := httptest.NewServer(sim)
 	t.Cleanup(simSrv.Close)
+	return sim, simSrv, token
+}
+
+func startStack(t testing.TB) *stack {
+	t.Helper()
+	sim, simSrv, token := startEmulator(t)
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	// Anonymous: the test's extension has no connection string (demo-style).
