@@ -24,13 +24,8 @@ var anonymous = Agent{Anonymous: true, Lines: []string{store.AllLines}}
 // +33972101010 and 33972101010 are one line. A call without a line is
 // only for agents who see every line.
 func (a Agent) Sees(line string) bool {
-	if a.Anonymous || slices.Contains(a.Lines, store.AllLines) {
-		return true
-	}
-	if line == "" {
-		return false
-	}
-	return slices.ContainsFunc(a.Lines, func(l string) bool { return SameLine(l, line) })
+	ls := newLineSet(a)
+	return ls.seesLine(line, lineDigits(line))
 }
 
 // SameLine reports whether a and b are the same OVH line written in two

@@ -114,16 +114,22 @@ func newLineSet(a Agent) lineSet {
 	return ls
 }
 
-// sees is a.Sees(e.line) (SameLine, with e's digits known).
-func (ls *lineSet) sees(e *Delivery) bool {
+// sees is a.Sees(e.line), with e's digits worked out once for all
+// clients.
+func (ls *lineSet) sees(e *Delivery) bool { return ls.seesLine(e.line, e.digits) }
+
+// seesLine is the rule of Agent.Sees: every line for an anonymous agent
+// or one given every line, else one of its lines, the same (SameLine) as
+// line, whose lineDigits are digits.
+func (ls *lineSet) seesLine(line, digits string) bool {
 	if ls.all {
 		return true
 	}
-	if e.line == "" {
+	if line == "" {
 		return false
 	}
 	for i, l := range ls.lines {
-		if l == e.line || ls.digits[i] != "" && ls.digits[i] == e.digits {
+		if l == line || ls.digits[i] != "" && ls.digits[i] == digits {
 			return true
 		}
 	}
