@@ -6,7 +6,6 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"syscall/js"
 	"time"
 
@@ -119,11 +118,6 @@ func (w *worker) load() {
 	}
 	w.readSettings(got[settings.StorageKey])
 	if raw, ok := got[StateKey]; ok {
-		if strings.HasPrefix(raw, `"`) { // stored as text (worker.do); as JSON before
-			if v, err := parseJSON(raw); err == nil {
-				raw = v.String()
-			}
-		}
 		st, err := decodeState(raw, got[CallsKey])
 		if err != nil {
 			warn("the saved state is damaged: " + err.Error())
@@ -131,11 +125,6 @@ func (w *worker) load() {
 		w.state = st
 	}
 	if raw := got[PoppingKey]; raw != "" {
-		if strings.HasPrefix(raw, `"`) {
-			if v, err := parseJSON(raw); err == nil {
-				raw = v.String()
-			}
-		}
 		if err := mergePopping(&w.state, raw); err != nil {
 			warn("the saved pops going on are damaged: " + err.Error())
 		}

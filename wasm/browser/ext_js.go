@@ -11,7 +11,8 @@ import (
 // their wasm (the background): values go in and out as JSON text.
 
 // StorageGetJSON reads keys from extension local storage and returns the
-// JSON text of each key present.
+// JSON text of each key present; a value stored as text (StartStorageSet)
+// comes back as that text.
 func StorageGetJSON(keys ...string) (map[string]string, error) {
 	arr := make([]any, len(keys))
 	for i, k := range keys {
@@ -24,7 +25,10 @@ func StorageGetJSON(keys ...string) (map[string]string, error) {
 	out := map[string]string{}
 	stringify := js.Global().Get("JSON").Get("stringify")
 	for _, k := range keys {
-		if v := res.Get(k); !v.IsUndefined() && !v.IsNull() {
+		switch v := res.Get(k); {
+		case v.Type() == js.TypeString: // stored as text (StartStorageSet)
+			out[k] = v.String()
+		case !v.IsUndefined() && !v.IsNull():
 			out[k] = stringify.Invoke(v).String()
 		}
 	}
