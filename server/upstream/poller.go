@@ -124,11 +124,12 @@ type Poller struct {
 	Renew func(ctx context.Context, rejected string) (string, error)
 	// Expires, when set with Renew, says when OVH stops honouring token
 	// (the zero time: never). The poller renews the token RenewAhead
-	// before then, while it still works, and polls the old token once
-	// more: the new one gets the events from its creation, the old one
-	// those before, and the relay drops the events both bring (duplicates,
-	// call.Book). Waiting for OVH to reject the expired token would lose
-	// the calls of the moments until the new one exists.
+	// before then, while it still works, and polls the old token beside
+	// the new one until it expires: the new one gets the events from its
+	// first poll, the old one those before, and the relay drops the events
+	// both bring (duplicates, call.Book). Waiting for OVH to reject the
+	// expired token would lose the calls of the moments until the new one
+	// exists.
 	Expires func(token string) time.Time
 	// RenewBeforeExpiry, when set, is called instead of Renew for a token
 	// about to expire: it should leave that token valid (it is polled on).
@@ -237,7 +238,6 @@ func (p *Poller) Run(ctx context.Context) error {
 			if err != nil {
 				// The token still works: poll on, and try again later.
 				aheadRetry = now.Add(p.Backoff.Delay(1, rand.Float64))
-				p.setState(func(s *State) { s.Status = StatusPolling })
 			} else {
 				// Make before break: the old token is polled on beside the
 				// new one until OVH stops honouring it, so that what reaches
@@ -303,22 +303,21 @@ func (p *Poller) Run(ctx context.Context) error {
 			log.Info("polling OVH events recovered", "after_failures", failures)
 		}
 		failures, rejections, renewErr = 0, 0, nil
-		p.took(a, &session, log)
+		p.took(a, &session)
 	}
 	return nil
 }
 
 // took hands on a successful answer: its session (kept in *session) and
 // its events.
-func (p *Poller) took(a ovhevent.Answer, session *string, log *slog.Logger) {
-	p.setState(func(s *State) { s.Status = StatusPolling })
+func (p *Poller) took(a ovhevent.Answer, session *string) {
+	p.setState(func(s *State) { s.Status, s.LastError, s.Failures, s.LastSuccess = StatusPolling, "", 0, time.Now() })
 	if a.Session != *session && a.Session != "" {
 		*session = a.Session
 		if p.OnSession != nil {
 			p.OnSession(*session)
 		}
 	}
-	p.setState(func(s *State) { s.LastError, s.Failures, s.LastSuccess = "", 0, time.Now() })
 	p.deliver(a.Events)
 }
 
@@ -361,31 +360,26 @@ func (p *Poller) deliver(events []ovhevent.Event) {
 // why, or which expires soon (why is errExpiresSoon).
 func (p *Poller) renew(ctx context.Context, log *slog.Logger, old string, why error) (string, error) {
 	p.setState(func(s *State) { s.Status, s.LastError = StatusRenewing, why.Error() })
+	ahead := why == errExpiresSoon
 	get := p.Renew
-	if why == errExpiresSoon && p.RenewBeforeExpiry != nil {
+	if ahead && p.RenewBeforeExpiry != nil {
 		get = p.RenewBeforeExpiry
 	}
 	fresh, err := get(ctx, old)
 	if err == nil {
 		err = ValidateToken(fresh)
 	}
-	if why == errExpiresSoon {
-		if err != nil {
-			log.Warn("the event token expires soon and renewing it failed; polling on with it and trying again", "err", err)
-			p.setState(func(s *State) { s.LastError = why.Error() + "; renewing it failed: " + err.Error() })
-			return "", err
+	if err != nil {
+		// A token about to expire still works: polling goes on with it.
+		status := StatusRejected
+		if ahead {
+			status = StatusPolling
 		}
-		log.Info("renewed the event token before it expires", "new_token", Mask(fresh))
-	} else {
-		if err != nil {
-			log.Error("OVH rejected the event token and renewing it failed", "err", err)
-			p.setState(func(s *State) {
-				s.Status, s.LastError = StatusRejected, why.Error()+"; renewing it failed: "+err.Error()
-			})
-			return "", err
-		}
-		log.Info("OVH rejected the event token; renewed it", "new_token", Mask(fresh))
+		log.Error("renewing the event token failed", "why", why, "err", err)
+		p.setState(func(s *State) { s.Status, s.LastError = status, why.Error()+"; renewing it failed: "+err.Error() })
+		return "", err
 	}
+	log.Info("renewed the event token", "why", why, "new_token", Mask(fresh))
 	p.mu.Lock()
 	p.token = fresh
 	p.state.Token, p.state.Renewals, p.state.LastError = Mask(fresh), p.state.Renewals+1, ""
