@@ -38,22 +38,17 @@ func StorageGetJSON(keys ...string) (map[string]string, error) {
 // StorageSetJSON writes each key's JSON text to extension local storage,
 // in one write.
 func StorageSetJSON(values map[string]string) error {
-	return StartStorageSetJSON(values).Wait()
+	return StartStorageSet(values, nil).Wait()
 }
 
-// StartStorageSetJSON is StorageSetJSON without the wait: when it returns,
-// the write is on its way to the browser, ahead of any extension call made
-// after it. Wait on the result to learn how it went.
-func StartStorageSetJSON(values map[string]string) Pending {
-	return StartStorageSet(values, nil)
-}
-
-// StartStorageSet writes to extension local storage in one write, as
-// StartStorageSetJSON does: json's values are JSON texts, stored as what
-// they encode (for pages to read), text's are stored as strings. A string
-// is the cheapest value to hand the browser: it is neither parsed here
-// nor converted member by member on its way to the browser process, which
-// matters for a write that a pop waits behind.
+// StartStorageSet writes to extension local storage in one write, and
+// returns when the write is on its way to the browser, ahead of any
+// extension call made after it; Wait on the result to learn how it went.
+// json's values are JSON texts, stored as what they encode (for pages to
+// read); text's are stored as strings. A string is the cheapest value to
+// hand the browser: it is neither parsed here nor converted member by
+// member on its way to the browser process, which matters for a write
+// that a pop waits behind.
 func StartStorageSet(json, text map[string]string) Pending {
 	obj := js.Global().Get("Object").New()
 	parse := js.Global().Get("JSON").Get("parse")
