@@ -25,7 +25,6 @@ import (
 	"github.com/screenpop/screenpop/server/ovhsim"
 	"github.com/screenpop/screenpop/server/relay"
 	relaystore "github.com/screenpop/screenpop/server/store"
-	"github.com/screenpop/screenpop/server/upstream"
 	"github.com/screenpop/screenpop/wasm/background"
 )
 
@@ -472,11 +471,7 @@ func TestPopAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &upstream.Poller{EventsURL: simSrv.URL + "/", Token: token, Log: log, Backoff: upstream.Backoff{Min: 100 * time.Millisecond, Max: time.Second}}
-	r.Watch(p)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go p.Run(ctx)
+	pollEmulator(t, r, simSrv, token, log)
 	var dials atomic.Int32
 	h := r.Handler()
 	relaySrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -490,6 +485,7 @@ func TestPopAuth(t *testing.T) {
 	fake := &democrm.Server{}
 	crm := httptest.NewServer(fake)
 	t.Cleanup(crm.Close)
+	ctx := context.Background()
 	agent, err := r.AddAgent(ctx, "alice", []string{line})
 	if err != nil {
 		t.Fatal(err)

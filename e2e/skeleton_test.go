@@ -51,6 +51,16 @@ func startEmulator(t testing.TB) (*ovhsim.Sim, *httptest.Server, string) {
 	return sim, simSrv, token
 }
 
+// pollEmulator has r poll the emulator at simSrv with token until the
+// test ends.
+func pollEmulator(t testing.TB, r *relay.Relay, simSrv *httptest.Server, token string, log *slog.Logger) {
+	p := &upstream.Poller{EventsURL: simSrv.URL + "/", Token: token, Log: log, Backoff: upstream.Backoff{Min: 100 * time.Millisecond, Max: time.Second}}
+	r.Watch(p)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go p.Run(ctx)
+}
+
 func startStack(t testing.TB) *stack {
 	t.Helper()
 	sim, simSrv, token := startEmulator(t)
@@ -61,11 +71,7 @@ func startStack(t testing.TB) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &upstream.Poller{EventsURL: simSrv.URL + "/", Token: token, Log: log, Backoff: upstream.Backoff{Min: 100 * time.Millisecond, Max: time.Second}}
-	r.Watch(p)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go p.Run(ctx)
+	pollEmulator(t, r, simSrv, token, log)
 	relaySrv := httptest.NewServer(r.Handler())
 	t.Cleanup(relaySrv.Close)
 	t.Cleanup(r.Shutdown)
