@@ -59,3 +59,35 @@ func TestPercentile(t *testing.T) {
 		}
 	}
 }
+
+// parseEvent finds Received by scanning back from the end; anything not
+// shaped like the relay's event messages must get what a search for the
+// key gets.
+func TestParseEvent(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		msg      string
+		id       uint64
+		received string // "": not an event
+	}{
+		{"event", `{"type":"event","id":7,"event":{"name":"x","received":"2026-01-02T03:04:05.123Z"}}`, 7, "2026-01-02T03:04:05.123Z"},
+		{"empty received", `{"type":"event","id":7,"event":{"received":""}}`, 7, ""},
+		{"received not last", `{"type":"event","id":8,"event":{"received":"2026-01-02T03:04:05Z","name":"x"}}`, 8, "2026-01-02T03:04:05Z"},
+		{"a field after the event", `{"type":"event","id":9,"event":{"received":"2026-01-02T03:04:05Z"},"x":1}`, 9, "2026-01-02T03:04:05Z"},
+		{"another key before the end", `{"type":"event","id":9,"event":{"received":"a","other":"b"}}`, 9, "a"},
+		{"quoted key in a value", `{"type":"event","id":3,"event":{"lastEvent":"\"received\":\"trap\"","received":"t"}}`, 3, "t"},
+		{"no received", `{"type":"event","id":3,"event":{"name":"x"}}`, 0, ""},
+		{"unterminated", `{"type":"event","id":3,"event":{"received":"t`, 0, ""},
+		{"too short", `{"type":"event","id":3,"}}`, 0, ""},
+		{"no id", `{"type":"event","id":,"event":{"received":"t"}}`, 0, ""},
+		{"hello", `{"type":"hello","hello":{"relay":"x","cursor":3}}`, 0, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			id, rec, ok := parseEvent([]byte(tt.msg))
+			wantOK := tt.id != 0
+			if ok != wantOK || id != tt.id || string(rec) != tt.received {
+				t.Errorf("parseEvent(%s) = %d, %q, %v; want %d, %q, %v", tt.msg, id, rec, ok, tt.id, tt.received, wantOK)
+			}
+		})
+	}
+}
