@@ -72,12 +72,43 @@ type Hub struct {
 	pushNow   chan struct{}
 }
 
-// A pusher writes a client's events itself (Take), without waiting for
-// its socket, and reports whether it wrote everything; if not, the
-// client's writer is woken and finishes. It is called from the hub's
-// fan-out goroutine only, never with the hub locked.
+// A pusher writes a client's events itself, without waiting for its
+// socket, from the hub's fan-out goroutines, never with the hub locked.
+// A push is two steps, so that the fan-out takes the events of a whole
+// block of clients under one lock of the hub, not one lock each (with
+// thousands of clients the lock, passed between the cores, cost as much
+// as the rest of a push):
+//
+//   - claim readies the connection: false when it cannot be pushed to
+//     now (its writer is busy, or has something left to write, or it is
+//     closing), and the hub wakes the writer instead;
+//   - pushBatch writes batch, the events taken for the client after a claim,
+//     releases the claim and reports whether everything went; if not,
+//     the hub wakes the writer, which finishes.
 type pusher interface {
-	push(s *Sub) bool
+	claim() bool
+	pushBatch(batch []*Delivery, w *pushWork) bool
+}
+
+// pushWork is one fan-out goroutine's scratch space, kept from round to
+// round: the events taken for a block of clients, the frames last built
+// (clients that see the same lines get the same events, framed once), and
+// the metrics, added up here and published once per round.
+type pushWork struct {
+	claimed []*Sub
+	taken   []*Delivery
+	ends    []int // ends[i]: where claimed[i]'s events end in taken; -1: cut off
+
+	framed []*Delivery // the events frame was built for
+	frame  []byte
+
+	metrics *metrics // set by the first write
+	tally   tally
+}
+
+// reuseFrame reports whether frame holds exactly batch, framed.
+func (w *pushWork) reuseFrame(batch []*Delivery) bool {
+	return len(batch) == len(w.framed) && len(batch) > 0 && slices.Equal(batch, w.framed)
 }
 
 // Delivery is one encoded event message, shared read-only by the log and
@@ -307,11 +338,55 @@ func (h *Hub) publish(evs []*stream.Event, now time.Time) (ids []uint64, wake []
 // it saves.
 const pushSplit = 256
 
-func pushAll(list []*Sub) {
-	for _, s := range list {
-		if !s.pusher.push(s) {
-			s.Notify()
+// pushBlock is how many clients a fan-out goroutine claims and takes
+// for at once; between blocks it lets other goroutines run (the upstream
+// poller above all, whose next events would otherwise wait for the end
+// of the round).
+const pushBlock = 64
+
+// pushAll pushes to every client of list, block by block.
+func (h *Hub) pushAll(list []*Sub, w *pushWork) {
+	for block := range slices.Chunk(list, pushBlock) {
+		w.claimed = w.claimed[:0]
+		for _, s := range block {
+			if s.pusher.claim() {
+				w.claimed = append(w.claimed, s)
+			} else {
+				s.Notify()
+			}
 		}
+		w.taken, w.ends = w.taken[:0], w.ends[:0]
+		h.mu.Lock()
+		for _, s := range w.claimed {
+			if s.reason != nil { // cut off: its writer says goodbye
+				w.ends = append(w.ends, -1)
+				continue
+			}
+			w.taken = h.take(s, w.taken)
+			w.ends = append(w.ends, len(w.taken))
+		}
+		h.mu.Unlock()
+		start := 0
+		for i, s := range w.claimed {
+			end := w.ends[i]
+			if end < 0 {
+				s.pusher.pushBatch(nil, w)
+				s.Notify()
+				continue
+			}
+			if !s.pusher.pushBatch(w.taken[start:end], w) {
+				s.Notify()
+			}
+			start = end
+		}
+		clear(w.claimed)
+		clear(w.taken)
+		runtime.Gosched()
+	}
+	clear(w.framed)
+	w.framed = w.framed[:0]
+	if w.metrics != nil {
+		w.metrics.addTally(transportWebSocket, &w.tally)
 	}
 }
 
@@ -334,9 +409,10 @@ func (h *Hub) SetPusher(s *Sub, p pusher) {
 // pushLoop is the hub's fan-out goroutine: each round, it pushes to every
 // client queued since the last, and wakes those the push did not finish.
 // A client queued again while it is pushed is pushed again next round
-// (with nothing left to take, that costs a lock). It stops when wake is
+// (with nothing left to take, that costs a claim). It stops when wake is
 // closed (Close).
 func (h *Hub) pushLoop(wake <-chan struct{}) {
+	var work []*pushWork // one per goroutine of a round
 	for range wake {
 		h.mu.Lock()
 		list := h.toPush
@@ -348,15 +424,22 @@ func (h *Hub) pushLoop(wake <-chan struct{}) {
 		h.mu.Unlock()
 		// A long list is split between the cores: a push is mostly the
 		// kernel's work (the write), which runs in parallel.
-		if n := min(runtime.GOMAXPROCS(0), len(list)/pushSplit); n > 1 {
+		n := max(1, min(runtime.GOMAXPROCS(0), len(list)/pushSplit))
+		for len(work) < n {
+			work = append(work, &pushWork{})
+		}
+		if n > 1 {
 			var wg sync.WaitGroup
 			per := (len(list) + n - 1) / n
+			i := 0
 			for part := range slices.Chunk(list, per) {
-				wg.Go(func() { pushAll(part) })
+				w := work[i]
+				i++
+				wg.Go(func() { h.pushAll(part, w) })
 			}
 			wg.Wait()
 		} else {
-			pushAll(list)
+			h.pushAll(list, work[0])
 		}
 		clear(list)
 		h.mu.Lock()

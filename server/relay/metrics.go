@@ -33,7 +33,7 @@ type metrics struct {
 var transports = [3]string{transportWebSocket, transportSSE, transportPoll}
 
 func newMetrics() *metrics {
-	return &metrics{latency: newHistogram(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)}
+	return &metrics{latency: newHistogram(latencyBounds[:]...)}
 }
 
 func (m *metrics) delivered(transport string) { m.deliveredN(transport, 1) }
@@ -52,6 +52,39 @@ func (m *metrics) deliveredBatch(transport string, batch []*Delivery, now time.T
 	}
 }
 
+// tally is deliveries added up by one goroutine (a fan-out's), for
+// addTally: counting each on the shared counters, which both cores
+// update, cost more than writing it.
+type tally struct {
+	n      uint64
+	sum    time.Duration
+	counts [len(latencyBounds) + 1]uint64
+}
+
+// count adds n deliveries of latency d.
+func (t *tally) count(d time.Duration, n int) {
+	t.counts[sort.SearchFloat64s(latencyBounds[:], d.Seconds())] += uint64(n)
+	t.sum += d * time.Duration(n)
+	t.n += uint64(n)
+}
+
+// addTally adds t to the metrics and empties it.
+func (m *metrics) addTally(transport string, t *tally) {
+	if t.n == 0 {
+		return
+	}
+	m.deliveredN(transport, int(t.n))
+	h := m.latency
+	for i, c := range t.counts {
+		if c > 0 {
+			h.counts[i].Add(c)
+		}
+	}
+	h.sum.Add(int64(t.sum))
+	h.count.Add(t.n)
+	*t = tally{}
+}
+
 func (m *metrics) gap(reason string) {
 	if reason == "unknown-cursor" {
 		m.gapUnknown.Add(1)
@@ -59,6 +92,9 @@ func (m *metrics) gap(reason string) {
 		m.gapTooOld.Add(1)
 	}
 }
+
+// latencyBounds are the delivery-latency histogram's buckets, in seconds.
+var latencyBounds = [...]float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
 
 // histogram is a Prometheus histogram: cumulative on exposition.
 type histogram struct {

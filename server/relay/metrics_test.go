@@ -52,7 +52,13 @@ func TestMetrics(t *testing.T) {
 		c.nextEvent(t, 5*time.Second)
 	}
 
+	// The fan-out counts its deliveries once it has written to every
+	// client of the round: a client may read its event a moment before.
 	m := h.scrape(t)
+	for deadline := time.Now().Add(5 * time.Second); m[`screenpop_delivery_latency_seconds_count`] < 4 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		m = h.scrape(t)
+	}
 	tok := `token="` + upstream.Mask(h.token) + `"`
 	for name, want := range map[string]float64{
 		`screenpop_upstream_up{` + tok + `}`:                           1,

@@ -19,13 +19,16 @@ import (
 
 // fakePusher takes what the hub gives it and says whether it wrote it all.
 type fakePusher struct {
-	h      *Hub
-	writes atomic.Bool   // what push returns
-	took   chan []uint64 // one per push
+	writes atomic.Bool   // what pushBatch returns
+	took   chan []uint64 // one per push that took something
 }
 
-func (p *fakePusher) push(s *Sub) bool {
-	p.took <- deliveryIDs(p.h.Take(s, nil))
+func (p *fakePusher) claim() bool { return true }
+
+func (p *fakePusher) pushBatch(batch []*Delivery, _ *pushWork) bool {
+	if len(batch) > 0 {
+		p.took <- deliveryIDs(batch)
+	}
 	return p.writes.Load()
 }
 
@@ -37,7 +40,7 @@ func TestHubPushesInsteadOfWaking(t *testing.T) {
 	h := NewHub(100, time.Hour, 10)
 	defer h.Close()
 	_, _, _, s := h.Subscribe(0, false, anonymous, "test", now)
-	p := &fakePusher{h: h, took: make(chan []uint64, 10)}
+	p := &fakePusher{took: make(chan []uint64, 10)}
 	p.writes.Store(true)
 	h.SetPusher(s, p)
 	var got []uint64
@@ -67,8 +70,7 @@ func TestHubPushedClientStillCutOff(t *testing.T) {
 	h := NewHub(100, time.Hour, 3)
 	defer h.Close()
 	_, _, _, s := h.Subscribe(0, false, anonymous, "test", now)
-	stuck := pusherFunc(func(*Sub) bool { return false })
-	h.SetPusher(s, stuck)
+	h.SetPusher(s, busyPusher{})
 	publishN(h, 4, now)
 	<-s.Done
 	if s.Reason() != errTooSlow {
@@ -76,9 +78,12 @@ func TestHubPushedClientStillCutOff(t *testing.T) {
 	}
 }
 
-type pusherFunc func(*Sub) bool
+// busyPusher is a client whose writer is always busy: it is never
+// pushed to, only woken.
+type busyPusher struct{}
 
-func (f pusherFunc) push(s *Sub) bool { return f(s) }
+func (busyPusher) claim() bool                           { return false }
+func (busyPusher) pushBatch([]*Delivery, *pushWork) bool { panic("pushed to without a claim") }
 
 // TestTryWriteLeavesTheRestFirst: what the socket did not take from a
 // write that does not wait goes out before the next message, whole.

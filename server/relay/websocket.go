@@ -248,37 +248,48 @@ func (ws *wsConn) flush(s *Sub, ping bool) error {
 	return err
 }
 
-// push is the hub's fan-out writing to this client (pusher): it takes
-// the client's events and writes them with one system call that does not
-// wait. It returns false, for the hub to wake the writer, when the writer
-// is busy (it takes these next), the client was cut off, or the socket
-// did not take everything (the writer writes the rest).
-func (ws *wsConn) push(s *Sub) bool {
+// claim is the hub's fan-out readying this client for a push (pusher):
+// it holds the connection until pushBatch, so that the writer cannot write
+// newer events before the pushed ones. It declines, for the hub to wake
+// the writer, when the writer is busy (it takes these next), something
+// is left to write (the writer waits for the socket), or the connection
+// is closing.
+func (ws *wsConn) claim() bool {
 	nc := ws.nc
 	if !nc.mu.TryLock() {
 		return false
 	}
-	defer nc.mu.Unlock()
-	if nc.closeSent || len(nc.unsent) > 0 || s.Reason() != nil {
+	if nc.closeSent || len(nc.unsent) > 0 {
+		nc.mu.Unlock()
 		return false
 	}
-	ws.batch = ws.r.hub.Take(s, ws.batch[:0])
-	if len(ws.batch) == 0 {
+	return true
+}
+
+// pushBatch is the push after claim: batch, taken by the hub for this
+// client, goes out with one system call that does not wait. It reports
+// whether the socket took everything; what it did not, the writer
+// writes.
+func (ws *wsConn) pushBatch(batch []*Delivery, w *pushWork) bool {
+	nc := ws.nc
+	defer nc.mu.Unlock()
+	if len(batch) == 0 {
 		return true
 	}
-	bp := sendPool.Get().(*[]byte)
-	b := (*bp)[:0]
-	for _, d := range ws.batch {
-		b = appendTextFrame(b, d.Data)
+	if !w.reuseFrame(batch) {
+		w.frame = w.frame[:0]
+		for _, d := range batch {
+			w.frame = appendTextFrame(w.frame, d.Data)
+		}
+		w.framed = append(w.framed[:0], batch...)
 	}
-	done := nc.tryWrite(b)
-	if cap(b) <= sendKeepMax {
-		*bp = b[:0]
-		sendPool.Put(bp)
-	}
+	done := nc.tryWrite(w.frame)
 	// Counted when handed to the socket, as the writer counts them; what
 	// it did not take yet follows as soon as the client reads.
-	ws.r.metrics.deliveredBatch(transportWebSocket, ws.batch, time.Now())
-	clear(ws.batch)
+	w.metrics = ws.r.metrics
+	now := time.Now()
+	for _, d := range batch {
+		w.tally.count(now.Sub(d.At), 1)
+	}
 	return done
 }

@@ -117,9 +117,14 @@ func (c *wsNetConn) tryWrite(p []byte) bool {
 	// The error is not kept: EAGAIN (the socket's buffer is full) is
 	// for the writer to wait out; any other, the writer's next write
 	// meets too, and ends the connection.
-	c.raw.Write(func(fd uintptr) bool {
-		n, _ = syscall.Write(int(fd), p)
-		return true // done, whatever happened: never wait here
+	//
+	// Control, not Write: it holds the descriptor open the same way (a
+	// close waits for it, so the number cannot go to another connection
+	// meanwhile) without the poller's write lock and state, which cost
+	// as much as the rest of a push; mu already makes writes one at a
+	// time. send with MSG_DONTWAIT skips write(2)'s file layer.
+	c.raw.Control(func(fd uintptr) {
+		n, _ = sendNow(int(fd), p)
 	})
 	n = max(n, 0) // -1 with an error
 	if n == len(p) {
@@ -259,4 +264,10 @@ func (w *wsHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	w.conn = c
 	return c, bufio.NewReadWriter(bufio.NewReaderSize(c, wsReadBuffer), bufio.NewWriterSize(c, wsWriteBuffer)), nil
+}
+
+// sendNow writes p to the socket fd without waiting: what its buffer
+// takes (-1 and EAGAIN for nothing), and no SIGPIPE for a peer gone.
+func sendNow(fd int, p []byte) (int, error) {
+	return syscall.SendmsgN(fd, p, nil, nil, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL)
 }
