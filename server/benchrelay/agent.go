@@ -52,9 +52,10 @@ type fleet struct {
 
 	readEvery time.Duration // see readLoop
 
-	received atomic.Int64 // event messages received, all agents together
-	closed   atomic.Bool
-	done     chan struct{} // closed when readLoop returns
+	received   atomic.Int64 // event messages received, all agents together
+	eventBytes int64        // their size, all together; guarded by mu
+	closed     atomic.Bool
+	done       chan struct{} // closed when readLoop returns
 }
 
 // agent is one extension's connection and what it received.
@@ -582,7 +583,16 @@ func (f *fleet) record(a *agent, id uint64, at int64, received, b []byte) {
 		}
 	}
 	a.got = append(a.got, delivery{id, at})
+	f.eventBytes += int64(len(b))
 	f.received.Add(1)
+}
+
+// totals is the number of event messages received so far, all agents
+// together, and their size.
+func (f *fleet) totals() (messages, bytes int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.received.Load(), f.eventBytes
 }
 
 // end closes a's connection for reason; the caller holds mu.

@@ -45,6 +45,13 @@ const (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == floorServerArg { // the bench started itself as the floor server
+		if err := runFloorServer(os.Stdin, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	code, err := run(os.Args[1:], os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench-relay:", err)
@@ -69,6 +76,7 @@ func run(args []string, out io.Writer) (int, error) {
 	fs.BoolVar(&cfg.verbose, "v", false, "show the relay's log")
 	fs.IntVar(&cfg.teams, "teams", 0, "also run each agent count with the agents spread over this many teams, each seeing one line of its own, calls ringing on the lines in turn (a real deployment; 0: only the worst case, every agent sees every call)")
 	fs.DurationVar(&cfg.readEvery, "read-every", time.Millisecond, "the agents' sockets are read at most this often (0: as soon as one is ready): a message's latency is overstated by at most this, and the bench costs the shared cores far fewer wake-ups")
+	fs.BoolVar(&cfg.floor, "floor", true, "also run each agent count against a floor server instead of the relay: the same workload, each batch of events written to every agent with one send, and no relay code; shows what the machine costs anyway")
 	cpuProfile := fs.String("cpuprofile", "", "write the bench's own CPU profile (the agents' side) to `file`")
 	if err := fs.Parse(args); err != nil {
 		return 2, nil
@@ -110,7 +118,7 @@ func run(args []string, out io.Writer) (int, error) {
 
 	var results []*result
 	failed := false
-	type run struct{ agents, teams int }
+	type run struct{ agents, teams int } // teams -1: the floor
 	var runs []run
 	for _, n := range cfg.agents {
 		runs = append(runs, run{n, 0})
@@ -120,13 +128,24 @@ func run(args []string, out io.Writer) (int, error) {
 			runs = append(runs, run{n, cfg.teams})
 		}
 	}
+	if cfg.floor {
+		for _, n := range cfg.agents {
+			runs = append(runs, run{n, -1})
+		}
+	}
 	for _, ru := range runs {
-		res, err := runOne(ctx, cfg, ru.agents, ru.teams)
+		var res *result
+		var err error
+		if ru.teams < 0 {
+			res, err = runFloor(ctx, cfg, ru.agents)
+		} else {
+			res, err = runOne(ctx, cfg, ru.agents, ru.teams)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return 130, fmt.Errorf("interrupted")
 			}
-			return 1, fmt.Errorf("%s agents: %v", (&result{agents: ru.agents, teams: ru.teams}).label(), err)
+			return 1, fmt.Errorf("%s agents: %v", (&result{agents: ru.agents, teams: max(ru.teams, 0), floor: ru.teams < 0}).label(), err)
 		}
 		for _, f := range res.failures {
 			fmt.Fprintf(os.Stderr, "bench-relay: %s agents: FAILURE: %s\n", res.label(), f)
@@ -180,6 +199,9 @@ func printTable(w io.Writer, cfg config, results []*result) {
 	fmt.Fprintln(w, "|-------:|-------|-------:|---------:|------:|------:|------:|------:|------:|------:|")
 	for _, r := range results {
 		rss := fmt.Sprintf("%.1f KiB", r.perAgentKiB())
+		if r.floor {
+			rss = "–" // not measured: the kernel's memory is the same, and the floor server keeps nothing per agent
+		}
 		conn := fmt.Sprintf("%.2f s", r.connect.Seconds())
 		if len(r.phases) == 0 {
 			fmt.Fprintf(w, "| %s | (%d connected) | | | | | | %s | | %s |\n", r.label(), r.connected, rss, conn)
@@ -197,18 +219,25 @@ func printTable(w io.Writer, cfg config, results []*result) {
 			fmt.Fprintf(w, "  %s agents: none connected\n", r.label())
 			continue
 		}
+		if r.floor {
+			for _, p := range r.phases {
+				fmt.Fprintf(w, "  %s agents, %s: %.1f s from first batch to last delivery; CPU: floor server %v, bench (agents) %v, other processes %.2f s; %d sends, %d of them partial (finished blocking); messages of %d bytes\n",
+					r.label(), p.name, p.wall.Seconds(), p.relayCPU, p.benchCPU, p.otherCPU.Seconds(), p.sends, p.partialSends, p.messageBytes)
+			}
+			continue
+		}
 		fmt.Fprintf(w, "  %s agents: RSS idle %s, connected %s, after the calls %s (%.1f KiB per agent: queues touched, garbage not yet collected), peak %s\n",
 			r.label(), mib(r.rssBase), mib(r.rssConnected), mib(r.rssAfter), float64(r.rssAfter-r.rssBase)/float64(r.connected), mib(r.hwm))
 		for _, p := range r.phases {
-			fmt.Fprintf(w, "  %s agents, %s: %.1f s from first ring to last delivery; CPU: relay %v, bench (agents) %v, other processes %.2f s\n",
-				r.label(), p.name, p.wall.Seconds(), p.relayCPU, p.benchCPU, p.otherCPU.Seconds())
+			fmt.Fprintf(w, "  %s agents, %s: %.1f s from first ring to last delivery; CPU: relay %v, bench (agents) %v, other processes %.2f s; messages of %d bytes\n",
+				r.label(), p.name, p.wall.Seconds(), p.relayCPU, p.benchCPU, p.otherCPU.Seconds(), p.messageBytes)
 		}
 	}
 
 	fmt.Fprintf(w, "\nTargets: %d agents, p99 < %v, < %d KiB per agent; measured on the worst case, every agent sees every call.\n", targetAgents, targetP99, targetKiBAgent)
 	var big *result
 	for _, r := range results {
-		if r.teams == 0 && r.agents >= targetAgents && (big == nil || r.agents > big.agents) {
+		if r.teams == 0 && !r.floor && r.agents >= targetAgents && (big == nil || r.agents > big.agents) {
 			big = r
 		}
 	}
@@ -227,6 +256,14 @@ func printTable(w io.Writer, cfg config, results []*result) {
 		}
 		for _, p := range r.phases {
 			fmt.Fprintf(w, "  (not the target) %s, each event to one team of %d: p99 %s (%s)\n", r.label(), r.agents/r.teams, ms(p.p99), p.name)
+		}
+	}
+	for _, r := range results {
+		if !r.floor || r.agents != big.agents {
+			continue
+		}
+		for _, p := range r.phases {
+			fmt.Fprintf(w, "  (the machine's share) %s agents, no relay: p99 %s (%s)\n", r.label(), ms(p.p99), p.name)
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 // relayProc is the relay under test, a child process so that its memory
 // and CPU are its own.
 type relayProc struct {
+	name   string // "the relay", or "the floor server" (floor.go), which stands in for it
 	cmd    *exec.Cmd
 	addr   string // host:port it listens on
 	stderr *tailBuffer
@@ -56,7 +57,7 @@ func startRelay(ctx context.Context, bin string, args []string, eventsURL, token
 	}
 	argv := append([]string{"-listen", addr, "-events-url", eventsURL, "-token", token}, args...)
 	cmd := exec.Command(bin, argv...)
-	r := &relayProc{cmd: cmd, addr: addr, stderr: &tailBuffer{max: 64 << 10}, exited: make(chan struct{})}
+	r := &relayProc{name: "the relay", cmd: cmd, addr: addr, stderr: &tailBuffer{max: 64 << 10}, exited: make(chan struct{})}
 	cmd.Stdout = r.stderr
 	cmd.Stderr = r.stderr
 	if logTo != nil {

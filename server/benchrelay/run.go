@@ -40,13 +40,15 @@ type config struct {
 	timeout   time.Duration
 	teams     int // besides the runs where every agent sees every line, runs with this many teams (0: none)
 	readEvery time.Duration
+	floor     bool // also run each agent count against the floor server (floor.go)
 	verbose   bool
 }
 
 // result is one run: a fresh emulator, a fresh relay, n agents.
 type result struct {
 	agents       int
-	teams        int // 0: every agent sees every line (anonymous); else agents spread over teams, one line each
+	teams        int  // 0: every agent sees every line (anonymous); else agents spread over teams, one line each
+	floor        bool // the floor server instead of the relay (floor.go): no memory readings
 	connected    int
 	connect      time.Duration
 	rssBase      int64 // KiB, relay idle with no agent
@@ -76,6 +78,11 @@ type phaseResult struct {
 	benchCPU   cpuTime       // the agents' side, on the same cores
 	otherCPU   time.Duration // everything else on the machine: noise
 	wall       time.Duration // from the first ring to the last delivery
+
+	messageBytes int // an event message's mean size, as the agents got it
+
+	// The floor server's sends (floor runs only): one per agent and batch.
+	sends, partialSends int
 }
 
 func (p *phaseResult) cpuPerDelivery() time.Duration {
@@ -206,8 +213,8 @@ func runOne(ctx context.Context, cfg config, n, teams int) (*result, error) {
 		calls   int
 		spacing time.Duration
 	}{
-		{fmt.Sprintf("%d calls, %v apart", cfg.calls, cfg.spacing), cfg.calls, cfg.spacing},
-		{fmt.Sprintf("burst: %d calls at once", cfg.burst), cfg.burst, 0},
+		{spacedPhase(cfg), cfg.calls, cfg.spacing},
+		{burstPhase(cfg), cfg.burst, 0},
 	}
 	for _, ph := range phases {
 		if ph.calls <= 0 {
@@ -234,52 +241,79 @@ func runOne(ctx context.Context, cfg config, n, teams int) (*result, error) {
 	return res, nil
 }
 
+// The phases' names, in the table.
+func spacedPhase(cfg config) string { return fmt.Sprintf("%d calls, %v apart", cfg.calls, cfg.spacing) }
+func burstPhase(cfg config) string  { return fmt.Sprintf("burst: %d calls at once", cfg.burst) }
+
 // runPhase rings calls (spacing apart, or all at once) and waits until
 // every agent got every event the relay published meanwhile.
 func runPhase(ctx context.Context, cfg config, sim *ovhsim.Sim, rp *relayProc, fl *fleet, name string, calls int, spacing time.Duration, lines []string) (phaseResult, []string, error) {
-	pr := phaseResult{name: name}
 	from, err := newestEvent(ctx, rp)
 	if err != nil {
-		return pr, nil, err
+		return phaseResult{name: name}, nil, err
 	}
-	cpu0, err := rp.cpu()
+	m, err := startMeasure(name, rp, fl)
 	if err != nil {
-		return pr, nil, err
+		return phaseResult{name: name}, nil, err
 	}
-	self0, _ := procCPU("self")
-	busy0, _ := machineBusy()
-	base := fl.received.Load() // every delivery of earlier events is in
-	start := time.Now()
-
 	for i := range calls {
 		if i > 0 && spacing > 0 {
 			if err := sleep(ctx, spacing); err != nil {
-				return pr, nil, err
+				return phaseResult{name: name}, nil, err
 			}
 		}
 		if _, err := sim.Ring(ovhsim.Call{Line: lines[i%len(lines)], Scenario: ovhsim.Answered, RingFor: cfg.ringFor, TalkFor: cfg.talkFor}); err != nil {
-			return pr, nil, err
+			return phaseResult{name: name}, nil, err
 		}
 	}
 	if err := relayCaughtUp(ctx, sim, rp, cfg.timeout); err != nil {
-		return pr, []string{fmt.Sprintf("%s: %v", name, err)}, nil
+		return phaseResult{name: name}, []string{fmt.Sprintf("%s: %v", name, err)}, nil
 	}
 	to, err := newestEvent(ctx, rp)
 	if err != nil {
-		return pr, nil, err
+		return phaseResult{name: name}, nil, err
 	}
-	pr.events = int(to - from)
-
 	// Every agent should get every event in (from, to] on its line.
-	want := int64(pr.events) * int64(fl.count())
+	want := int64(to-from) * int64(fl.count())
 	if len(lines) > 1 {
 		want = math.MaxInt64 // the counter does not say; waiting does
 	}
+	return m.finish(ctx, cfg, rp, fl, from, to, want)
+}
+
+// measure is a phase being measured: what the counters said at its start.
+type measure struct {
+	name       string
+	cpu0       cpuTime // the server's (the relay, or the floor server)
+	self0      cpuTime
+	busy0      time.Duration
+	base       int64 // deliveries so far: every delivery of earlier events is in
+	eventBytes int64
+	start      time.Time
+}
+
+func startMeasure(name string, rp *relayProc, fl *fleet) (*measure, error) {
+	m := &measure{name: name}
+	var err error
+	if m.cpu0, err = rp.cpu(); err != nil {
+		return nil, err
+	}
+	m.self0, _ = procCPU("self")
+	m.busy0, _ = machineBusy()
+	m.base, m.eventBytes = fl.totals()
+	m.start = time.Now()
+	return m, nil
+}
+
+// finish waits until the agents got every event in (from, to] they must
+// get (want deliveries, all agents together, when known) or the timeout
+// passed, and reports what they got and what it cost.
+func (m *measure) finish(ctx context.Context, cfg config, rp *relayProc, fl *fleet, from, to uint64, want int64) (phaseResult, []string, error) {
+	pr := phaseResult{name: m.name, events: int(to - from)}
 	deadline := time.Now().Add(cfg.timeout)
-	var rep phaseReport
 	for {
 		// The counter is cheap; the scan also sees agents that are gone.
-		if fl.received.Load() >= base+want || fl.waiting(from, to) == 0 {
+		if fl.received.Load() >= m.base+want || fl.waiting(from, to) == 0 {
 			break
 		}
 		if time.Now().After(deadline) || !rp.alive() {
@@ -289,27 +323,31 @@ func runPhase(ctx context.Context, cfg config, sim *ovhsim.Sim, rp *relayProc, f
 			return pr, nil, err
 		}
 	}
-	rep = fl.collect(from, to)
+	rep := fl.collect(from, to)
 	cpu1, err := rp.cpu()
 	if err != nil && rp.alive() {
 		return pr, nil, err
 	}
 	self1, _ := procCPU("self")
 	busy1, _ := machineBusy()
-	pr.relayCPU, pr.benchCPU = cpu1.sub(cpu0), self1.sub(self0)
-	pr.otherCPU = max(0, busy1-busy0-pr.relayCPU.total()-pr.benchCPU.total())
-	pr.wall = time.Since(start)
+	pr.relayCPU, pr.benchCPU = cpu1.sub(m.cpu0), self1.sub(m.self0)
+	pr.otherCPU = max(0, busy1-m.busy0-pr.relayCPU.total()-pr.benchCPU.total())
+	pr.wall = time.Since(m.start)
 	pr.deliveries, pr.missing = rep.deliveries, rep.missing
 	if l := rep.latencies; len(l) > 0 {
 		pr.p50, pr.p99, pr.max = percentile(l, 0.50), percentile(l, 0.99), l[len(l)-1]
 	}
+	if received, bytes := fl.totals(); received > m.base {
+		pr.messageBytes = int((bytes - m.eventBytes) / (received - m.base))
+	}
 
+	name := m.name
 	var fails []string
 	if !rp.alive() {
-		fails = append(fails, fmt.Sprintf("%s: the relay died (%v):\n%s", name, rp.err, rp.stderr))
+		fails = append(fails, fmt.Sprintf("%s: %s died (%v):\n%s", name, rp.name, rp.err, rp.stderr))
 	}
 	if rep.missing > 0 {
-		fails = append(fails, fmt.Sprintf("%s: %d agents missed %d of %d deliveries (%s)", name, rep.short, rep.missing, int(want), rep.example))
+		fails = append(fails, fmt.Sprintf("%s: %d agents missed %d of %d deliveries (%s)", name, rep.short, rep.missing, rep.deliveries+rep.missing, rep.example))
 	}
 	if len(rep.dead) > 0 {
 		fails = append(fails, fmt.Sprintf("%s: connections ended: %s", name, summarize(rep.dead)))
