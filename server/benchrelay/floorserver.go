@@ -67,6 +67,7 @@ func runFloorServer(stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer ln.Close()
 	fs := &floorServer{}
 	go fs.accept(ln, stderr)
 	fmt.Fprintf(stdout, "listening %s\n", ln.Addr())
@@ -126,6 +127,9 @@ func parseSend(line string) (int, error) {
 func (fs *floorServer) accept(ln net.Listener, stderr io.Writer) {
 	for {
 		nc, err := ln.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "floor server: accept: %v\n", err)
 			return
