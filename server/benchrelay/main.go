@@ -14,6 +14,12 @@
 // the agents run here, on the same cores, so latency includes their
 // scheduling (the bench's own CPU is reported beside it).
 //
+// Then the floor rows (-floor, on by default): the same phases with the
+// relay replaced by a floor server that only writes each batch of events
+// to every agent, one send(2) each (floor.go). What they show is the
+// machine's share of the relay's rows: the kernel, the scheduler, the
+// agents; the difference is the relay's.
+//
 //	make bench-relay
 //	go run ./server/benchrelay -agents=1000,10000 -calls=50
 //
