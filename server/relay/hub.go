@@ -187,7 +187,7 @@ type Sub struct {
 	// agent's lines changed (SetLines applies from the next event on).
 	owed   []*Delivery
 	pusher pusher // nil: woken, its writer takes
-	queued bool   // in the hub's toPush
+	queued bool   // in the hub's toPush, or in the round going on and not taken yet
 }
 
 // Wake receives a value when the client may have something to take or
@@ -408,9 +408,10 @@ func (h *Hub) SetPusher(s *Sub, p pusher) {
 
 // pushLoop is the hub's fan-out goroutine: each round, it pushes to every
 // client queued since the last, and wakes those the push did not finish.
-// A client queued again while it is pushed is pushed again next round
-// (with nothing left to take, that costs a claim). It stops when wake is
-// closed (Close).
+// A client stays queued until it takes (take): events published during
+// a round join what the clients not reached yet take in this one, and
+// the next round has only the clients this one had already written to,
+// not every client again. It stops when wake is closed (Close).
 func (h *Hub) pushLoop(wake <-chan struct{}) {
 	var work []*pushWork // one per goroutine of a round
 	for range wake {
@@ -418,9 +419,6 @@ func (h *Hub) pushLoop(wake <-chan struct{}) {
 		list := h.toPush
 		h.toPush = h.pushSpare
 		h.pushSpare = nil
-		for _, s := range list {
-			s.queued = false
-		}
 		h.mu.Unlock()
 		// A long list is split between the cores: a push is mostly the
 		// kernel's work (the write), which runs in parallel.
@@ -511,6 +509,7 @@ func (h *Hub) take(s *Sub, out []*Delivery) []*Delivery {
 	}
 	s.pos = h.end()
 	s.pending = 0
+	s.queued = false // the next event queues it again
 	return out
 }
 
