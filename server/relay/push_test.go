@@ -78,6 +78,86 @@ func TestHubPushedClientStillCutOff(t *testing.T) {
 	}
 }
 
+// publishingPusher records what each client is pushed, and publishes
+// one more event during the round's first push: an event arriving while
+// the fan-out is going on.
+type publishingPusher struct {
+	h      *Hub
+	name   string
+	pushes chan<- pushed
+	first  *atomic.Bool // shared by the clients: set by the round's first push
+	claims *atomic.Int64 // shared: claims of every client
+}
+
+type pushed struct {
+	name string
+	ids  []uint64
+}
+
+func (p *publishingPusher) claim() bool {
+	p.claims.Add(1)
+	return true
+}
+
+func (p *publishingPusher) pushBatch(batch []*Delivery, _ *pushWork) bool {
+	if len(batch) > 0 {
+		p.pushes <- pushed{p.name, deliveryIDs(batch)}
+	}
+	if p.first.CompareAndSwap(false, true) {
+		publishN(p.h, 1, time.Unix(1000, 0))
+	}
+	return true
+}
+
+// TestHubEventDuringRoundJoinsIt: an event published while the fan-out
+// is writing goes, in the same write, to the clients the round has not
+// reached yet; only the clients already written to are pushed again.
+func TestHubEventDuringRoundJoinsIt(t *testing.T) {
+	now := time.Unix(1000, 0)
+	h := NewHub(100, time.Hour, 10)
+	defer h.Close()
+	// One block more than one: the first block is taken for and written
+	// before the second is taken for (and fewer than pushSplit: one
+	// goroutine, blocks in turn).
+	const n = pushBlock + 1
+	got := make(chan pushed, 3*n)
+	var first atomic.Bool
+	var claims atomic.Int64
+	for i := range n {
+		_, _, _, s := h.Subscribe(0, false, anonymous, "test", now)
+		h.SetPusher(s, &publishingPusher{h: h, name: fmt.Sprint(i), pushes: got, first: &first, claims: &claims})
+	}
+	publishN(h, 1, now)
+	batches := map[string][][]uint64{}
+	for range 2*pushBlock + 1 {
+		p := <-got
+		batches[p.name] = append(batches[p.name], p.ids)
+	}
+	select {
+	case p := <-got:
+		t.Errorf("one push too many: %v", p)
+	case <-time.After(50 * time.Millisecond):
+	}
+	var twice, once int
+	for name, b := range batches {
+		switch {
+		case len(b) == 2 && slices.Equal(b[0], []uint64{1}) && slices.Equal(b[1], []uint64{2}):
+			twice++
+		case len(b) == 1 && slices.Equal(b[0], []uint64{1, 2}):
+			once++
+		default:
+			t.Errorf("client %s was pushed %v", name, b)
+		}
+	}
+	if twice != pushBlock || once != 1 {
+		t.Errorf("%d clients pushed 1 then 2, %d pushed both at once; want %d and 1", twice, once, pushBlock)
+	}
+	// The second round is only for the clients that had not got event 2.
+	if c := claims.Load(); c != n+pushBlock {
+		t.Errorf("%d claims, want %d: a round went to clients with nothing to take", c, n+pushBlock)
+	}
+}
+
 // busyPusher is a client whose writer is always busy: it is never
 // pushed to, only woken.
 type busyPusher struct{}
