@@ -85,7 +85,7 @@ type publishingPusher struct {
 	h      *Hub
 	name   string
 	pushes chan<- pushed
-	first  *atomic.Bool // shared by the clients: set by the round's first push
+	first  *atomic.Bool  // shared by the clients: set by the round's first push
 	claims *atomic.Int64 // shared: claims of every client
 }
 
