@@ -241,26 +241,32 @@ func (t *tailBuffer) String() string {
 
 // machineBusy is the CPU time every process on the machine has used since
 // boot (all cores, idle and iowait excluded): with the relay's and the
-// bench's own, it shows how much of a phase went to other processes.
-func machineBusy() (time.Duration, error) {
+// bench's own, it shows how much of a phase went to other processes. Of
+// it, steal is the time the hypervisor gave this VM's cores to someone
+// else: on a shared VM, latency the machine adds that no process here
+// can be blamed for.
+func machineBusy() (busy, steal time.Duration, err error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal …
 	if len(f) < 9 || f[0] != "cpu" {
-		return 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+		return 0, 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
 	}
-	var busy int64
+	var ticks, stolen int64
 	for i, s := range f[1:9] {
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("/proc/stat: %v", err)
+			return 0, 0, fmt.Errorf("/proc/stat: %v", err)
 		}
 		if i != 3 && i != 4 { // idle, iowait
-			busy += v
+			ticks += v
+		}
+		if i == 7 {
+			stolen = v
 		}
 	}
-	return time.Duration(busy) * clockTick, nil
+	return time.Duration(ticks) * clockTick, time.Duration(stolen) * clockTick, nil
 }

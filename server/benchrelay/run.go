@@ -76,7 +76,8 @@ type phaseResult struct {
 	max        time.Duration
 	relayCPU   cpuTime
 	benchCPU   cpuTime       // the agents' side, on the same cores
-	otherCPU   time.Duration // everything else on the machine: noise
+	otherCPU   time.Duration // everything else on the machine (other processes, interrupts while idle, steal): noise
+	stolen     time.Duration // of it, the hypervisor's (steal)
 	wall       time.Duration // from the first ring to the last delivery
 
 	messageBytes int // an event message's mean size, as the agents got it
@@ -287,6 +288,7 @@ type measure struct {
 	cpu0       cpuTime // the server's (the relay, or the floor server)
 	self0      cpuTime
 	busy0      time.Duration
+	steal0     time.Duration
 	base       int64 // deliveries so far: every delivery of earlier events is in
 	eventBytes int64
 	start      time.Time
@@ -299,7 +301,7 @@ func startMeasure(name string, rp *relayProc, fl *fleet) (*measure, error) {
 		return nil, err
 	}
 	m.self0, _ = procCPU("self")
-	m.busy0, _ = machineBusy()
+	m.busy0, m.steal0, _ = machineBusy()
 	m.base, m.eventBytes = fl.totals()
 	m.start = time.Now()
 	return m, nil
@@ -329,9 +331,10 @@ func (m *measure) finish(ctx context.Context, cfg config, rp *relayProc, fl *fle
 		return pr, nil, err
 	}
 	self1, _ := procCPU("self")
-	busy1, _ := machineBusy()
+	busy1, steal1, _ := machineBusy()
 	pr.relayCPU, pr.benchCPU = cpu1.sub(m.cpu0), self1.sub(m.self0)
 	pr.otherCPU = max(0, busy1-m.busy0-pr.relayCPU.total()-pr.benchCPU.total())
+	pr.stolen = steal1 - m.steal0
 	pr.wall = time.Since(m.start)
 	pr.deliveries, pr.missing = rep.deliveries, rep.missing
 	if l := rep.latencies; len(l) > 0 {
