@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,17 +22,12 @@ import (
 // and reads, the scheduler, the agents) and how much is the relay's.
 //
 // The floor server gets the relay's phases as its ideal would write them:
-//   - spaced: one batch of eventsPerCall messages per -spacing, -calls of
-//     them (a call's ring, answer and hang-up are spread over ticks, but
-//     once the first calls are answered each tick has one of each, and the
-//     relay gets them from the same poll);
-//   - burst: -burst messages at once, then again after -ring-for (the
-//     answers) and after -talk-for more (the hang-ups).
-//
-// Each batch is one write per agent: the ideal relay's coalescing.
-
-// eventsPerCall is what an answered call publishes: ring, answer, hang-up.
-const eventsPerCall = 3
+// each call's ring, answer (-ring-for later) and hang-up (-talk-for after
+// that) at the times the emulator emits them, and the events of one
+// instant in one batch, one write per agent, as the relay gets them in
+// one poll. With 100 ms between calls and 300 and 500 ms of ringing and
+// talk, that is a batch every 100 ms, of three events once the first
+// calls are answered; the burst is three batches of -burst events.
 
 // floorProc is the floor server, a child process like the relay.
 type floorProc struct {
@@ -169,6 +166,25 @@ type floorBatch struct {
 	k  int
 }
 
+// floorSchedule is the batches for calls rung spacing apart, each
+// answered after ringFor and hung up talkFor later: their events grouped
+// by the time the emulator emits them.
+func floorSchedule(calls int, spacing, ringFor, talkFor time.Duration) []floorBatch {
+	at := map[time.Duration]int{}
+	for i := range calls {
+		ring := time.Duration(i) * spacing
+		at[ring]++
+		at[ring+ringFor]++
+		at[ring+ringFor+talkFor]++
+	}
+	var batches []floorBatch
+	for t, k := range at {
+		batches = append(batches, floorBatch{t, k})
+	}
+	slices.SortFunc(batches, func(a, b floorBatch) int { return cmp.Compare(a.at, b.at) })
+	return batches
+}
+
 // runFloor measures the floor with n agents: a fresh floor server and
 // fleet, the relay's phases as floor batches.
 func runFloor(ctx context.Context, cfg config, n int) (*result, error) {
@@ -211,19 +227,12 @@ func runFloor(ctx context.Context, cfg config, n int) (*result, error) {
 		return nil, err
 	}
 
-	var spaced, burst []floorBatch
-	for i := range cfg.calls {
-		spaced = append(spaced, floorBatch{time.Duration(i) * cfg.spacing, eventsPerCall})
-	}
-	if cfg.burst > 0 {
-		burst = []floorBatch{{0, cfg.burst}, {cfg.ringFor, cfg.burst}, {cfg.ringFor + cfg.talkFor, cfg.burst}}
-	}
 	phases := []struct {
 		name    string
 		batches []floorBatch
 	}{
-		{floorPhase + spacedPhase(cfg), spaced},
-		{floorPhase + burstPhase(cfg), burst},
+		{floorPhase + spacedPhase(cfg), floorSchedule(cfg.calls, cfg.spacing, cfg.ringFor, cfg.talkFor)},
+		{floorPhase + burstPhase(cfg), floorSchedule(cfg.burst, 0, cfg.ringFor, cfg.talkFor)},
 	}
 	var sentIDs uint64
 	for _, ph := range phases {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,5 +91,34 @@ func TestFloorServer(t *testing.T) {
 	go io.Copy(io.Discard, outR)
 	if err := <-done; err != nil {
 		t.Errorf("the floor server, at the end of its commands: %v", err)
+	}
+}
+
+func TestFloorSchedule(t *testing.T) {
+	const ms = time.Millisecond
+	for _, tt := range []struct {
+		name                      string
+		calls                     int
+		spacing, ringFor, talkFor time.Duration
+		want                      []int // events per batch
+	}{
+		{"spaced", 5, 100 * ms, 300 * ms, 500 * ms, []int{1, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1}}, // rings 0–4, answers 3–7, hang-ups 8–12 (×100 ms),
+		{"burst", 20, 0, 300 * ms, 500 * ms, []int{20, 20, 20}},
+		{"no call", 0, 100 * ms, 300 * ms, 500 * ms, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []int
+			var last time.Duration = -1
+			for _, b := range floorSchedule(tt.calls, tt.spacing, tt.ringFor, tt.talkFor) {
+				if b.at <= last {
+					t.Errorf("batch at %v after one at %v", b.at, last)
+				}
+				last = b.at
+				got = append(got, b.k)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("events per batch %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
