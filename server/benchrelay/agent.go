@@ -54,6 +54,7 @@ type fleet struct {
 
 	received   atomic.Int64 // event messages received, all agents together
 	eventBytes int64        // their size, all together; guarded by mu
+	reads      int64        // reads that got data, all agents together; guarded by mu
 	closed     atomic.Bool
 	done       chan struct{} // closed when readLoop returns
 }
@@ -416,6 +417,7 @@ func (f *fleet) readAgent(a *agent, buf []byte, hangup bool) {
 			f.end(a, fmt.Errorf("connection lost: %v", err))
 			return
 		}
+		f.reads++
 		b := buf[:k+n]
 		used, err := f.frames(a, b, at)
 		if err != nil {
@@ -587,12 +589,16 @@ func (f *fleet) record(a *agent, id uint64, at int64, received, b []byte) {
 	f.received.Add(1)
 }
 
-// totals is the number of event messages received so far, all agents
-// together, and their size.
-func (f *fleet) totals() (messages, bytes int64) {
+// fleetTotals is what the agents received so far, all together.
+type fleetTotals struct {
+	messages, bytes int64 // event messages, and their size
+	reads           int64 // reads that got data: at least one per write of the server's
+}
+
+func (f *fleet) totals() fleetTotals {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.received.Load(), f.eventBytes
+	return fleetTotals{f.received.Load(), f.eventBytes, f.reads}
 }
 
 // end closes a's connection for reason; the caller holds mu.

@@ -227,16 +227,16 @@ func printTable(w io.Writer, cfg config, results []*result) {
 		}
 		if r.floor {
 			for _, p := range r.phases {
-				fmt.Fprintf(w, "  %s agents, %s: %.1f s from first batch to last delivery; CPU: floor server %v, bench (agents) %v, other processes %.2f s (stolen by the hypervisor %.2f s); %d sends, %d of them partial (finished blocking); messages of %d bytes\n",
-					r.label(), p.name, p.wall.Seconds(), p.relayCPU, p.benchCPU, p.otherCPU.Seconds(), p.stolen.Seconds(), p.sends, p.partialSends, p.messageBytes)
+				fmt.Fprintf(w, "  %s agents, %s: %.1f s from first batch to last delivery; CPU: floor server %v, bench (agents) %v, other processes %.2f s (stolen by the hypervisor %.2f s); %d sends, %d of them partial (finished blocking); %d reads by the agents; messages of %d bytes\n",
+					r.label(), p.name, p.wall.Seconds(), p.relayCPU, p.benchCPU, p.otherCPU.Seconds(), p.stolen.Seconds(), p.sends, p.partialSends, p.reads, p.messageBytes)
 			}
 			continue
 		}
 		fmt.Fprintf(w, "  %s agents: RSS idle %s, connected %s, after the calls %s (%.1f KiB per agent: queues touched, garbage not yet collected), peak %s\n",
 			r.label(), mib(r.rssBase), mib(r.rssConnected), mib(r.rssAfter), float64(r.rssAfter-r.rssBase)/float64(r.connected), mib(r.hwm))
 		for _, p := range r.phases {
-			fmt.Fprintf(w, "  %s agents, %s: %.1f s from first ring to last delivery; CPU: relay %v, bench (agents) %v, other processes %.2f s (stolen by the hypervisor %.2f s); messages of %d bytes\n",
-				r.label(), p.name, p.wall.Seconds(), p.relayCPU, p.benchCPU, p.otherCPU.Seconds(), p.stolen.Seconds(), p.messageBytes)
+			fmt.Fprintf(w, "  %s agents, %s: %.1f s from first ring to last delivery; CPU: relay %v, bench (agents) %v, other processes %.2f s (stolen by the hypervisor %.2f s); %d reads by the agents; messages of %d bytes\n",
+				r.label(), p.name, p.wall.Seconds(), p.relayCPU, p.benchCPU, p.otherCPU.Seconds(), p.stolen.Seconds(), p.reads, p.messageBytes)
 		}
 	}
 

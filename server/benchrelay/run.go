@@ -80,7 +80,8 @@ type phaseResult struct {
 	stolen     time.Duration // of it, the hypervisor's (steal)
 	wall       time.Duration // from the first ring to the last delivery
 
-	messageBytes int // an event message's mean size, as the agents got it
+	messageBytes int   // an event message's mean size, as the agents got it
+	reads        int64 // the agents' reads that got data: at least one per write of the server's
 
 	// The floor server's sends (floor runs only): one per agent and batch.
 	sends, partialSends int
@@ -284,14 +285,14 @@ func runPhase(ctx context.Context, cfg config, sim *ovhsim.Sim, rp *relayProc, f
 
 // measure is a phase being measured: what the counters said at its start.
 type measure struct {
-	name       string
-	cpu0       cpuTime // the server's (the relay, or the floor server)
-	self0      cpuTime
-	busy0      time.Duration
-	steal0     time.Duration
-	base       int64 // deliveries so far: every delivery of earlier events is in
-	eventBytes int64
-	start      time.Time
+	name   string
+	cpu0   cpuTime // the server's (the relay, or the floor server)
+	self0  cpuTime
+	busy0  time.Duration
+	steal0 time.Duration
+	base   int64 // deliveries so far: every delivery of earlier events is in
+	totals fleetTotals
+	start  time.Time
 }
 
 func startMeasure(name string, rp *relayProc, fl *fleet) (*measure, error) {
@@ -302,7 +303,8 @@ func startMeasure(name string, rp *relayProc, fl *fleet) (*measure, error) {
 	}
 	m.self0, _ = procCPU("self")
 	m.busy0, m.steal0, _ = machineBusy()
-	m.base, m.eventBytes = fl.totals()
+	m.totals = fl.totals()
+	m.base = m.totals.messages
 	m.start = time.Now()
 	return m, nil
 }
@@ -340,8 +342,9 @@ func (m *measure) finish(ctx context.Context, cfg config, rp *relayProc, fl *fle
 	if l := rep.latencies; len(l) > 0 {
 		pr.p50, pr.p99, pr.max = percentile(l, 0.50), percentile(l, 0.99), l[len(l)-1]
 	}
-	if received, bytes := fl.totals(); received > m.base {
-		pr.messageBytes = int((bytes - m.eventBytes) / (received - m.base))
+	if t := fl.totals(); t.messages > m.base {
+		pr.messageBytes = int((t.bytes - m.totals.bytes) / (t.messages - m.base))
+		pr.reads = t.reads - m.totals.reads
 	}
 
 	name := m.name
