@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -26,21 +27,26 @@ import (
 
 // fleet is N simulated extensions connected to the relay. They share
 // the relay's cores, so they must cost as little as possible: once its
-// hello is in, an agent is a bare non-blocking socket in one epoll set,
-// and one goroutine (readLoop) reads whichever sockets are ready,
+// hello is in, an agent is a bare non-blocking socket in an epoll set,
+// and a goroutine per set (readLoop) reads whichever sockets are ready,
 // notes for each event its ID and the time of the read that completed
 // it, and goes back to epoll_wait. That is a system call per ready
 // socket and no goroutine, channel or allocation per message: with a
 // goroutine per agent, blocked in a WebSocket library's reader, the
 // bench used more CPU than the relay. Everything else is computed after
 // a phase.
+//
+// There is one set and reader per core: agents on their own machines read
+// in parallel, and a single reader would be a queue of its own, adding
+// its wait to the latency measured.
 type fleet struct {
-	addr string // the relay's host:port
-	path string // /v1/stream
-	epfd int    // -1 once closed
+	addr  string // the relay's host:port
+	path  string // /v1/stream
+	epfds []int  // one epoll set per reader
 
-	// mu guards agents and what they received: readLoop holds it while
-	// it handles one epoll_wait's worth of sockets.
+	// mu guards agents and what they received. A reader holds it while it
+	// handles what one read got, not during the read: an agent's socket
+	// and partial frame are its reader's alone.
 	mu     sync.Mutex
 	agents []*agent
 	// stamps maps an event ID to its stream.Event.Received (Unix ns): every
@@ -56,12 +62,13 @@ type fleet struct {
 	eventBytes int64        // their size, all together; guarded by mu
 	reads      int64        // reads that got data, all agents together; guarded by mu
 	closed     atomic.Bool
-	done       chan struct{} // closed when readLoop returns
+	done       chan struct{} // closed when every readLoop returned
 }
 
 // agent is one extension's connection and what it received.
 type agent struct {
 	fd     int    // non-blocking socket, out of Go's poller; -1 once closed
+	epfd   int    // the epoll set (reader) it is in
 	cursor uint64 // newest event ID when it connected (its hello)
 	line   string // the one line it sees; "": every line
 
@@ -85,12 +92,25 @@ func (e *refusedError) Error() string {
 }
 
 func newFleet(relayAddr string, readEvery time.Duration) (*fleet, error) {
-	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
-	if err != nil {
-		return nil, fmt.Errorf("epoll: %v", err)
+	f := &fleet{addr: relayAddr, path: "/v1/stream", stamps: map[uint64]int64{}, lines: map[uint64]string{}, readEvery: readEvery, done: make(chan struct{})}
+	for range runtime.GOMAXPROCS(0) {
+		epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+		if err != nil {
+			for _, fd := range f.epfds {
+				syscall.Close(fd)
+			}
+			return nil, fmt.Errorf("epoll: %v", err)
+		}
+		f.epfds = append(f.epfds, epfd)
 	}
-	f := &fleet{addr: relayAddr, path: "/v1/stream", epfd: epfd, stamps: map[uint64]int64{}, lines: map[uint64]string{}, readEvery: readEvery, done: make(chan struct{})}
-	go f.readLoop()
+	var wg sync.WaitGroup
+	for _, epfd := range f.epfds {
+		wg.Go(func() { f.readLoop(epfd) })
+	}
+	go func() {
+		wg.Wait()
+		close(f.done)
+	}()
 	return f, nil
 }
 
@@ -334,7 +354,8 @@ func (f *fleet) add(a *agent) error {
 	// the socket is empty. Data already there when it is added is
 	// reported too.
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | epollET, Fd: int32(id)}
-	if err := syscall.EpollCtl(f.epfd, syscall.EPOLL_CTL_ADD, a.fd, &ev); err != nil {
+	a.epfd = f.epfds[id%len(f.epfds)]
+	if err := syscall.EpollCtl(a.epfd, syscall.EPOLL_CTL_ADD, a.fd, &ev); err != nil {
 		f.agents = f.agents[:id]
 		syscall.Close(a.fd)
 		return fmt.Errorf("epoll_ctl: %v", err)
@@ -350,9 +371,8 @@ const epollET = 1 << 31
 // events to one agent (each under 1 KiB), so one read takes them all.
 const readBuffer = 256 << 10
 
-// readLoop reads every agent's socket once it connected: the fleet's
-// only reader. It wakes at least every 100 ms to see whether the fleet
-// was closed.
+// readLoop reads the sockets of the agents in the epoll set epfd. It
+// wakes at least every 100 ms to see whether the fleet was closed.
 //
 // It reads at most every readEvery: in between, what the relay writes
 // piles up in the sockets, and one epoll_wait returns hundreds of them.
@@ -361,16 +381,16 @@ const readBuffer = 256 << 10
 // per delivery, more than the read itself. A message is then stamped up
 // to readEvery after it arrived: the latency is overstated by that, at
 // most, never understated.
-func (f *fleet) readLoop() {
-	defer close(f.done)
+func (f *fleet) readLoop(epfd int) {
 	events := make([]syscall.EpollEvent, 4096)
+	ready := make([]*agent, 0, len(events))
 	buf := make([]byte, readBuffer)
 	var woke time.Time
 	for !f.closed.Load() {
 		if d := f.readEvery - time.Since(woke); d > 0 {
 			time.Sleep(d)
 		}
-		n, err := syscall.EpollWait(f.epfd, events, 100)
+		n, err := syscall.EpollWait(epfd, events, 100)
 		if err == syscall.EINTR {
 			continue
 		}
@@ -378,17 +398,22 @@ func (f *fleet) readLoop() {
 			return
 		}
 		woke = time.Now()
-		f.mu.Lock()
+		f.mu.Lock() // add may be growing agents
+		ready = ready[:0]
 		for _, ev := range events[:n] {
-			hangup := ev.Events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0
-			f.readAgent(f.agents[ev.Fd], buf, hangup)
+			ready = append(ready, f.agents[ev.Fd])
 		}
 		f.mu.Unlock()
+		for i, a := range ready {
+			hangup := events[i].Events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0
+			f.readAgent(a, buf, hangup)
+		}
+		clear(ready)
 	}
 }
 
-// readAgent reads what a's socket has and handles the complete messages;
-// the caller holds mu.
+// readAgent reads what a's socket has and handles the complete messages,
+// holding mu for that, not for the read; it is called by a's reader.
 //
 // The socket is edge-triggered: epoll reports it again only when more
 // data arrives, so a read must leave nothing behind. A read that returns
@@ -404,35 +429,45 @@ func (f *fleet) readAgent(a *agent, buf []byte, hangup bool) {
 		k := copy(buf, a.partial)
 		n, err := syscall.Read(a.fd, buf[k:])
 		at := time.Now().UnixNano() // every message completed by this read was in by now
-		if n <= 0 {
-			if err == syscall.EINTR {
-				continue
-			}
-			if err == syscall.EAGAIN {
-				return
-			}
-			if err == nil {
-				err = io.EOF
-			}
-			f.end(a, fmt.Errorf("connection lost: %v", err))
+		f.mu.Lock()
+		more := f.handleRead(a, buf, k, n, err, at, hangup)
+		f.mu.Unlock()
+		if !more {
 			return
-		}
-		f.reads++
-		b := buf[:k+n]
-		used, err := f.frames(a, b, at)
-		if err != nil {
-			f.end(a, err)
-			return
-		}
-		if used == 0 && len(b) == len(buf) {
-			f.end(a, fmt.Errorf("a message over %d bytes", len(buf)))
-			return
-		}
-		a.partial = append(a.partial[:0], b[used:]...)
-		if n < len(buf)-k && !hangup {
-			return // the socket is empty: the next data raises a new edge
 		}
 	}
+}
+
+// handleRead handles one read of a's socket into buf after the k bytes
+// of a partial frame: n bytes or err, at time at. It reports whether to
+// read again. The caller holds mu.
+func (f *fleet) handleRead(a *agent, buf []byte, k, n int, err error, at int64, hangup bool) bool {
+	if n <= 0 {
+		switch {
+		case err == syscall.EINTR:
+			return true
+		case err == syscall.EAGAIN:
+			return false
+		case err == nil:
+			err = io.EOF
+		}
+		f.end(a, fmt.Errorf("connection lost: %v", err))
+		return false
+	}
+	f.reads++
+	b := buf[:k+n]
+	used, err := f.frames(a, b, at)
+	if err != nil {
+		f.end(a, err)
+		return false
+	}
+	if used == 0 && len(b) == len(buf) {
+		f.end(a, fmt.Errorf("a message over %d bytes", len(buf)))
+		return false
+	}
+	a.partial = append(a.partial[:0], b[used:]...)
+	// A short read left the socket empty: the next data raises a new edge.
+	return n == len(buf)-k || hangup
 }
 
 // frames handles the whole frames at the start of b and returns how many
@@ -606,7 +641,7 @@ func (f *fleet) end(a *agent, reason error) {
 	if a.fd < 0 {
 		return
 	}
-	syscall.EpollCtl(f.epfd, syscall.EPOLL_CTL_DEL, a.fd, nil)
+	syscall.EpollCtl(a.epfd, syscall.EPOLL_CTL_DEL, a.fd, nil)
 	syscall.Close(a.fd)
 	a.fd = -1
 	if !f.closed.Load() {
@@ -739,7 +774,9 @@ func (f *fleet) close() {
 	for _, a := range f.agents {
 		f.end(a, nil)
 	}
-	syscall.Close(f.epfd)
+	for _, fd := range f.epfds {
+		syscall.Close(fd)
+	}
 }
 
 // summarize lists error messages by frequency, most frequent first.
