@@ -89,7 +89,8 @@ clean:
 ## bench-relay: the relay under load: N WebSocket agents (1,000 and 10,000), calls rung through the
 ## emulator; prints delivery latency p50/p99, relay memory per agent and CPU per delivered event.
 ## Every agent sees every call (the worst case, the targets'); then again with the agents in 100
-## teams of one line each (-teams), as in a real deployment.
+## teams of one line each (-teams), as in a real deployment; then the floor (-floor, on by default):
+## the same phases written to the agents by a bare send loop, no relay code, the machine's share.
 ## The bench raises the open-file limit itself (setrlimit; the relay child inherits it).
 BENCH_RELAY_FLAGS ?= -agents=1000,10000 -calls=50 -teams=100
 .PHONY: bench-relay
