@@ -38,10 +38,17 @@ import (
 // client sees it, so that a cursor a client holds always survives a
 // restart of the relay (Restore reloads the log and numbering).
 type Hub struct {
-	// Persist, when set, logs events durably; it is called with the hub
-	// locked, once per Publish. Events it failed to log are retried with
+	// Persist, when set, logs events durably; it is called once per
+	// Publish, one Publish at a time, with the hub unlocked: a commit
+	// waits for the disk (milliseconds), and the fan-out of the events
+	// before goes on meanwhile. Events it failed to log are retried with
 	// the next Publish (IDs must reach the store in order).
 	Persist func([]store.LoggedEvent) error
+
+	// pubMu makes Publish one at a time: IDs are given, logged and
+	// appended in order. It is taken before mu, never while holding it.
+	pubMu   sync.Mutex
+	unsaved []store.LoggedEvent // guarded by pubMu, and by mu for Stats
 
 	mu   sync.Mutex
 	next uint64 // ID of the next event
@@ -61,7 +68,6 @@ type Hub struct {
 	// lostBelow: events below this ID were trimmed before this hub
 	// started, on lines it does not know.
 	lostBelow uint64
-	unsaved   []store.LoggedEvent
 	wakeBuf   []*Sub // Publish's list of subscribers to wake, kept for the next one
 
 	// toPush are the clients with a pusher that have something to take,
@@ -253,8 +259,31 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 	if len(evs) == 0 {
 		return nil, nil
 	}
+	h.pubMu.Lock()
+	defer h.pubMu.Unlock()
+	// Only Publish moves next, and one at a time: the IDs from next on
+	// are this one's. They are issued (next moves) once the events are in
+	// the log, so that a client never hears of an ID it cannot get.
 	h.mu.Lock()
-	ids, wake, err := h.publish(evs, now)
+	next := h.next
+	h.mu.Unlock()
+	ids := make([]uint64, len(evs))
+	fresh := make([]*Delivery, len(evs))
+	for i, ev := range evs {
+		id := next + uint64(i)
+		data, err := json.Marshal(stream.Message{Type: stream.TypeEvent, ID: id, Event: ev})
+		if err != nil {
+			panic(err) // only plain data types: cannot fail
+		}
+		ids[i] = id
+		fresh[i] = newDelivery(id, data, now, ev.Call.Line)
+	}
+	unsaved, err := h.persist(fresh)
+
+	h.mu.Lock()
+	h.unsaved = unsaved
+	h.next = next + uint64(len(evs))
+	wake := h.fanOut(fresh, now)
 	h.mu.Unlock()
 	// The writers are woken once the hub is unlocked, so that they don't
 	// wait for it to take.
@@ -268,37 +297,33 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 	return ids, err
 }
 
-// publish is Publish with mu held; it returns whom to wake.
-func (h *Hub) publish(evs []*stream.Event, now time.Time) (ids []uint64, wake []*Sub, err error) {
-	ids = make([]uint64, len(evs))
-	fresh := make([]*Delivery, len(evs))
-	for i, ev := range evs {
-		id := h.next
-		h.next++
-		data, err := json.Marshal(stream.Message{Type: stream.TypeEvent, ID: id, Event: ev})
-		if err != nil {
-			panic(err) // only plain data types: cannot fail
-		}
-		ids[i] = id
-		fresh[i] = newDelivery(id, data, now, ev.Call.Line)
+// persist logs fresh after what earlier Publishes failed to log, and
+// returns what is still not logged; the caller holds pubMu.
+func (h *Hub) persist(fresh []*Delivery) ([]store.LoggedEvent, error) {
+	if h.Persist == nil {
+		return nil, nil
 	}
-	if h.Persist != nil {
-		pending := h.unsaved
-		for _, e := range fresh {
-			pending = append(pending, store.LoggedEvent{ID: e.ID, At: e.At, Data: e.Data})
-		}
-		if err = h.Persist(pending); err != nil {
-			if len(pending) > h.max {
-				pending = pending[len(pending)-h.max:]
-			}
-			h.unsaved = pending
-		} else {
-			h.unsaved = nil
-		}
+	pending := slices.Clip(h.unsaved) // appending must not touch what Stats may read
+	for _, e := range fresh {
+		pending = append(pending, store.LoggedEvent{ID: e.ID, At: e.At, Data: e.Data})
 	}
+	err := h.Persist(pending)
+	if err == nil {
+		return nil, nil
+	}
+	if len(pending) > h.max {
+		pending = pending[len(pending)-h.max:]
+	}
+	return pending, err
+}
+
+// fanOut appends fresh to the log and returns the subscribers to wake;
+// the clients with a pusher are queued for the fan-out instead. The
+// caller holds mu.
+func (h *Hub) fanOut(fresh []*Delivery, now time.Time) (wake []*Sub) {
 	h.log = append(h.log, fresh...)
 	h.trim(now)
-	wake = h.wakeBuf // nil while another Publish is waking
+	wake = h.wakeBuf // the last Publish's, emptied
 	h.wakeBuf = nil
 	pushes := len(h.toPush)
 	for s := range h.subs {
@@ -330,7 +355,7 @@ func (h *Hub) publish(evs []*stream.Event, now time.Time) (ids []uint64, wake []
 		default: // it will find them on its next round
 		}
 	}
-	return ids, wake, err
+	return wake
 }
 
 // pushSplit is the number of clients per core above which a fan-out

@@ -10,6 +10,7 @@ import (
 
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/server/store"
 )
 
 func publishN(h *Hub, n int, at time.Time) {
@@ -312,5 +313,45 @@ func TestLineSetMatchesSees(t *testing.T) {
 				t.Errorf("agent with lines %q, line %q: sees %v, Agent.Sees %v", a.Lines, line, got, want)
 			}
 		}
+	}
+}
+
+// TestHubPersistDoesNotHoldTheHub: while the store commits a Publish's
+// events (it waits for the disk), the clients go on taking what was
+// published before; the new events reach them once logged.
+func TestHubPersistDoesNotHoldTheHub(t *testing.T) {
+	now := time.Unix(1000, 0)
+	h := NewHub(100, time.Hour, 10)
+	committing, release := make(chan struct{}), make(chan struct{})
+	calls := 0
+	h.Persist = func([]store.LoggedEvent) error {
+		if calls++; calls == 2 {
+			close(committing)
+			<-release
+		}
+		return nil
+	}
+	_, _, _, s := h.Subscribe(0, false, anonymous, "test", now)
+	publishN(h, 1, now)
+	published := make(chan struct{})
+	go func() {
+		publishN(h, 1, now)
+		close(published)
+	}()
+	<-committing
+	took := make(chan []uint64)
+	go func() { took <- deliveryIDs(h.Take(s, nil)) }()
+	select {
+	case got := <-took:
+		if !slices.Equal(got, []uint64{1}) {
+			t.Errorf("took %v while event 2 was being logged, want 1", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Take waited for the store's commit")
+	}
+	close(release)
+	<-published
+	if got := deliveryIDs(h.Take(s, nil)); !slices.Equal(got, []uint64{2}) {
+		t.Errorf("took %v once logged, want 2", got)
 	}
 }
