@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/screenpop/screenpop/server/procstat"
 	"github.com/screenpop/screenpop/server/upstream"
 )
 
@@ -233,4 +234,16 @@ func (r *Relay) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 	value("screenpop_delivery_latency_seconds_bucket", cum, "le", "+Inf")
 	value("screenpop_delivery_latency_seconds_sum", float64(h.sum.Load())/1e9)
 	value("screenpop_delivery_latency_seconds_count", cum) // the +Inf bucket, so that the two agree
+
+	// The standard process metrics (the names Prometheus' client libraries
+	// use), so that a relay's CPU and memory can be watched from another
+	// host, as the bench does. Without /proc they are left out.
+	if user, sys, err := procstat.CPU("self"); err == nil {
+		metric("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.")
+		value("process_cpu_seconds_total", (user + sys).Seconds())
+	}
+	if rss, err := procstat.StatusKiB("self", "VmRSS:"); err == nil {
+		metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
+		value("process_resident_memory_bytes", rss*1024)
+	}
 }

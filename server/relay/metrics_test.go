@@ -3,6 +3,7 @@ package relay
 import (
 	"bufio"
 	"bytes"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,6 +78,13 @@ func TestMetrics(t *testing.T) {
 	} {
 		if got, ok := m[name]; !ok || got != want {
 			t.Errorf("%s = %v (present %v), want %v", name, got, ok, want)
+		}
+	}
+	if runtime.GOOS == "linux" { // from /proc/self: left out elsewhere
+		for _, name := range []string{"process_cpu_seconds_total", "process_resident_memory_bytes"} {
+			if got, ok := m[name]; !ok || got <= 0 {
+				t.Errorf("%s = %v (present %v), want > 0", name, got, ok)
+			}
 		}
 	}
 	if m["screenpop_events_received_total"] < 2 || m[`screenpop_upstream_events_total{`+tok+`}`] < 2 {
