@@ -190,11 +190,11 @@ func floorSchedule(calls int, spacing, ringFor, talkFor time.Duration) []floorBa
 func runFloor(ctx context.Context, cfg config, n int) (*result, error) {
 	res := &result{agents: n, floor: true}
 	logf := func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "bench-relay: %d, floor: "+format+"\n", append([]any{n}, args...)...)
+		fmt.Fprintf(cfg.log, "bench-relay: %d, floor: "+format+"\n", append([]any{n}, args...)...)
 	}
 	var logTo io.Writer
 	if cfg.verbose {
-		logTo = os.Stderr
+		logTo = cfg.log
 	}
 	fp, err := startFloor(ctx, logTo)
 	if err != nil {

@@ -30,9 +30,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -66,8 +69,53 @@ func main() {
 }
 
 func run(args []string, out io.Writer) (int, error) {
+	cfg, cpuProfile, err := parseFlags(args, os.Stderr)
+	if errors.Is(err, errUsage) {
+		return 2, nil // the flag package said what was wrong
+	}
+	if err != nil {
+		return 2, err
+	}
+	if !cfg.remote() {
+		feat, err := probeRelay(cfg.relayBin)
+		if err != nil {
+			return 2, err
+		}
+		if feat.allowAnonymous {
+			cfg.relayArgs = append([]string{"-allow-anonymous"}, cfg.relayArgs...)
+		}
+		cfg.relayData = feat.data
+	}
+	if err := raiseFDLimit(uint64(maxOf(cfg.agents) + 256)); err != nil {
+		return 2, err
+	}
+
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return 2, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return 2, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return bench(ctx, cfg, out)
+}
+
+// errUsage: the flags did not parse, and the flag package said why.
+var errUsage = errors.New("usage")
+
+// parseFlags reads the bench's flags and checks they go together; it
+// also returns -cpuprofile.
+func parseFlags(args []string, stderr io.Writer) (config, string, error) {
 	fs := flag.NewFlagSet("benchrelay", flag.ContinueOnError)
-	var cfg config
+	fs.SetOutput(stderr)
+	cfg := config{log: os.Stderr}
 	agents := fs.String("agents", "1000,10000", "comma-separated agent counts: one run (fresh relay) each")
 	relayArgs := fs.String("relay-args", "", "extra flags for the relay, space-separated (-allow-anonymous, and -data with a fresh folder, are added when the relay has them)")
 	fs.StringVar(&cfg.relayBin, "relay", "bin/screenpop-relay", "the relay binary (make relay)")
@@ -82,45 +130,95 @@ func run(args []string, out io.Writer) (int, error) {
 	fs.BoolVar(&cfg.verbose, "v", false, "show the relay's log")
 	fs.IntVar(&cfg.teams, "teams", 0, "also run each agent count with the agents spread over this many teams, each seeing one line of its own, calls ringing on the lines in turn (a real deployment; 0: only the worst case, every agent sees every call)")
 	fs.DurationVar(&cfg.readEvery, "read-every", time.Millisecond, "the agents' sockets are read at most this often (0: as soon as one is ready): a message's latency is overstated by at most this, and the bench costs the shared cores far fewer wake-ups")
-	fs.BoolVar(&cfg.floor, "floor", true, "also run each agent count against a floor server instead of the relay: the same workload, each batch of events written to every agent with one send, and no relay code; shows what the machine costs anyway")
+	fs.BoolVar(&cfg.floor, "floor", true, "also run each agent count against a floor server instead of the relay: the same workload, each batch of events written to every agent with one send, and no relay code; shows what the machine costs anyway (local mode only)")
+	fs.StringVar(&cfg.relayURL, "relay-url", "", "measure the relay running at this `URL` (http://HOST:PORT) on another host instead of starting one: the bench prints the command that starts it there, and waits for it (-wait-relay)")
+	fs.StringVar(&cfg.emulatorListen, "emulator-listen", "127.0.0.1:0", "`address` the OVH emulator listens on: with -relay-url, one the relay's host reaches, e.g. 0.0.0.0:9100 (it takes calls and faults from anyone who reaches it: a network you trust)")
+	fs.StringVar(&cfg.emulatorURL, "emulator-url", "", "with -relay-url, the `URL` the relay polls, as its host reaches this one, e.g. http://10.0.0.5:9100/ (default: from -emulator-listen; needed when it listens on every interface)")
+	fs.DurationVar(&cfg.waitRelay, "wait-relay", 10*time.Minute, "with -relay-url, how long to wait for the relay to be started and to poll the emulator")
 	cpuProfile := fs.String("cpuprofile", "", "write the bench's own CPU profile (the agents' side) to `file`")
 	if err := fs.Parse(args); err != nil {
-		return 2, nil
+		return cfg, "", errUsage
+	}
+	if fs.NArg() > 0 {
+		return cfg, "", fmt.Errorf("unexpected argument %q: every setting is a flag (-h lists them)", fs.Arg(0))
 	}
 	for s := range strings.SplitSeq(*agents, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n <= 0 {
-			return 2, fmt.Errorf("-agents: %q is not a positive number", s)
+			return cfg, "", fmt.Errorf("-agents: %q is not a positive number", s)
 		}
 		cfg.agents = append(cfg.agents, n)
 	}
-	feat, err := probeRelay(cfg.relayBin)
+	cfg.relayArgs = strings.Fields(*relayArgs)
+	return cfg, *cpuProfile, checkRemoteFlags(cfg)
+}
+
+// checkRemoteFlags checks the flags of the remote mode: a relay the
+// agents can reach, and an emulator it can reach.
+func checkRemoteFlags(cfg config) error {
+	lhost, lport, err := net.SplitHostPort(cfg.emulatorListen)
 	if err != nil {
-		return 2, err
+		return fmt.Errorf("-emulator-listen %q: %v; give HOST:PORT, e.g. 0.0.0.0:9100", cfg.emulatorListen, err)
 	}
-	if feat.allowAnonymous {
-		cfg.relayArgs = append(cfg.relayArgs, "-allow-anonymous")
-	}
-	cfg.relayData = feat.data
-	cfg.relayArgs = append(cfg.relayArgs, strings.Fields(*relayArgs)...)
-	if err := raiseFDLimit(uint64(maxOf(cfg.agents) + 256)); err != nil {
-		return 2, err
-	}
-
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return 2, err
+	if !cfg.remote() {
+		if cfg.emulatorURL != "" {
+			return errors.New("-emulator-url is for a relay on another host (-relay-url): the relay the bench starts polls the emulator on this machine")
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return 2, err
-		}
-		defer pprof.StopCPUProfile()
+		return nil
 	}
+	u, err := url.Parse(cfg.relayURL)
+	switch {
+	case err != nil:
+		return fmt.Errorf("-relay-url: %v", err)
+	case u.Scheme != "http":
+		return fmt.Errorf("-relay-url %q: give the relay's http:// address (HOST:PORT it listens on): the bench's agents speak plain WebSocket, not through TLS", cfg.relayURL)
+	case u.Port() == "" || u.Hostname() == "":
+		return fmt.Errorf("-relay-url %q: give the host and the port, e.g. http://10.0.0.6:8080", cfg.relayURL)
+	case u.Path != "" && u.Path != "/" || u.RawQuery != "":
+		return fmt.Errorf("-relay-url %q: give the relay's address only (http://HOST:PORT), no path", cfg.relayURL)
+	}
+	if cfg.teams > 0 {
+		return errors.New("-teams needs agents written into the relay's data folder, which is on the relay's host: with -relay-url, run without -teams (every agent sees every call, the targets' case)")
+	}
+	if cfg.waitRelay <= 0 {
+		return errors.New("-wait-relay must be more than 0: the time you have to start the relay on its host")
+	}
+	wildcard := lhost == ""
+	if ip := net.ParseIP(lhost); ip != nil && ip.IsUnspecified() {
+		wildcard = true
+	}
+	if cfg.emulatorURL != "" {
+		e, err := url.Parse(cfg.emulatorURL)
+		if err != nil || e.Scheme != "http" || e.Host == "" {
+			return fmt.Errorf("-emulator-url %q: give the http:// URL the relay's host reaches the emulator at, e.g. http://10.0.0.5:9100/", cfg.emulatorURL)
+		}
+		if lport == "0" {
+			return fmt.Errorf("-emulator-listen %s: give a fixed port, the one -emulator-url names (port 0 is any free port)", cfg.emulatorListen)
+		}
+		return nil
+	}
+	if wildcard {
+		return fmt.Errorf("-emulator-listen %s listens on every interface: say how the relay's host reaches this one with -emulator-url, e.g. -emulator-url http://THIS_HOST:%s/", cfg.emulatorListen, lport)
+	}
+	if isLoopback(lhost) && !isLoopback(u.Hostname()) {
+		return fmt.Errorf("the relay at %s cannot reach an emulator on %s (loopback): use -emulator-listen 0.0.0.0:9100 -emulator-url http://THIS_HOST:9100/, THIS_HOST being how the relay's host reaches this one", cfg.relayURL, cfg.emulatorListen)
+	}
+	return nil
+}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// bench runs every agent count, then prints the table.
+func bench(ctx context.Context, cfg config, out io.Writer) (int, error) {
+	var remote *remoteBed
+	if cfg.remote() {
+		var err error
+		if remote, err = startRemote(ctx, cfg); err != nil {
+			if ctx.Err() != nil {
+				return 130, fmt.Errorf("interrupted")
+			}
+			return 1, err
+		}
+		defer remote.close()
+	}
 
 	var results []*result
 	failed := false
@@ -134,7 +232,7 @@ func run(args []string, out io.Writer) (int, error) {
 			runs = append(runs, run{n, cfg.teams})
 		}
 	}
-	if cfg.floor {
+	if cfg.floor && !cfg.remote() { // the floor server runs here: a floor for a relay here
 		for _, n := range cfg.agents {
 			runs = append(runs, run{n, -1})
 		}
@@ -145,7 +243,7 @@ func run(args []string, out io.Writer) (int, error) {
 		if ru.teams < 0 {
 			res, err = runFloor(ctx, cfg, ru.agents)
 		} else {
-			res, err = runOne(ctx, cfg, ru.agents, ru.teams)
+			res, err = runOne(ctx, cfg, ru.agents, ru.teams, remote)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -154,12 +252,12 @@ func run(args []string, out io.Writer) (int, error) {
 			return 1, fmt.Errorf("%s agents: %v", (&result{agents: ru.agents, teams: max(ru.teams, 0), floor: ru.teams < 0}).label(), err)
 		}
 		for _, f := range res.failures {
-			fmt.Fprintf(os.Stderr, "bench-relay: %s agents: FAILURE: %s\n", res.label(), f)
+			fmt.Fprintf(cfg.log, "bench-relay: %s agents: FAILURE: %s\n", res.label(), f)
 			failed = true
 		}
 		results = append(results, res)
 	}
-	printTable(out, cfg, results)
+	printTable(out, cfg, results, remote)
 	if failed {
 		return 1, fmt.Errorf("agents did not get every event, or could not connect (see FAILURE above)")
 	}
@@ -198,28 +296,39 @@ func raiseFDLimit(need uint64) error {
 	return nil
 }
 
-func printTable(w io.Writer, cfg config, results []*result) {
+func printTable(w io.Writer, cfg config, results []*result, remote *remoteBed) {
+	relay := relayCommand(cfg)
+	if remote != nil {
+		relay = fmt.Sprintf("the relay at %s on another host, started with `%s`", cfg.relayURL, remote.command)
+	}
 	fmt.Fprintf(w, "\nRelay under load: %s, each call answered after ringing %s, then %s of talk.\n\n",
-		relayCommand(cfg), cfg.ringFor, cfg.talkFor)
+		relay, cfg.ringFor, cfg.talkFor)
 	fmt.Fprintln(w, "| agents | phase | events | delivered (events × agents) | latency p50 | p99 | max | relay RSS per agent | relay CPU per delivered event | connect time |")
 	fmt.Fprintln(w, "|-------:|-------|-------:|---------:|------:|------:|------:|------:|------:|------:|")
 	for _, r := range results {
 		rss := fmt.Sprintf("%.1f KiB", r.perAgentKiB())
-		if r.floor {
-			rss = "–" // not measured: the kernel's memory is the same, and the floor server keeps nothing per agent
+		if r.floor || r.noRelayStats != "" {
+			rss = "–" // floor: not measured, the kernel's memory is the same and the floor server keeps nothing per agent; remote: not in its /metrics
 		}
 		conn := fmt.Sprintf("%.2f s", r.connect.Seconds())
 		if len(r.phases) == 0 {
 			fmt.Fprintf(w, "| %s | (%d connected) | | | | | | %s | | %s |\n", r.label(), r.connected, rss, conn)
 		}
 		for _, p := range r.phases {
-			fmt.Fprintf(w, "| %s | %s | %d | %d | %s | %s | %s | %s | %.1f µs | %s |\n",
-				r.label(), p.name, p.events, p.deliveries, ms(p.p50), ms(p.p99), ms(p.max), rss,
-				float64(p.cpuPerDelivery().Nanoseconds())/1e3, conn)
+			cpu := fmt.Sprintf("%.1f µs", float64(p.cpuPerDelivery().Nanoseconds())/1e3)
+			if r.noRelayStats != "" {
+				cpu = "–"
+			}
+			fmt.Fprintf(w, "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s |\n",
+				r.label(), p.name, p.events, p.deliveries, ms(p.p50), ms(p.p99), ms(p.max), rss, cpu, conn)
 		}
 	}
 
-	fmt.Fprintf(w, "\nRelay memory (VmRSS) and CPU, on %d cores shared with the agents (and whatever else runs):\n", runtime.NumCPU())
+	if remote != nil {
+		printRemoteNotes(w, cfg, results)
+	} else {
+		fmt.Fprintf(w, "\nRelay memory (VmRSS) and CPU, on %d cores shared with the agents (and whatever else runs):\n", runtime.NumCPU())
+	}
 	for _, r := range results {
 		if r.connected == 0 {
 			fmt.Fprintf(w, "  %s agents: none connected\n", r.label())
@@ -232,11 +341,20 @@ func printTable(w io.Writer, cfg config, results []*result) {
 			}
 			continue
 		}
-		fmt.Fprintf(w, "  %s agents: RSS idle %s, connected %s, after the calls %s (%.1f KiB per agent: queues touched, garbage not yet collected), peak %s\n",
-			r.label(), mib(r.rssBase), mib(r.rssConnected), mib(r.rssAfter), float64(r.rssAfter-r.rssBase)/float64(r.connected), mib(r.hwm))
+		peak, relayCPU, others := mib(r.hwm), func(c cpuTime) string { return c.String() }, "other processes"
+		if remote != nil {
+			peak, others = "– (not in /metrics)", "other processes here"
+		}
+		if r.noRelayStats != "" {
+			fmt.Fprintf(w, "  %s agents: relay memory and CPU not known: %s\n", r.label(), r.noRelayStats)
+			relayCPU = func(cpuTime) string { return "–" }
+		} else {
+			fmt.Fprintf(w, "  %s agents: RSS idle %s, connected %s, after the calls %s (%.1f KiB per agent: queues touched, garbage not yet collected), peak %s\n",
+				r.label(), mib(r.rssBase), mib(r.rssConnected), mib(r.rssAfter), float64(r.rssAfter-r.rssBase)/float64(r.connected), peak)
+		}
 		for _, p := range r.phases {
-			fmt.Fprintf(w, "  %s agents, %s: %.1f s from first ring to last delivery; CPU: relay %v, bench (agents) %v, other processes %.2f s (stolen by the hypervisor %.2f s); %d reads by the agents; messages of %d bytes\n",
-				r.label(), p.name, p.wall.Seconds(), p.relayCPU, p.benchCPU, p.otherCPU.Seconds(), p.stolen.Seconds(), p.reads, p.messageBytes)
+			fmt.Fprintf(w, "  %s agents, %s: %.1f s from first ring to last delivery; CPU: relay %s, bench (agents) %v, %s %.2f s (stolen by the hypervisor %.2f s); %d reads by the agents; messages of %d bytes\n",
+				r.label(), p.name, p.wall.Seconds(), relayCPU(p.relayCPU), p.benchCPU, others, p.otherCPU.Seconds(), p.stolen.Seconds(), p.reads, p.messageBytes)
 		}
 	}
 
@@ -255,7 +373,11 @@ func printTable(w io.Writer, cfg config, results []*result) {
 	for _, p := range big.phases {
 		fmt.Fprintf(w, "  p99 < %v (%s): %s (%s)\n", targetP99, p.name, met(p.deliveries > 0 && p.p99 < targetP99), ms(p.p99))
 	}
-	fmt.Fprintf(w, "  < %d KiB per agent:     %s (%.1f KiB)\n", targetKiBAgent, met(big.perAgentKiB() < targetKiBAgent), big.perAgentKiB())
+	if big.noRelayStats != "" {
+		fmt.Fprintf(w, "  < %d KiB per agent:     not measured (the relay's /metrics has no process metrics)\n", targetKiBAgent)
+	} else {
+		fmt.Fprintf(w, "  < %d KiB per agent:     %s (%.1f KiB)\n", targetKiBAgent, met(big.perAgentKiB() < targetKiBAgent), big.perAgentKiB())
+	}
 	for _, r := range results {
 		if r.teams == 0 || r.agents != big.agents {
 			continue
@@ -271,6 +393,26 @@ func printTable(w io.Writer, cfg config, results []*result) {
 		for _, p := range r.phases {
 			fmt.Fprintf(w, "  (the machine's share) %s agents, no relay: p99 %s (%s)\n", r.label(), ms(p.p99), p.name)
 		}
+	}
+}
+
+// printRemoteNotes heads the notes of the remote mode: what the numbers
+// are, and what they need to be right.
+func printRemoteNotes(w io.Writer, cfg config, results []*result) {
+	fmt.Fprintf(w, "\nRelay memory (process_resident_memory_bytes) and CPU (process_cpu_seconds_total), from its /metrics, on its own host; the agents on this host's %d cores.\n", runtime.NumCPU())
+	fmt.Fprintln(w, "  Caveat: latency runs from the relay's receipt of an event, on its host's clock, to an agent's read, on this one's: both clocks must be in sync (NTP, chrony: `chronyc tracking` shows the offset), or every latency is off by their offset. It includes the network between the hosts.")
+	for _, r := range results {
+		for _, p := range r.phases {
+			if p.deliveries > 0 && p.min < 0 {
+				fmt.Fprintf(w, "  Clocks NOT in sync: %s agents, %s: an event was read %s before the relay received it: the relay's clock is ahead of this one's by at least that, and the latencies are wrong by as much.\n", r.label(), p.name, ms(-p.min))
+			}
+		}
+	}
+	if len(results) > 1 {
+		fmt.Fprintln(w, "  One relay serves every run: the idle memory of a later run is what the earlier ones left. For fresh readings, one agent count per bench run, the relay restarted between them.")
+	}
+	if cfg.floor {
+		fmt.Fprintln(w, "  No floor rows: the floor server runs on the bench's host, a floor for the local mode only.")
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,7 +15,24 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/screenpop/screenpop/server/procstat"
 )
+
+// relayUnderTest is what a run measures and watches: the relay started
+// here as a child process (relayProc; the floor server stands in for it
+// the same way), or one started by hand on another host (remoteRelay).
+type relayUnderTest interface {
+	agentAddr() string // host:port the agents dial
+	alive() bool
+	health(ctx context.Context) (health, error)
+	cpu() (cpuTime, error) // its CPU time so far
+	rssKiB() (int64, error)
+	hwmKiB() (int64, error)
+	onThisMachine() bool // its CPU counts in this machine's busy time (machineBusy)
+	deathReport() string // why it is gone, and where to look
+	stop()
+}
 
 // relayProc is the relay under test, a child process so that its memory
 // and CPU are its own.
@@ -137,11 +153,17 @@ type health struct {
 }
 
 func (r *relayProc) health(ctx context.Context) (health, error) {
+	return getHealth(ctx, http.DefaultClient, "http://"+r.addr+"/healthz")
+}
+
+// getHealth asks a relay's /healthz: it answers 503 with the same JSON
+// when a token does not poll.
+func getHealth(ctx context.Context, client *http.Client, u string) (health, error) {
 	var h health
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+r.addr+"/healthz", nil)
-	resp, err := http.DefaultClient.Do(req)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := client.Do(req)
 	if err != nil {
 		return h, err
 	}
@@ -153,67 +175,54 @@ func (r *relayProc) health(ctx context.Context) (health, error) {
 }
 
 // rssKiB is the relay's resident set size (VmRSS), in KiB.
-func (r *relayProc) rssKiB() (int64, error) { return procStatusKiB(r.cmd.Process.Pid, "VmRSS:") }
+func (r *relayProc) rssKiB() (int64, error) { return procstat.StatusKiB(r.pid(), "VmRSS:") }
 
 // hwmKiB is the relay's peak resident set size (VmHWM), in KiB.
-func (r *relayProc) hwmKiB() (int64, error) { return procStatusKiB(r.cmd.Process.Pid, "VmHWM:") }
+func (r *relayProc) hwmKiB() (int64, error) { return procstat.StatusKiB(r.pid(), "VmHWM:") }
 
 // cpu is the relay's user and system CPU time so far.
-func (r *relayProc) cpu() (cpuTime, error) { return procCPU(strconv.Itoa(r.cmd.Process.Pid)) }
+func (r *relayProc) cpu() (cpuTime, error) { return procCPU(r.pid()) }
 
-func procStatusKiB(pid int, field string) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, field); ok {
-			f := strings.Fields(rest) // "123456 kB"
-			if len(f) == 2 && f[1] == "kB" {
-				return strconv.ParseInt(f[0], 10, 64)
-			}
-		}
-	}
-	return 0, fmt.Errorf("/proc/%d/status has no %s", pid, field)
+func (r *relayProc) pid() string { return strconv.Itoa(r.cmd.Process.Pid) }
+
+func (r *relayProc) agentAddr() string { return r.addr }
+
+// onThisMachine: its CPU is part of this machine's busy time.
+func (r *relayProc) onThisMachine() bool { return true }
+
+// deathReport says why it is gone, with the end of its log.
+func (r *relayProc) deathReport() string {
+	return fmt.Sprintf("%s died (%v):\n%s", r.name, r.err, r.stderr)
 }
 
-// clockTick is USER_HZ, the unit of /proc/<pid>/stat times: 100 on every
-// Linux architecture Go supports.
-const clockTick = 10 * time.Millisecond
+// clockTick is USER_HZ, the unit of /proc times.
+const clockTick = procstat.ClockTick
 
-// cpuTime is a process's CPU time, in user space and in the kernel.
-type cpuTime struct{ user, sys time.Duration }
+// cpuTime is a process's CPU time, in user space and in the kernel. A
+// relay on another host says only the sum (process_cpu_seconds_total):
+// then it is all in user and split is false.
+type cpuTime struct {
+	user, sys time.Duration
+	split     bool
+}
 
 func (c cpuTime) total() time.Duration { return c.user + c.sys }
 
-func (c cpuTime) sub(d cpuTime) cpuTime { return cpuTime{c.user - d.user, c.sys - d.sys} }
+func (c cpuTime) sub(d cpuTime) cpuTime {
+	return cpuTime{c.user - d.user, c.sys - d.sys, c.split && d.split}
+}
 
 func (c cpuTime) String() string {
+	if !c.split {
+		return fmt.Sprintf("%.2f s", c.total().Seconds())
+	}
 	return fmt.Sprintf("%.2f s (user %.2f s, sys %.2f s)", c.total().Seconds(), c.user.Seconds(), c.sys.Seconds())
 }
 
 // procCPU reads utime and stime of pid ("self" for the bench) from /proc/<pid>/stat.
 func procCPU(pid string) (cpuTime, error) {
-	var c cpuTime
-	b, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return c, err
-	}
-	// The command name (field 2) may contain spaces: fields count from the last ')'.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return c, errors.New("/proc/" + pid + "/stat: no ')'")
-	}
-	f := strings.Fields(string(b[i+1:])) // f[0] is field 3 (state)
-	if len(f) < 13 {
-		return c, errors.New("/proc/" + pid + "/stat: too few fields")
-	}
-	utime, err1 := strconv.ParseInt(f[14-3], 10, 64)
-	stime, err2 := strconv.ParseInt(f[15-3], 10, 64)
-	if err1 != nil || err2 != nil {
-		return c, fmt.Errorf("/proc/%s/stat: utime %q stime %q", pid, f[14-3], f[15-3])
-	}
-	return cpuTime{time.Duration(utime) * clockTick, time.Duration(stime) * clockTick}, nil
+	user, sys, err := procstat.CPU(pid)
+	return cpuTime{user, sys, true}, err
 }
 
 // tailBuffer keeps the last max bytes written to it.

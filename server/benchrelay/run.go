@@ -42,7 +42,18 @@ type config struct {
 	readEvery time.Duration
 	floor     bool // also run each agent count against the floor server (floor.go)
 	verbose   bool
+
+	// The remote mode (remote.go): the relay at relayURL, on another host.
+	relayURL       string        // "": the local mode, the relay a child process
+	emulatorListen string        // where the emulator listens
+	emulatorURL    string        // the URL the relay polls ("": from emulatorListen)
+	waitRelay      time.Duration // how long to wait for the remote relay to poll
+
+	log io.Writer // progress and failures (os.Stderr)
 }
+
+// remote is whether the relay runs on another host (-relay-url).
+func (cfg config) remote() bool { return cfg.relayURL != "" }
 
 // result is one run: a fresh emulator, a fresh relay, n agents.
 type result struct {
@@ -51,10 +62,11 @@ type result struct {
 	floor        bool // the floor server instead of the relay (floor.go): no memory readings
 	connected    int
 	connect      time.Duration
-	rssBase      int64 // KiB, relay idle with no agent
-	rssConnected int64 // KiB, with every agent connected, before any call
-	rssAfter     int64 // KiB, after the calls
-	hwm          int64 // KiB, peak
+	rssBase      int64  // KiB, relay idle with no agent
+	rssConnected int64  // KiB, with every agent connected, before any call
+	rssAfter     int64  // KiB, after the calls
+	hwm          int64  // KiB, peak
+	noRelayStats string // why the relay's memory and CPU are not known (a remote relay without process metrics); "": they are
 	phases       []phaseResult
 	failures     []string // real failures: agents that did not get events, a relay that died
 }
@@ -74,6 +86,7 @@ type phaseResult struct {
 	missing    int
 	p50, p99   time.Duration
 	max        time.Duration
+	min        time.Duration // below zero, the relay's clock is ahead of this one's (remote mode)
 	relayCPU   cpuTime
 	benchCPU   cpuTime       // the agents' side, on the same cores
 	otherCPU   time.Duration // everything else on the machine (other processes, interrupts while idle, steal): noise
@@ -102,16 +115,20 @@ func (p *phaseResult) cpuPerDelivery() time.Duration {
 // relay (teams), each seeing one line of its own, and calls ring on the
 // lines in turn: an event reaches one team, as in a real deployment,
 // not everyone.
-func runOne(ctx context.Context, cfg config, n, teams int) (*result, error) {
+//
+// With remote set, the relay is the one on another host, polling the
+// emulator of every run; else a fresh emulator and relay are started.
+func runOne(ctx context.Context, cfg config, n, teams int, remote *remoteBed) (*result, error) {
 	res := &result{agents: n, teams: teams}
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "bench-relay: %s: "+format+"\n", append([]any{res.label()}, args...)...)
+	if remote != nil {
+		res.noRelayStats = remote.relay.noStats
+		return res, measureRelay(ctx, cfg, res, remote.sim, remote.relay, []string{benchLine}, nil)
 	}
 	if teams > 0 && !cfg.relayData {
 		return nil, errors.New("teams need agents in the relay's data folder, and this relay has no -data")
 	}
 
-	// The emulator, on its own loopback port, as OVH is for a real relay.
+	// The emulator, on its own port (loopback by default), as OVH is for a real relay.
 	sim := ovhsim.New(ovhsim.Config{HoldTime: time.Second})
 	lines := []string{benchLine}
 	scope := benchLine
@@ -128,9 +145,9 @@ func runOne(ctx context.Context, cfg config, n, teams int) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", cfg.emulatorListen)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the emulator cannot listen on %s: %v; choose another -emulator-listen", cfg.emulatorListen, err)
 	}
 	srv := &http.Server{Handler: sim}
 	go srv.Serve(ln)
@@ -140,7 +157,7 @@ func runOne(ctx context.Context, cfg config, n, teams int) (*result, error) {
 	var creds []team // empty: anonymous agents
 	var relayLog io.Writer
 	if cfg.verbose {
-		relayLog = os.Stderr
+		relayLog = cfg.log
 	}
 	args := cfg.relayArgs
 	if cfg.relayData {
@@ -156,7 +173,7 @@ func runOne(ctx context.Context, cfg config, n, teams int) (*result, error) {
 			}
 		}
 	}
-	rp, err := startRelay(ctx, cfg.relayBin, args, "http://"+ln.Addr().String()+"/", token, relayLog)
+	rp, err := startRelay(ctx, cfg.relayBin, args, emulatorURL(cfg, ln.Addr().String()), token, relayLog)
 	if err != nil {
 		return nil, err
 	}
@@ -167,47 +184,73 @@ func runOne(ctx context.Context, cfg config, n, teams int) (*result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the relay is not polling the emulator: %v\n%s", err, rp.stderr)
 	}
-	if err := sleep(ctx, cfg.settle); err != nil {
+	if err := measureRelay(ctx, cfg, res, sim, rp, lines, creds); err != nil {
 		return nil, err
 	}
-	if res.rssBase, err = rp.rssKiB(); err != nil {
-		return nil, err
+	return res, nil
+}
+
+// measureRelay connects the agents to rp, polling sim, and runs the
+// phases, calls ringing on lines in turn: what a run measures, whichever
+// the relay.
+func measureRelay(ctx context.Context, cfg config, res *result, sim *ovhsim.Sim, rp relayUnderTest, lines []string, creds []team) error {
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(cfg.log, "bench-relay: %s: "+format+"\n", append([]any{res.label()}, args...)...)
+	}
+	// rss reads the relay's memory: not known (0) for a remote relay
+	// without process metrics, which the table says.
+	rss := func() (int64, error) {
+		if res.noRelayStats != "" {
+			return 0, nil
+		}
+		return rp.rssKiB()
+	}
+	if err := sleep(ctx, cfg.settle); err != nil {
+		return err
+	}
+	var err error
+	if res.rssBase, err = rss(); err != nil {
+		return err
 	}
 
 	logf("connecting (%d at a time)…", cfg.parallel)
-	fl, err := newFleet(rp.addr, cfg.readEvery)
+	fl, err := newFleet(rp.agentAddr(), cfg.readEvery)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer fl.close() // before rp.stop: deferred later, runs first
+	defer fl.close() // before rp.stop (local mode): deferred later, runs first
 	start := time.Now()
-	connErr := fl.connect(ctx, n, cfg.parallel, creds)
+	connErr := fl.connect(ctx, res.agents, cfg.parallel, creds)
 	res.connect = time.Since(start)
 	res.connected = fl.count()
 	if ctx.Err() != nil {
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 	if connErr != nil {
 		res.failures = append(res.failures, connErr.Error())
 		var refused *refusedError
 		if errors.As(connErr, &refused) {
+			hint := "pass it the flag that allows it with -relay-args"
+			if cfg.remote() {
+				hint = "start it with -allow-anonymous, as in the command printed at the start"
+			}
 			res.failures = append(res.failures, "the bench's agents connect anonymously (an auth message with an empty secret) "+
-				"and this relay refuses them: pass it the flag that allows it with -relay-args (agents with secrets are not supported by the bench)")
-			return res, nil
+				"and this relay refuses them: "+hint+" (agents with secrets are not supported by the bench)")
+			return nil
 		}
 		if res.connected == 0 {
-			return res, nil
+			return nil
 		}
 	}
 	logf("%d connected in %v", res.connected, res.connect.Round(time.Millisecond))
 	if err := sleep(ctx, cfg.settle); err != nil {
-		return nil, err
+		return err
 	}
 	if h, err := rp.health(ctx); err == nil && h.Clients != res.connected {
 		logf("note: the relay counts %d clients, the bench %d", h.Clients, res.connected)
 	}
-	if res.rssConnected, err = rp.rssKiB(); err != nil {
-		return nil, err
+	if res.rssConnected, err = rss(); err != nil {
+		return err
 	}
 
 	phases := []struct {
@@ -225,7 +268,7 @@ func runOne(ctx context.Context, cfg config, n, teams int) (*result, error) {
 		logf("phase %q…", ph.name)
 		pr, fails, err := runPhase(ctx, cfg, sim, rp, fl, ph.name, ph.calls, ph.spacing, lines)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res.phases = append(res.phases, pr)
 		res.failures = append(res.failures, fails...)
@@ -233,14 +276,14 @@ func runOne(ctx context.Context, cfg config, n, teams int) (*result, error) {
 			break
 		}
 		if err := sleep(ctx, cfg.settle); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if rp.alive() {
-		res.rssAfter, _ = rp.rssKiB()
+		res.rssAfter, _ = rss()
 		res.hwm, _ = rp.hwmKiB()
 	}
-	return res, nil
+	return nil
 }
 
 // The phases' names, in the table.
@@ -249,7 +292,7 @@ func burstPhase(cfg config) string  { return fmt.Sprintf("burst: %d calls at onc
 
 // runPhase rings calls (spacing apart, or all at once) and waits until
 // every agent got every event the relay published meanwhile.
-func runPhase(ctx context.Context, cfg config, sim *ovhsim.Sim, rp *relayProc, fl *fleet, name string, calls int, spacing time.Duration, lines []string) (phaseResult, []string, error) {
+func runPhase(ctx context.Context, cfg config, sim *ovhsim.Sim, rp relayUnderTest, fl *fleet, name string, calls int, spacing time.Duration, lines []string) (phaseResult, []string, error) {
 	from, err := newestEvent(ctx, rp)
 	if err != nil {
 		return phaseResult{name: name}, nil, err
@@ -295,10 +338,10 @@ type measure struct {
 	start  time.Time
 }
 
-func startMeasure(name string, rp *relayProc, fl *fleet) (*measure, error) {
+func startMeasure(name string, rp relayUnderTest, fl *fleet) (*measure, error) {
 	m := &measure{name: name}
 	var err error
-	if m.cpu0, err = rp.cpu(); err != nil {
+	if m.cpu0, err = rp.cpu(); err != nil && !errors.Is(err, errNoProcessMetrics) {
 		return nil, err
 	}
 	m.self0, _ = procCPU("self")
@@ -312,7 +355,7 @@ func startMeasure(name string, rp *relayProc, fl *fleet) (*measure, error) {
 // finish waits until the agents got every event in (from, to] they must
 // get (want deliveries, all agents together, when known) or the timeout
 // passed, and reports what they got and what it cost.
-func (m *measure) finish(ctx context.Context, cfg config, rp *relayProc, fl *fleet, from, to uint64, want int64) (phaseResult, []string, error) {
+func (m *measure) finish(ctx context.Context, cfg config, rp relayUnderTest, fl *fleet, from, to uint64, want int64) (phaseResult, []string, error) {
 	pr := phaseResult{name: m.name, events: int(to - from)}
 	deadline := time.Now().Add(cfg.timeout)
 	for {
@@ -329,18 +372,22 @@ func (m *measure) finish(ctx context.Context, cfg config, rp *relayProc, fl *fle
 	}
 	rep := fl.collect(from, to)
 	cpu1, err := rp.cpu()
-	if err != nil && rp.alive() {
+	if err != nil && !errors.Is(err, errNoProcessMetrics) && rp.alive() {
 		return pr, nil, err
 	}
 	self1, _ := procCPU("self")
 	busy1, steal1, _ := machineBusy()
 	pr.relayCPU, pr.benchCPU = cpu1.sub(m.cpu0), self1.sub(m.self0)
-	pr.otherCPU = max(0, busy1-m.busy0-pr.relayCPU.total()-pr.benchCPU.total())
+	pr.otherCPU = busy1 - m.busy0 - pr.benchCPU.total()
+	if rp.onThisMachine() {
+		pr.otherCPU -= pr.relayCPU.total()
+	}
+	pr.otherCPU = max(0, pr.otherCPU)
 	pr.stolen = steal1 - m.steal0
 	pr.wall = time.Since(m.start)
 	pr.deliveries, pr.missing = rep.deliveries, rep.missing
 	if l := rep.latencies; len(l) > 0 {
-		pr.p50, pr.p99, pr.max = percentile(l, 0.50), percentile(l, 0.99), l[len(l)-1]
+		pr.p50, pr.p99, pr.max, pr.min = percentile(l, 0.50), percentile(l, 0.99), l[len(l)-1], l[0]
 	}
 	if t := fl.totals(); t.messages > m.base {
 		pr.messageBytes = int((t.bytes - m.totals.bytes) / (t.messages - m.base))
@@ -350,7 +397,7 @@ func (m *measure) finish(ctx context.Context, cfg config, rp *relayProc, fl *fle
 	name := m.name
 	var fails []string
 	if !rp.alive() {
-		fails = append(fails, fmt.Sprintf("%s: %s died (%v):\n%s", name, rp.name, rp.err, rp.stderr))
+		fails = append(fails, fmt.Sprintf("%s: %s", name, rp.deathReport()))
 	}
 	if rep.missing > 0 {
 		fails = append(fails, fmt.Sprintf("%s: %d agents missed %d of %d deliveries (%s)", name, rep.short, rep.missing, rep.deliveries+rep.missing, rep.example))
@@ -369,7 +416,7 @@ func (m *measure) finish(ctx context.Context, cfg config, rp *relayProc, fl *fle
 // it polls again only once its handler for the last batch returned. The
 // poll seen first may be that one or the one holding the last batch, so
 // it waits for the next: at most the emulator's HoldTime.
-func relayCaughtUp(ctx context.Context, sim *ovhsim.Sim, rp *relayProc, timeout time.Duration) error {
+func relayCaughtUp(ctx context.Context, sim *ovhsim.Sim, rp relayUnderTest, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout + 30*time.Second) // + the calls' own durations
 	polls := -1
 	for {
@@ -381,7 +428,7 @@ func relayCaughtUp(ctx context.Context, sim *ovhsim.Sim, rp *relayProc, timeout 
 			return nil // a later poll is held: the last batch is processed
 		}
 		if !rp.alive() {
-			return errors.New("the relay died")
+			return errors.New(rp.deathReport())
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("the relay did not take every event from the emulator (%+v)", st)
@@ -394,10 +441,10 @@ func relayCaughtUp(ctx context.Context, sim *ovhsim.Sim, rp *relayProc, timeout 
 
 // newestEvent asks the relay for its newest event ID: the cursor in the
 // hello of a new connection.
-func newestEvent(ctx context.Context, rp *relayProc) (uint64, error) {
+func newestEvent(ctx context.Context, rp relayUnderTest) (uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	fl, err := newFleet(rp.addr, 0)
+	fl, err := newFleet(rp.agentAddr(), 0)
 	if err != nil {
 		return 0, err
 	}
