@@ -92,6 +92,10 @@ clean:
 ## teams of one line each (-teams), as in a real deployment; then the floor (-floor, on by default):
 ## the same phases written to the agents by a bare send loop, no relay code, the machine's share.
 ## The bench raises the open-file limit itself (setrlimit; the relay child inherits it).
+## Remote mode: -relay-url measures a relay on another host, started there with the command the
+## bench prints (agents no longer share its cores; its CPU and memory come from its /metrics;
+## no -teams, no floor; both clocks in sync). Bench on 10.0.0.5, relay on 10.0.0.6:
+##   make bench-relay BENCH_RELAY_FLAGS="-relay-url http://10.0.0.6:8080 -emulator-listen 0.0.0.0:9100 -emulator-url http://10.0.0.5:9100/ -agents=10000"
 BENCH_RELAY_FLAGS ?= -agents=1000,10000 -calls=50 -teams=100
 .PHONY: bench-relay
 bench-relay: relay

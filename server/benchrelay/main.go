@@ -23,6 +23,16 @@
 //	make bench-relay
 //	go run ./server/benchrelay -agents=1000,10000 -calls=50
 //
+// With -relay-url, the relay runs on another host, so that the agents do
+// not share its cores: the bench runs the emulator where the relay can
+// reach it (-emulator-listen, -emulator-url), prints the command that
+// starts the relay there, waits until it polls (-wait-relay) and reads
+// its CPU and memory from its /metrics. Latency then spans two clocks,
+// which must be in sync; -teams and the floor rows are local-only.
+//
+//	bench$ go run ./server/benchrelay -relay-url http://10.0.0.6:8080 -emulator-listen 0.0.0.0:9100 -emulator-url http://10.0.0.5:9100/ -agents=10000
+//	relay$ screenpop-relay -listen 0.0.0.0:8080 -events-url http://10.0.0.5:9100/ -token … (as printed)
+//
 // It is a benchmark: a missed target is reported, not a failure. It exits
 // non-zero only when agents did not get every event (or could not
 // connect, or the relay died).
@@ -117,7 +127,7 @@ func parseFlags(args []string, stderr io.Writer) (config, string, error) {
 	fs.SetOutput(stderr)
 	cfg := config{log: os.Stderr}
 	agents := fs.String("agents", "1000,10000", "comma-separated agent counts: one run (fresh relay) each")
-	relayArgs := fs.String("relay-args", "", "extra flags for the relay, space-separated (-allow-anonymous, and -data with a fresh folder, are added when the relay has them)")
+	relayArgs := fs.String("relay-args", "", "extra flags for the relay, space-separated (-allow-anonymous, and -data with a fresh folder, are added when the relay has them; with -relay-url, added to the command printed)")
 	fs.StringVar(&cfg.relayBin, "relay", "bin/screenpop-relay", "the relay binary (make relay)")
 	fs.IntVar(&cfg.calls, "calls", 50, "calls rung one after the other, -spacing apart")
 	fs.DurationVar(&cfg.spacing, "spacing", 100*time.Millisecond, "time between two calls")

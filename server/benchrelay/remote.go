@@ -196,6 +196,9 @@ func startRemote(ctx context.Context, cfg config) (*remoteBed, error) {
 	eventsURL := emulatorURL(cfg, ln.Addr().String())
 	b.command = remoteCommand(cfg, eventsURL, token)
 	fmt.Fprintf(cfg.log, "bench-relay: the relay runs on another host: start it there with (the token is new for each bench run; stop any relay started for an earlier one)\n\n    %s\n\n", b.command)
+	// Locally the relay inherits the bench's raised limit; there, Go raises
+	// the soft limit to the hard one, which may be too low.
+	fmt.Fprintf(cfg.log, "bench-relay: it needs an open file per agent: on its host, `ulimit -Hn` must be above %d (raise it as root, or in the service's LimitNOFILE).\n", maxOf(cfg.agents)+256)
 	fmt.Fprintf(cfg.log, "bench-relay: waiting up to %v for it to poll the emulator at %s and answer at %s/healthz…\n", cfg.waitRelay, eventsURL, b.relay.url)
 	if err := b.waitRelay(ctx, cfg.waitRelay, eventsURL); err != nil {
 		b.close()

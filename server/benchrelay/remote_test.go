@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -199,5 +201,42 @@ func TestRemoteRelay(t *testing.T) {
 		if !strings.Contains(table, note) {
 			t.Errorf("the notes do not say %q", note)
 		}
+	}
+}
+
+// A relay whose /metrics has no process metrics (built before they were
+// added, or not on Linux) is measured all the same: its CPU and memory
+// are "–", and the notes say why.
+func TestRemoteRelayWithoutProcessMetrics(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		switch req.URL.Path {
+		case "/healthz":
+			io.WriteString(w, `{"ok":true,"clients":0}`)
+		case "/metrics":
+			io.WriteString(w, "screenpop_clients{transport=\"websocket\"} 0\n")
+		default:
+			http.NotFound(w, req)
+		}
+	}))
+	defer srv.Close()
+	rr := newRemoteRelay(srv.URL)
+	if !rr.alive() {
+		t.Fatal("alive: false, with /healthz answering")
+	}
+	rr.probeStats()
+	if !strings.Contains(rr.noStats, "process_cpu_seconds_total") {
+		t.Errorf("noStats = %q, want it to name the missing metrics", rr.noStats)
+	}
+	if _, err := rr.cpu(); !errors.Is(err, errNoProcessMetrics) {
+		t.Errorf("cpu: %v, want errNoProcessMetrics", err)
+	}
+
+	cfg := config{relayURL: srv.URL, ringFor: time.Second, talkFor: time.Second}
+	res := &result{agents: 10, connected: 10, noRelayStats: rr.noStats, phases: []phaseResult{{name: "1 calls, 100ms apart", events: 3, deliveries: 30}}}
+	var out strings.Builder
+	printTable(&out, cfg, []*result{res}, &remoteBed{command: "screenpop-relay …"})
+	if !strings.Contains(out.String(), "| 10 | 1 calls, 100ms apart | 3 | 30 | 0.0 ms | 0.0 ms | 0.0 ms | – | – |") ||
+		!strings.Contains(out.String(), "relay memory and CPU not known: "+rr.noStats) {
+		t.Errorf("the table does not show the relay's memory and CPU as unknown, and why:\n%s", out.String())
 	}
 }
