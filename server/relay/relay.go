@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -246,20 +247,37 @@ func (r *Relay) publishLocked(evs []*stream.Event, now time.Time) {
 	}
 }
 
-// writeHistory saves calls to the store's history, one by one, until
-// the channel closes.
+// writeHistory saves calls to the store's history until the channel
+// closes. What is waiting is saved together, in one commit: a commit
+// waits for the disk, and so meanwhile does Publish, which logs events
+// in the same store before any client sees them.
 func (r *Relay) writeHistory(history <-chan call.Call) {
 	defer close(r.historyDone)
+	var batch []call.Call
 	for c := range history {
-		if c.ID == "" {
-			continue
+		batch = append(batch[:0], c)
+	more:
+		for len(batch) < historyBatch {
+			select {
+			case c, ok := <-history:
+				if !ok {
+					break more // saved below; the range then ends
+				}
+				batch = append(batch, c)
+			default:
+				break more
+			}
 		}
-		if err := r.cfg.Store.PutCall(c); err != nil {
+		batch = slices.DeleteFunc(batch, func(c call.Call) bool { return c.ID == "" })
+		if err := r.cfg.Store.PutCalls(batch); err != nil {
 			r.metrics.storeErrors.Add(1)
-			r.cfg.Log.Error("cannot save a call in the history", "err", err, "line", maskNumber(c.Line))
+			r.cfg.Log.Error("cannot save calls in the history", "err", err, "calls", len(batch))
 		}
 	}
 }
+
+// historyBatch bounds the calls saved in one commit.
+const historyBatch = 256
 
 // Run does the relay's periodic work until ctx is done: it ends calls OVH
 // never ended, trims the event log and history, and saves the state.

@@ -50,38 +50,67 @@ type MissedCall struct {
 
 // PutCall saves a call, replacing what was saved under its line and id.
 // Call it on each change of state.
-func (s *Store) PutCall(c call.Call) error {
-	if err := validLine(c.Line); err != nil {
-		return err
-	}
-	if c.ID == "" || strings.IndexByte(c.ID, 0) >= 0 {
-		return fmt.Errorf("call id %q: a call needs an id without NUL bytes", c.ID)
-	}
-	key := callKey(c.Line, c.ID)
-	return s.db.Update(func(tx *bolt.Tx) error {
-		calls, times := tx.Bucket(bucketCalls), tx.Bucket(bucketCallTimes)
-		var old callRecord
-		if v := calls.Get(key); v != nil {
-			if err := json.Unmarshal(v, &old); err != nil {
-				return fmt.Errorf("call %q on line %s: damaged record: %w", c.ID, c.Line, err)
-			}
-		}
-		rec := callRecord{Call: c, At: callTime(c, old.At)}
-		if !old.At.IsZero() && !old.At.Equal(rec.At) {
-			// A late start_ringing moved RingAt: move the index entry.
-			if err := times.Delete(timeKey(old.At, key)); err != nil {
+func (s *Store) PutCall(c call.Call) error { return s.PutCalls([]call.Call{c}) }
+
+// PutCalls saves calls in order, each as PutCall would, in one commit:
+// one disk sync for all of them, where a call each cost one, and the
+// relay's event log waits for the same disk. A call it cannot save (a
+// bad line or id, a damaged record) is left out and named in the error;
+// the others are saved.
+func (s *Store) PutCalls(cs []call.Call) error {
+	var bad []error
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, c := range cs {
+			if err := putCall(tx, c); err != nil {
+				if errors.Is(err, errBadCall) {
+					bad = append(bad, err)
+					continue
+				}
 				return err
 			}
 		}
-		v, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		if err := calls.Put(key, v); err != nil {
-			return err
-		}
-		return times.Put(timeKey(rec.At, key), []byte(c.State))
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return errors.Join(bad...)
+}
+
+// errBadCall marks a call PutCalls leaves out, saving the others.
+var errBadCall = errors.New("call not saved")
+
+// putCall is PutCall within tx.
+func putCall(tx *bolt.Tx, c call.Call) error {
+	if err := validLine(c.Line); err != nil {
+		return fmt.Errorf("%w: %w", errBadCall, err)
+	}
+	if c.ID == "" || strings.IndexByte(c.ID, 0) >= 0 {
+		return fmt.Errorf("%w: call id %q: a call needs an id without NUL bytes", errBadCall, c.ID)
+	}
+	key := callKey(c.Line, c.ID)
+	calls, times := tx.Bucket(bucketCalls), tx.Bucket(bucketCallTimes)
+	var old callRecord
+	if v := calls.Get(key); v != nil {
+		if err := json.Unmarshal(v, &old); err != nil {
+			return fmt.Errorf("%w: call %q on line %s: damaged record: %w", errBadCall, c.ID, c.Line, err)
+		}
+	}
+	rec := callRecord{Call: c, At: callTime(c, old.At)}
+	if !old.At.IsZero() && !old.At.Equal(rec.At) {
+		// A late start_ringing moved RingAt: move the index entry.
+		if err := times.Delete(timeKey(old.At, key)); err != nil {
+			return err
+		}
+	}
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if err := calls.Put(key, v); err != nil {
+		return err
+	}
+	return times.Put(timeKey(rec.At, key), []byte(c.State))
 }
 
 // callTime is when a call belongs in the history: when it started ringing,

@@ -287,3 +287,26 @@ func BenchmarkPutCall(b *testing.B) {
 		}
 	}
 }
+
+// TestPutCallsOneCommit: calls saved together are saved as one after the
+// other (the same call twice: the later state wins, in its place), and
+// one that cannot be saved is named in the error without losing the
+// others.
+func TestPutCallsOneCommit(t *testing.T) {
+	s, _ := newStore(t)
+	ringing := testCall(lineA, "a1", call.Ringing, c0)
+	ended := testCall(lineA, "a1", call.Ended, c0)
+	bad := testCall("not a line", "z9", call.Missed, c0.Add(time.Minute))
+	other := testCall(lineB, "b2", call.Missed, c0.Add(2*time.Minute))
+	err := s.PutCalls([]call.Call{ringing, bad, ended, other})
+	if err == nil || !strings.Contains(err.Error(), "not a line") {
+		t.Errorf("PutCalls = %v, want an error naming the bad line", err)
+	}
+	calls, _ := s.RecentCalls(nil, 0, time.Time{})
+	if got := recentIDs(calls); got != "b2 a1" || calls[1].State != call.Ended {
+		t.Errorf("saved %q (a1 %s), want b2 a1, a1 ended", got, calls[len(calls)-1].State)
+	}
+	if err := s.PutCalls(nil); err != nil {
+		t.Errorf("PutCalls(nil) = %v", err)
+	}
+}
