@@ -248,14 +248,17 @@ func (r *Relay) publishLocked(evs []*stream.Event, now time.Time) {
 }
 
 // writeHistory saves calls to the store's history until the channel
-// closes. What is waiting is saved together, in one commit: a commit
-// waits for the disk, and so meanwhile does Publish, which logs events
-// in the same store before any client sees them.
+// closes. What comes within historyWait of a call is saved with it, in
+// one commit: a commit waits for the disk, and so meanwhile does
+// Publish, which logs events in the same store before any client sees
+// them; the history is not in such a hurry.
 func (r *Relay) writeHistory(history <-chan call.Call) {
 	defer close(r.historyDone)
 	var batch []call.Call
+	wait := time.NewTimer(historyWait)
 	for c := range history {
 		batch = append(batch[:0], c)
+		wait.Reset(historyWait)
 	more:
 		for len(batch) < historyBatch {
 			select {
@@ -264,7 +267,7 @@ func (r *Relay) writeHistory(history <-chan call.Call) {
 					break more // saved below; the range then ends
 				}
 				batch = append(batch, c)
-			default:
+			case <-wait.C:
 				break more
 			}
 		}
@@ -276,8 +279,12 @@ func (r *Relay) writeHistory(history <-chan call.Call) {
 	}
 }
 
-// historyBatch bounds the calls saved in one commit.
-const historyBatch = 256
+// historyBatch bounds the calls saved in one commit, historyWait how
+// long the first of them waits for others.
+const (
+	historyBatch = 256
+	historyWait  = 50 * time.Millisecond
+)
 
 // Run does the relay's periodic work until ctx is done: it ends calls OVH
 // never ended, trims the event log and history, and saves the state.
