@@ -60,6 +60,7 @@ type Hub struct {
 	maxAge time.Duration
 	queue  int
 	subs   map[*Sub]struct{}
+	lines  lineIndex // subs by the lines they see, for fanOut
 	closed bool
 	// trimmed is, per line, the newest event ID trimmed from log: a
 	// client whose cursor is older has only missed something if one of
@@ -193,6 +194,7 @@ type Sub struct {
 	// agent's lines changed (SetLines applies from the next event on).
 	owed   []*Delivery
 	pusher pusher // nil: woken, its writer takes
+	mark   uint64 // the hub's lineIndex.each visited it
 	queued bool   // in the hub's toPush, or in the round going on and not taken yet
 }
 
@@ -222,7 +224,7 @@ func (s *Sub) Reason() *apiError {
 // NewHub returns a hub that replays at most max events no older than maxAge
 // and lets a client fall at most queue events behind.
 func NewHub(max int, maxAge time.Duration, queue int) *Hub {
-	return &Hub{next: 1, lostBelow: 1, max: max, maxAge: maxAge, subs: map[*Sub]struct{}{}, queue: queue, trimmed: map[string]uint64{}}
+	return &Hub{next: 1, lostBelow: 1, max: max, maxAge: maxAge, subs: map[*Sub]struct{}{}, lines: newLineIndex(), queue: queue, trimmed: map[string]uint64{}}
 }
 
 // Restore loads the event log a previous relay left in the store: events
@@ -326,7 +328,7 @@ func (h *Hub) fanOut(fresh []*Delivery, now time.Time) (wake []*Sub) {
 	wake = h.wakeBuf // the last Publish's, emptied
 	h.wakeBuf = nil
 	pushes := len(h.toPush)
-	for s := range h.subs {
+	h.lines.each(fresh, func(s *Sub) {
 		n := 0
 		for _, e := range fresh {
 			if s.lines.sees(e) {
@@ -334,21 +336,21 @@ func (h *Hub) fanOut(fresh []*Delivery, now time.Time) (wake []*Sub) {
 			}
 		}
 		if n == 0 {
-			continue
+			return
 		}
 		if s.pending += n; s.pending > h.queue {
 			h.drop(s, errTooSlow)
-			continue
+			return
 		}
 		if s.pusher != nil {
 			if !s.queued {
 				s.queued = true
 				h.toPush = append(h.toPush, s)
 			}
-			continue
+			return
 		}
 		wake = append(wake, s)
-	}
+	})
 	if len(h.toPush) > pushes {
 		select {
 		case h.pushNow <- struct{}{}:
@@ -545,7 +547,7 @@ func (h *Hub) drop(s *Sub, reason *apiError) {
 	}
 	s.reason = reason
 	close(s.Done)
-	delete(h.subs, s)
+	h.remove(s)
 	s.Notify()
 }
 
@@ -568,6 +570,7 @@ func (h *Hub) Subscribe(cursor uint64, resume bool, agent Agent, transport strin
 		return nil, nil, newest, s
 	}
 	h.subs[s] = struct{}{}
+	h.lines.add(s)
 	if !resume {
 		return nil, nil, newest, s
 	}
@@ -623,15 +626,23 @@ func gapFor(cursor, newest, oldest, lostBelow uint64, trimmed map[string]uint64,
 func (h *Hub) Finish(s *Sub) (rest []*Delivery, newest uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	delete(h.subs, s)
+	h.remove(s)
 	return h.take(s, nil), h.next - 1
 }
 
 // Unsubscribe removes a client.
 func (h *Hub) Unsubscribe(s *Sub) {
 	h.mu.Lock()
-	delete(h.subs, s)
+	h.remove(s)
 	h.mu.Unlock()
+}
+
+// remove takes s out of the subscribers; the caller holds mu.
+func (h *Hub) remove(s *Sub) {
+	if _, ok := h.subs[s]; ok {
+		delete(h.subs, s)
+		h.lines.remove(s)
+	}
 }
 
 // DropAgent cuts off every client of the named agent with reason (it was
@@ -657,8 +668,10 @@ func (h *Hub) SetLines(name string, lines []string) {
 	for s := range h.subs {
 		if !s.agent.Anonymous && s.agent.Name == name {
 			h.owe(s, h.end()) // what was published before stays decided
+			h.lines.remove(s)
 			s.agent.Lines = lines
 			s.lines = newLineSet(s.agent)
+			h.lines.add(s)
 		}
 	}
 }
