@@ -178,21 +178,11 @@ type remoteBed struct {
 // answers at -relay-url.
 func startRemote(ctx context.Context, cfg config) (*remoteBed, error) {
 	sim := ovhsim.New(ovhsim.Config{HoldTime: time.Second})
-	sim.AddLine(benchAccount, benchLine, "bench")
-	token, err := sim.NewToken(benchLine, "unlimited")
+	token, ln, stop, err := serveEmulator(cfg, sim, []string{benchLine}, benchLine)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.emulatorListen)
-	if err != nil {
-		return nil, fmt.Errorf("the emulator cannot listen on %s: %v; choose another -emulator-listen", cfg.emulatorListen, err)
-	}
-	srv := &http.Server{Handler: sim}
-	go srv.Serve(ln)
-	b := &remoteBed{sim: sim, relay: newRemoteRelay(cfg.relayURL), close: func() {
-		sim.Close() // before srv.Close: answers the held polls
-		srv.Close()
-	}}
+	b := &remoteBed{sim: sim, relay: newRemoteRelay(cfg.relayURL), close: stop}
 	eventsURL := emulatorURL(cfg, ln.Addr().String())
 	b.command = remoteCommand(cfg, eventsURL, token)
 	fmt.Fprintf(cfg.log, "bench-relay: the relay runs on another host: start it there with (the token is new for each bench run; stop any relay started for an earlier one)\n\n    %s\n\n", b.command)

@@ -138,21 +138,11 @@ func runOne(ctx context.Context, cfg config, n, teams int, remote *remoteBed) (*
 			lines = append(lines, teamLine(i))
 		}
 	}
-	for _, l := range lines {
-		sim.AddLine(benchAccount, l, "bench")
-	}
-	token, err := sim.NewToken(scope, "unlimited")
+	token, ln, stopSim, err := serveEmulator(cfg, sim, lines, scope)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.emulatorListen)
-	if err != nil {
-		return nil, fmt.Errorf("the emulator cannot listen on %s: %v; choose another -emulator-listen", cfg.emulatorListen, err)
-	}
-	srv := &http.Server{Handler: sim}
-	go srv.Serve(ln)
-	defer srv.Close()
-	defer sim.Close() // before srv.Close: answers the held polls
+	defer stopSim()
 
 	var creds []team // empty: anonymous agents
 	var relayLog io.Writer
@@ -500,4 +490,24 @@ func (r *result) label() string {
 		return fmt.Sprint(r.agents)
 	}
 	return fmt.Sprintf("%d in %d teams", r.agents, r.teams)
+}
+
+// serveEmulator gives sim the lines, a token for scope, and serves it on
+// -emulator-listen. stop ends the held polls, then the server.
+func serveEmulator(cfg config, sim *ovhsim.Sim, lines []string, scope string) (token string, ln net.Listener, stop func(), err error) {
+	for _, l := range lines {
+		sim.AddLine(benchAccount, l, "bench")
+	}
+	if token, err = sim.NewToken(scope, "unlimited"); err != nil {
+		return "", nil, nil, err
+	}
+	if ln, err = net.Listen("tcp", cfg.emulatorListen); err != nil {
+		return "", nil, nil, fmt.Errorf("the emulator cannot listen on %s: %v; choose another -emulator-listen", cfg.emulatorListen, err)
+	}
+	srv := &http.Server{Handler: sim}
+	go srv.Serve(ln)
+	return token, ln, func() {
+		sim.Close() // before srv.Close: answers the held polls
+		srv.Close()
+	}, nil
 }
