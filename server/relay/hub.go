@@ -49,6 +49,7 @@ type Hub struct {
 	// appended in order. It is taken before mu, never while holding it.
 	pubMu   sync.Mutex
 	unsaved []store.LoggedEvent // guarded by pubMu, and by mu for Stats
+	wakeBuf []*Sub              // Publish's list of subscribers to wake, kept for the next one; guarded by pubMu
 
 	mu   sync.Mutex
 	next uint64 // ID of the next event
@@ -69,7 +70,6 @@ type Hub struct {
 	// lostBelow: events below this ID were trimmed before this hub
 	// started, on lines it does not know.
 	lostBelow uint64
-	wakeBuf   []*Sub // Publish's list of subscribers to wake, kept for the next one
 
 	// toPush are the clients with a pusher that have something to take,
 	// for the fan-out goroutine (pushLoop), which pushNow wakes. It runs
@@ -115,7 +115,7 @@ type pushWork struct {
 
 // reuseFrame reports whether frame holds exactly batch, framed.
 func (w *pushWork) reuseFrame(batch []*Delivery) bool {
-	return len(batch) == len(w.framed) && len(batch) > 0 && slices.Equal(batch, w.framed)
+	return len(batch) > 0 && slices.Equal(batch, w.framed)
 }
 
 // Delivery is one encoded event message, shared read-only by the log and
@@ -285,7 +285,7 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 	h.mu.Lock()
 	h.unsaved = unsaved
 	h.next = next + uint64(len(evs))
-	wake := h.fanOut(fresh, now)
+	wake := h.fanOut(h.wakeBuf[:0], fresh, now)
 	h.mu.Unlock()
 	// The writers are woken once the hub is unlocked, so that they don't
 	// wait for it to take.
@@ -293,9 +293,7 @@ func (h *Hub) Publish(evs []*stream.Event, now time.Time) ([]uint64, error) {
 		s.Notify()
 	}
 	clear(wake)
-	h.mu.Lock()
 	h.wakeBuf = wake[:0]
-	h.mu.Unlock()
 	return ids, err
 }
 
@@ -319,14 +317,12 @@ func (h *Hub) persist(fresh []*Delivery) ([]store.LoggedEvent, error) {
 	return pending, err
 }
 
-// fanOut appends fresh to the log and returns the subscribers to wake;
-// the clients with a pusher are queued for the fan-out instead. The
-// caller holds mu.
-func (h *Hub) fanOut(fresh []*Delivery, now time.Time) (wake []*Sub) {
+// fanOut appends fresh to the log and appends to wake the subscribers
+// to wake; the clients with a pusher are queued for the fan-out instead.
+// The caller holds mu.
+func (h *Hub) fanOut(wake []*Sub, fresh []*Delivery, now time.Time) []*Sub {
 	h.log = append(h.log, fresh...)
 	h.trim(now)
-	wake = h.wakeBuf // the last Publish's, emptied
-	h.wakeBuf = nil
 	pushes := len(h.toPush)
 	h.lines.each(fresh, func(s *Sub) {
 		n := 0
