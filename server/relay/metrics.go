@@ -62,11 +62,11 @@ type tally struct {
 	counts [len(latencyBounds) + 1]uint64
 }
 
-// count adds n deliveries of latency d.
-func (t *tally) count(d time.Duration, n int) {
-	t.counts[sort.SearchFloat64s(latencyBounds[:], d.Seconds())] += uint64(n)
-	t.sum += d * time.Duration(n)
-	t.n += uint64(n)
+// add counts a delivery of latency d.
+func (t *tally) add(d time.Duration) {
+	t.counts[bucketOf(latencyBounds[:], d)]++
+	t.sum += d
+	t.n++
 }
 
 // addTally adds t to the metrics and empties it.
@@ -110,10 +110,15 @@ func newHistogram(bounds ...float64) *histogram {
 }
 
 func (h *histogram) observe(d time.Duration) {
-	i := sort.SearchFloat64s(h.bounds, d.Seconds()) // first bound ≥ d: le is inclusive
-	h.counts[i].Add(1)
+	h.counts[bucketOf(h.bounds, d)].Add(1)
 	h.sum.Add(int64(d))
 	h.count.Add(1)
+}
+
+// bucketOf is the index of d's bucket among bounds (seconds): the first
+// bound ≥ d, as a Prometheus bucket's le is inclusive; len(bounds) for +Inf.
+func bucketOf(bounds []float64, d time.Duration) int {
+	return sort.SearchFloat64s(bounds, d.Seconds())
 }
 
 // upstreamStatuses are every status a poller can be in, for one-hot gauges.

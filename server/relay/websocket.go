@@ -289,7 +289,7 @@ func (ws *wsConn) pushBatch(batch []*Delivery, w *pushWork) bool {
 	w.metrics = ws.r.metrics
 	now := time.Now()
 	for _, d := range batch {
-		w.tally.count(now.Sub(d.At), 1)
+		w.tally.add(now.Sub(d.At))
 	}
 	return done
 }
