@@ -272,6 +272,9 @@ func (r *Relay) writeHistory(history <-chan call.Call) {
 			}
 		}
 		batch = slices.DeleteFunc(batch, func(c call.Call) bool { return c.ID == "" })
+		if len(batch) == 0 {
+			continue
+		}
 		if err := r.cfg.Store.PutCalls(batch); err != nil {
 			r.metrics.storeErrors.Add(1)
 			r.cfg.Log.Error("cannot save calls in the history", "err", err, "calls", len(batch))
