@@ -178,9 +178,8 @@ func (r *Relay) Poll(t store.Token) error {
 		Log:       r.cfg.Log,
 		OnEvents:  r.HandleEvents,
 		OnSession: func(session string) { r.setSession(e.p.CurrentToken(), session) },
-		Renew:     func(ctx context.Context, rejected string) (string, error) { return r.renew(ctx, e, rejected, false) },
-		RenewBeforeExpiry: func(ctx context.Context, expiring string) (string, error) {
-			return r.renew(ctx, e, expiring, true)
+		Renew: func(ctx context.Context, old string, expiring bool) (string, error) {
+			return r.renew(ctx, e, old, expiring)
 		},
 		Expires: e.expires,
 	}

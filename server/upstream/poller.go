@@ -120,8 +120,10 @@ type Poller struct {
 	// runs at once on the first rejection (every second counts: the
 	// line's calls are not seen meanwhile), then after the usual backoff
 	// while it keeps failing. Without it a rejected token is retried with
-	// backoff, in case it was a passing hiccup of OVH's.
-	Renew func(ctx context.Context, rejected string) (string, error)
+	// backoff, in case it was a passing hiccup of OVH's. It is also
+	// called, with expiring set, for a token about to expire (Expires):
+	// then the old token must stay valid, as it is polled on.
+	Renew func(ctx context.Context, old string, expiring bool) (string, error)
 	// Expires, when set with Renew, says when OVH stops honouring token
 	// (the zero time: never). The poller renews the token RenewAhead
 	// before then, while it still works, and polls the old token beside
@@ -131,9 +133,6 @@ type Poller struct {
 	// expired token would lose the calls of the moments until the new one
 	// exists.
 	Expires func(token string) time.Time
-	// RenewBeforeExpiry, when set, is called instead of Renew for a token
-	// about to expire: it should leave that token valid (it is polled on).
-	RenewBeforeExpiry func(ctx context.Context, expiring string) (string, error)
 	// RenewAhead is how long before it expires a token is renewed;
 	// default DefaultRenewAhead.
 	RenewAhead time.Duration
@@ -361,11 +360,7 @@ func (p *Poller) deliver(events []ovhevent.Event) {
 func (p *Poller) renew(ctx context.Context, log *slog.Logger, old string, why error) (string, error) {
 	p.setState(func(s *State) { s.Status, s.LastError = StatusRenewing, why.Error() })
 	ahead := why == errExpiresSoon
-	get := p.Renew
-	if ahead && p.RenewBeforeExpiry != nil {
-		get = p.RenewBeforeExpiry
-	}
-	fresh, err := get(ctx, old)
+	fresh, err := p.Renew(ctx, old, ahead)
 	if err == nil {
 		err = ValidateToken(fresh)
 	}

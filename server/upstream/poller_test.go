@@ -210,7 +210,7 @@ func TestPollerRenewsRejectedToken(t *testing.T) {
 	var sessions []string
 	p := &Poller{EventsURL: srv.URL, Token: token, Session: "old-session",
 		Backoff: Backoff{Min: time.Hour, Max: time.Hour}, // a renewal must not wait for the backoff
-		Renew: func(ctx context.Context, rejected string) (string, error) {
+		Renew: func(ctx context.Context, rejected string, _ bool) (string, error) {
 			renewed = append(renewed, rejected)
 			return fresh, nil
 		},
@@ -246,7 +246,7 @@ func TestPollerRenewFails(t *testing.T) {
 	defer srv.Close()
 	var calls atomic.Int32
 	p := &Poller{EventsURL: srv.URL, Token: token, Backoff: Backoff{Min: 20 * time.Millisecond, Max: 40 * time.Millisecond},
-		Renew: func(ctx context.Context, rejected string) (string, error) {
+		Renew: func(ctx context.Context, rejected string, _ bool) (string, error) {
 			calls.Add(1)
 			return "", fmt.Errorf("no OVH API credentials")
 		}}
@@ -299,7 +299,7 @@ func TestPollerRenewsAheadOfExpiry(t *testing.T) {
 				got[e.Data.CallId]++
 			}
 		},
-		Renew: func(ctx context.Context, expiring string) (string, error) {
+		Renew: func(ctx context.Context, expiring string, _ bool) (string, error) {
 			tok, err := sim.NewToken(line, "1 hour")
 			mu.Lock()
 			renewed, fresh = append(renewed, expiring), tok
