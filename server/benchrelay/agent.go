@@ -215,16 +215,10 @@ func (f *fleet) dial(ctx context.Context, t team) (*agent, error) {
 		b, _ := br.Peek(n)
 		a.partial = bytes.Clone(b)
 	}
-	file, err := nc.(*net.TCPConn).File() // a duplicate descriptor, out of Go's poller once nc is closed
+	fd, err := dupSocket(nc)
 	if err != nil {
 		return nil, err
 	}
-	fd, err := syscall.Dup(int(file.Fd()))
-	file.Close()
-	if err != nil {
-		return nil, err
-	}
-	syscall.CloseOnExec(fd)
 	if err := syscall.SetNonblock(fd, true); err != nil {
 		syscall.Close(fd)
 		return nil, err
@@ -256,11 +250,56 @@ func handshake(nc net.Conn, host, path string) (*bufio.Reader, error) {
 		resp.Body.Close()
 		return nil, fmt.Errorf("WebSocket handshake: %s: %s", resp.Status, bytes.TrimSpace(b))
 	}
-	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	if resp.Header.Get("Sec-WebSocket-Accept") != base64.StdEncoding.EncodeToString(sum[:]) {
+	if resp.Header.Get("Sec-WebSocket-Accept") != wsAccept(key) {
 		return nil, errors.New("WebSocket handshake: wrong Sec-WebSocket-Accept")
 	}
 	return br, nil
+}
+
+// wsAccept is the Sec-WebSocket-Accept answering key (RFC 6455 §4.2.2).
+func wsAccept(key string) string {
+	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// readFrameHeader reads a frame's header from br up to its payload
+// length (RFC 6455 §5.2): the first two bytes (FIN, opcode; mask bit)
+// and the length, 7-bit or extended.
+func readFrameHeader(br *bufio.Reader) (b0, b1 byte, n int64, err error) {
+	var h [8]byte
+	if _, err := io.ReadFull(br, h[:2]); err != nil {
+		return 0, 0, 0, err
+	}
+	b0, b1, n = h[0], h[1], int64(h[1]&0x7f)
+	switch n {
+	case 126:
+		if _, err := io.ReadFull(br, h[:2]); err != nil {
+			return 0, 0, 0, err
+		}
+		n = int64(binary.BigEndian.Uint16(h[:2]))
+	case 127:
+		if _, err := io.ReadFull(br, h[:8]); err != nil {
+			return 0, 0, 0, err
+		}
+		n = int64(binary.BigEndian.Uint64(h[:8]))
+	}
+	return b0, b1, n, nil
+}
+
+// dupSocket is a duplicate of nc's descriptor, for a bare socket out of
+// Go's poller once nc is closed (close-on-exec, still in nc's mode).
+func dupSocket(nc net.Conn) (int, error) {
+	file, err := nc.(*net.TCPConn).File()
+	if err != nil {
+		return -1, err
+	}
+	fd, err := syscall.Dup(int(file.Fd()))
+	file.Close()
+	if err != nil {
+		return -1, err
+	}
+	syscall.CloseOnExec(fd)
+	return fd, nil
 }
 
 // randomBytes fills b with random bytes: handshake keys and masks only
@@ -275,23 +314,11 @@ func randomBytes(b []byte) {
 // error message instead is a refusal.
 func readHello(br *bufio.Reader, a *agent) error {
 	for {
-		var h [10]byte
-		if _, err := io.ReadFull(br, h[:2]); err != nil {
+		b0, _, n, err := readFrameHeader(br)
+		if err != nil {
 			return err
 		}
-		op, n := h[0]&0x0f, int(h[1]&0x7f)
-		switch n {
-		case 126:
-			if _, err := io.ReadFull(br, h[2:4]); err != nil {
-				return err
-			}
-			n = int(binary.BigEndian.Uint16(h[2:4]))
-		case 127:
-			if _, err := io.ReadFull(br, h[2:10]); err != nil {
-				return err
-			}
-			n = int(binary.BigEndian.Uint64(h[2:10]))
-		}
+		op := b0 & 0x0f
 		if n > 4<<20 { // a hello lists every live call; still bounded
 			return fmt.Errorf("a %d-byte message before the hello", n)
 		}

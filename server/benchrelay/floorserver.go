@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -158,9 +157,8 @@ func (fs *floorServer) open(nc net.Conn) error {
 		io.WriteString(nc, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 		return fmt.Errorf("not a WebSocket request for %s: %s %s", stream.PathStream, req.Method, req.URL)
 	}
-	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 	_, err = io.WriteString(nc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Accept: "+base64.StdEncoding.EncodeToString(sum[:])+"\r\n\r\n")
+		"Sec-WebSocket-Accept: "+wsAccept(key)+"\r\n\r\n")
 	if err != nil {
 		return err
 	}
@@ -171,16 +169,10 @@ func (fs *floorServer) open(nc net.Conn) error {
 		return errors.New("the agent sent more than its auth message before the hello")
 	}
 
-	file, err := nc.(*net.TCPConn).File()
+	fd, err := dupSocket(nc)
 	if err != nil {
 		return err
 	}
-	fd, err := syscall.Dup(int(file.Fd()))
-	file.Close()
-	if err != nil {
-		return err
-	}
-	syscall.CloseOnExec(fd)
 	// Blocking mode: the fan-out's sends say MSG_DONTWAIT, which is a
 	// non-blocking send, and the rare remainder of a partial one is
 	// finished with a plain blocking send, bounded by the timeout.
@@ -209,30 +201,17 @@ func (fs *floorServer) open(nc net.Conn) error {
 
 // skipClientFrame reads one masked client frame and drops it.
 func skipClientFrame(br *bufio.Reader) error {
-	var h [8]byte
-	if _, err := io.ReadFull(br, h[:2]); err != nil {
+	_, b1, n, err := readFrameHeader(br)
+	if err != nil {
 		return err
 	}
-	if h[1]&maskBit == 0 {
+	if b1&maskBit == 0 {
 		return errors.New("an unmasked client frame")
-	}
-	n := int64(h[1] & 0x7f)
-	switch n {
-	case 126:
-		if _, err := io.ReadFull(br, h[:2]); err != nil {
-			return err
-		}
-		n = int64(binary.BigEndian.Uint16(h[:2]))
-	case 127:
-		if _, err := io.ReadFull(br, h[:8]); err != nil {
-			return err
-		}
-		n = int64(binary.BigEndian.Uint64(h[:8]))
 	}
 	if n > 1<<20 {
 		return fmt.Errorf("a %d-byte client frame", n)
 	}
-	_, err := br.Discard(4 + int(n)) // mask key, payload
+	_, err = br.Discard(4 + int(n)) // mask key, payload
 	return err
 }
 
