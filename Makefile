@@ -99,5 +99,5 @@ clean:
 BENCH_RELAY_FLAGS ?= -agents=1000,10000 -calls=50 -teams=100
 .PHONY: bench-relay
 bench-relay: relay
-	$(GO) build -o bin/benchrelay ./server/benchrelay
+	$(GO) build -o bin/benchrelay ./bench/relay
 	./bin/benchrelay -relay bin/screenpop-relay $(BENCH_RELAY_FLAGS)

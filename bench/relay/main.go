@@ -21,7 +21,7 @@
 // agents; the difference is the relay's.
 //
 //	make bench-relay
-//	go run ./server/benchrelay -agents=1000,10000 -calls=50
+//	go run ./bench/relay -agents=1000,10000 -calls=50
 //
 // With -relay-url, the relay runs on another host, so that the agents do
 // not share its cores: the bench runs the emulator where the relay can
@@ -30,7 +30,7 @@
 // its CPU and memory from its /metrics. Latency then spans two clocks,
 // which must be in sync; -teams and the floor rows are local-only.
 //
-//	bench$ go run ./server/benchrelay -relay-url http://10.0.0.6:8080 -emulator-listen 0.0.0.0:9100 -emulator-url http://10.0.0.5:9100/ -agents=10000
+//	bench$ go run ./bench/relay -relay-url http://10.0.0.6:8080 -emulator-listen 0.0.0.0:9100 -emulator-url http://10.0.0.5:9100/ -agents=10000
 //	relay$ screenpop-relay -listen 0.0.0.0:8080 -events-url http://10.0.0.5:9100/ -token … (as printed)
 //
 // It is a benchmark: a missed target is reported, not a failure. It exits
