@@ -4,14 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/screenpop/screenpop/internal/memhttp"
 	"github.com/screenpop/screenpop/internal/ovhevent"
+	"github.com/screenpop/screenpop/internal/waitfor"
 	"github.com/screenpop/screenpop/server/ovhsim"
 )
 
@@ -92,273 +94,269 @@ func ev(name, callID string) string {
 }
 
 func TestPollerSurvivesOutages(t *testing.T) {
-	hold := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
-	f := &fakeOVH{script: []http.HandlerFunc{
-		answer("s1", ev("start_ringing", "a")),
-		func(w http.ResponseWriter, r *http.Request) { http.Error(w, "bad gateway", 502) },
-		func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>oops</html>")) },
-		func(w http.ResponseWriter, r *http.Request) { // instant connection drop
-			c, _, _ := w.(http.Hijacker).Hijack()
-			c.Close()
-		},
-		answer("s2"), // empty answer: nothing to say
-		answer("s2", ev("end_ringing", "a")),
-		hold,
-	}}
-	srv := httptest.NewServer(f)
-	defer srv.Close()
+	// In a bubble, the backoffs between the outages take no time.
+	synctest.Test(t, func(t *testing.T) {
+		held := make(chan struct{}) // closed when the poller reaches the last, held poll
+		hold := func(w http.ResponseWriter, r *http.Request) { close(held); <-r.Context().Done() }
+		f := &fakeOVH{script: []http.HandlerFunc{
+			answer("s1", ev("start_ringing", "a")),
+			func(w http.ResponseWriter, r *http.Request) { http.Error(w, "bad gateway", 502) },
+			func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>oops</html>")) },
+			func(w http.ResponseWriter, r *http.Request) { // instant connection drop
+				c, _, _ := w.(http.Hijacker).Hijack()
+				c.Close()
+			},
+			answer("s2"), // empty answer: nothing to say
+			answer("s2", ev("end_ringing", "a")),
+			hold,
+		}}
+		srv := memhttp.NewServer(t, f)
 
-	var mu sync.Mutex
-	var got []string
-	p := &Poller{
-		EventsURL: srv.URL + "/",
-		Token:     token,
-		Backoff:   Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond},
-		OnEvents: func(evs []ovhevent.Event) {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, e := range evs {
-				got = append(got, e.Name()+":"+e.CallID())
-			}
-		},
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { p.Run(ctx); close(done) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		mu.Lock()
-		n := len(got)
-		mu.Unlock()
-		if n == 2 {
-			break
+		var got []string
+		p := &Poller{
+			EventsURL: srv.URL + "/",
+			Client:    srv.Client,
+			Token:     token,
+			Backoff:   Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond},
+			OnEvents: func(evs []ovhevent.Event) {
+				for _, e := range evs {
+					got = append(got, e.Name()+":"+e.CallID())
+				}
+			},
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("events after outages: %v", got)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { p.Run(ctx); close(done) }()
+		<-held // every answer before it has been handed on
+		cancel()
+		<-done
+		if len(got) != 2 || got[0] != "start_ringing:a" || got[1] != "end_ringing:a" {
+			t.Errorf("events = %v", got)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	<-done
-	if got[0] != "start_ringing:a" || got[1] != "end_ringing:a" {
-		t.Errorf("events = %v", got)
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	// The first poll has no session; each later one sends the last session
-	// received (errors keep it).
-	if f.sessions[0] != "" || f.sessions[1] != "s1" || f.sessions[5] != "s2" {
-		t.Errorf("sessions sent = %q", f.sessions)
-	}
-	if s := p.State(); s.Events != 2 {
-		t.Errorf("state = %+v", s)
-	}
+		// The first poll has no session; each later one sends the last session
+		// received (errors keep it).
+		if f.sessions[0] != "" || f.sessions[1] != "s1" || f.sessions[5] != "s2" {
+			t.Errorf("sessions sent = %q", f.sessions)
+		}
+		if s := p.State(); s.Events != 2 {
+			t.Errorf("state = %+v", s)
+		}
+	})
 }
 
 func TestPollerTokenRejected(t *testing.T) {
-	var polls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		polls.Add(1)
-		w.WriteHeader(403)
-		w.Write([]byte(`{"Session":"","Message":"Invalid token","Events":null}`))
-	}))
-	defer srv.Close()
-	p := &Poller{EventsURL: srv.URL, Token: token, Backoff: Backoff{Min: 20 * time.Millisecond, Max: 50 * time.Millisecond}}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	p.Run(ctx)
-	s := p.State()
-	if s.Status != "token-rejected" || !strings.Contains(s.LastError, "Invalid token") || strings.Contains(s.LastError, token) {
-		t.Errorf("state = %+v", s)
-	}
-	// Backoff, not a hot loop: at most ~300ms/10ms polls even with jitter.
-	if n := polls.Load(); n < 2 || n > 30 {
-		t.Errorf("%d polls in 300 ms", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var polls atomic.Int32
+		srv := memhttp.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			polls.Add(1)
+			w.WriteHeader(403)
+			w.Write([]byte(`{"Session":"","Message":"Invalid token","Events":null}`))
+		}))
+		p := &Poller{EventsURL: srv.URL, Client: srv.Client, Token: token, Backoff: Backoff{Min: 20 * time.Millisecond, Max: 50 * time.Millisecond}}
+		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+		defer cancel()
+		p.Run(ctx)
+		s := p.State()
+		if s.Status != "token-rejected" || !strings.Contains(s.LastError, "Invalid token") || strings.Contains(s.LastError, token) {
+			t.Errorf("state = %+v", s)
+		}
+		// Backoff, not a hot loop: at most ~300ms/10ms polls even with jitter.
+		if n := polls.Load(); n < 2 || n > 30 {
+			t.Errorf("%d polls in 300 ms", n)
+		}
+	})
 }
 
 func TestPollerUnreachable(t *testing.T) {
-	p := &Poller{EventsURL: "http://127.0.0.1:1/", Token: token, Backoff: Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	p.Run(ctx)
-	s := p.State()
-	if !strings.Contains(s.LastError, "cannot reach the OVH event service") || strings.Contains(s.LastError, token) {
-		t.Errorf("state = %+v", s)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		srv := memhttp.NewServer(t, http.NotFoundHandler())
+		srv.Close() // nothing listens: every dial fails
+		p := &Poller{EventsURL: srv.URL + "/", Client: srv.Client, Token: token, Backoff: Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}}
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		defer cancel()
+		p.Run(ctx)
+		s := p.State()
+		if !strings.Contains(s.LastError, "cannot reach the OVH event service") || strings.Contains(s.LastError, token) {
+			t.Errorf("state = %+v", s)
+		}
+	})
 }
 
 func TestPollerRenewsRejectedToken(t *testing.T) {
-	const fresh = "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE"
-	var mu sync.Mutex
-	var seen []string // token/session of each poll
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		mu.Lock()
-		seen = append(seen, q.Get("token")[:4]+"/"+q.Get("session"))
-		mu.Unlock()
-		if q.Get("token") != fresh {
-			w.WriteHeader(403)
-			w.Write([]byte(`{"Session":"","Message":"Invalid token","Events":null}`))
-			return
+	synctest.Test(t, func(t *testing.T) {
+		const fresh = "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE"
+		var mu sync.Mutex
+		var seen []string // token/session of each poll
+		srv := memhttp.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			mu.Lock()
+			seen = append(seen, q.Get("token")[:4]+"/"+q.Get("session"))
+			mu.Unlock()
+			if q.Get("token") != fresh {
+				w.WriteHeader(403)
+				w.Write([]byte(`{"Session":"","Message":"Invalid token","Events":null}`))
+				return
+			}
+			if q.Get("session") != "" {
+				<-r.Context().Done() // held, as OVH holds a poll with nothing to say
+				return
+			}
+			w.Write([]byte(`{"Session":"s2","Events":[]}`))
+		}))
+		var renewed []string
+		var sessions []string
+		p := &Poller{EventsURL: srv.URL, Client: srv.Client, Token: token, Session: "old-session",
+			Backoff: Backoff{Min: time.Hour, Max: time.Hour}, // a renewal must not wait for the backoff
+			Renew: func(ctx context.Context, rejected string, _ bool) (string, error) {
+				renewed = append(renewed, rejected)
+				return fresh, nil
+			},
+			OnSession: func(s string) { sessions = append(sessions, s) },
 		}
-		time.Sleep(5 * time.Millisecond)
-		w.Write([]byte(`{"Session":"s2","Events":[]}`))
-	}))
-	defer srv.Close()
-	var renewed []string
-	var sessions []string
-	p := &Poller{EventsURL: srv.URL, Token: token, Session: "old-session",
-		Backoff: Backoff{Min: time.Hour, Max: time.Hour}, // a renewal must not wait for the backoff
-		Renew: func(ctx context.Context, rejected string, _ bool) (string, error) {
-			renewed = append(renewed, rejected)
-			return fresh, nil
-		},
-		OnSession: func(s string) { sessions = append(sessions, s) },
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	p.Run(ctx)
-	if len(renewed) != 1 || renewed[0] != token {
-		t.Errorf("Renew called with %v, want once with the rejected token", renewed)
-	}
-	if p.CurrentToken() != fresh {
-		t.Errorf("CurrentToken = %s, want the renewed one", Mask(p.CurrentToken()))
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(seen) < 3 || seen[0] != "1738/old-session" || seen[1] != "AAAA/" || seen[2] != "AAAA/s2" {
-		t.Errorf("polls = %q: want the saved session first, then the new token without a session, then its session", seen)
-	}
-	if len(sessions) != 1 || sessions[0] != "s2" {
-		t.Errorf("OnSession got %q, want [s2] once", sessions)
-	}
-	if s := p.State(); s.Renewals != 1 || s.Token != "AAAA…" || s.Status != StatusPolling {
-		t.Errorf("state = %+v", s)
-	}
+		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+		defer cancel()
+		p.Run(ctx)
+		if len(renewed) != 1 || renewed[0] != token {
+			t.Errorf("Renew called with %v, want once with the rejected token", renewed)
+		}
+		if p.CurrentToken() != fresh {
+			t.Errorf("CurrentToken = %s, want the renewed one", Mask(p.CurrentToken()))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(seen) < 3 || seen[0] != "1738/old-session" || seen[1] != "AAAA/" || seen[2] != "AAAA/s2" {
+			t.Errorf("polls = %q: want the saved session first, then the new token without a session, then its session", seen)
+		}
+		if len(sessions) != 1 || sessions[0] != "s2" {
+			t.Errorf("OnSession got %q, want [s2] once", sessions)
+		}
+		if s := p.State(); s.Renewals != 1 || s.Token != "AAAA…" || s.Status != StatusPolling {
+			t.Errorf("state = %+v", s)
+		}
+	})
 }
 
 func TestPollerRenewFails(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(403)
-		w.Write([]byte(`{"Message":"Invalid token"}`))
-	}))
-	defer srv.Close()
-	var calls atomic.Int32
-	p := &Poller{EventsURL: srv.URL, Token: token, Backoff: Backoff{Min: 20 * time.Millisecond, Max: 40 * time.Millisecond},
-		Renew: func(ctx context.Context, rejected string, _ bool) (string, error) {
-			calls.Add(1)
-			return "", fmt.Errorf("no OVH API credentials")
-		}}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	p.Run(ctx)
-	s := p.State()
-	if s.Status != StatusRejected || !strings.Contains(s.LastError, "no OVH API credentials") {
-		t.Errorf("state = %+v", s)
-	}
-	// Retried, but with backoff: not once per poll in a hot loop.
-	if n := calls.Load(); n < 2 || n > 15 {
-		t.Errorf("Renew called %d times in 300 ms", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		srv := memhttp.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(403)
+			w.Write([]byte(`{"Message":"Invalid token"}`))
+		}))
+		var calls atomic.Int32
+		p := &Poller{EventsURL: srv.URL, Client: srv.Client, Token: token, Backoff: Backoff{Min: 20 * time.Millisecond, Max: 40 * time.Millisecond},
+			Renew: func(ctx context.Context, rejected string, _ bool) (string, error) {
+				calls.Add(1)
+				return "", fmt.Errorf("no OVH API credentials")
+			}}
+		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+		defer cancel()
+		p.Run(ctx)
+		s := p.State()
+		if s.Status != StatusRejected || !strings.Contains(s.LastError, "no OVH API credentials") {
+			t.Errorf("state = %+v", s)
+		}
+		// Retried, but with backoff: not once per poll in a hot loop.
+		if n := calls.Load(); n < 2 || n > 15 {
+			t.Errorf("Renew called %d times in 300 ms", n)
+		}
+	})
 }
 
 // TestPollerRenewsAheadOfExpiry runs the poller against the OVH emulator
 // with a token about to expire: it is renewed while it still works, and
 // polled on beside the new one until it expires, so no call is lost on
 // the way: not one that reaches only the old token before the new one's
-// first poll, nor one after.
+// first poll, nor one after. In a bubble, the token's five minutes pass
+// on the fake clock, and synctest.Wait says when every poll is held.
 func TestPollerRenewsAheadOfExpiry(t *testing.T) {
-	const line = "0033972101010"
-	var offset atomic.Int64 // the emulator's clock runs ahead by this
-	sim := ovhsim.New(ovhsim.Config{HoldTime: 100 * time.Millisecond, Clock: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }})
-	sim.AddLine("ab12345-ovh-1", line, "Accueil")
-	old, err := sim.NewToken(line, "5 minutes")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	ring := func(id string) {
-		sim.Emit(ovhevent.Event{Event: ovhevent.StartRinging, Ressource: line,
-			Data: ovhevent.Data{CallId: id, Calling: "0033612345682", Called: line, Dialed: line}})
-	}
-
-	var mu sync.Mutex
-	got := map[string]int{}
-	seen := func(id string) int { mu.Lock(); defer mu.Unlock(); return got[id] }
-	var oldExpires atomic.Int64 // unix nanoseconds; far away at first
-	oldExpires.Store(time.Now().Add(time.Hour).UnixNano())
-	var renewed []string
-	var fresh string
-	p := &Poller{EventsURL: srv.URL + "/", Token: old, Backoff: Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
-		OnEvents: func(evs []ovhevent.Event) {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, e := range evs {
-				got[e.Data.CallId]++
-			}
-		},
-		Renew: func(ctx context.Context, expiring string, _ bool) (string, error) {
-			tok, err := sim.NewToken(line, "1 hour")
-			mu.Lock()
-			renewed, fresh = append(renewed, expiring), tok
-			mu.Unlock()
-			// Rings before the new token's first poll: only the old one has a session.
-			ring("between")
-			return tok, err
-		},
-		Expires: func(tok string) time.Time {
-			if tok == old {
-				return time.Unix(0, oldExpires.Load())
-			}
-			return time.Now().Add(time.Hour)
-		},
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan struct{})
-	go func() { p.Run(ctx); close(ran) }()
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s; got %v, state %+v", what, got, p.State())
-			}
+	synctest.Test(t, func(t *testing.T) {
+		const line = "0033972101010"
+		sim := ovhsim.New(ovhsim.Config{HoldTime: 100 * time.Millisecond})
+		sim.AddLine("ab12345-ovh-1", line, "Accueil")
+		old, err := sim.NewToken(line, "5 minutes")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	waitFor("the poller's first poll", func() bool { return p.State().Status == StatusPolling && sim.Stats().Polls > 0 })
-	ring("before")
-	waitFor("the call before the renewal", func() bool { return seen("before") > 0 })
+		oldEnd := time.Now().Add(5 * time.Minute)
+		srv := memhttp.NewServer(t, sim)
+		ring := func(id string) {
+			sim.Emit(ovhevent.Event{Event: ovhevent.StartRinging, Ressource: line,
+				Data: ovhevent.Data{CallId: id, Calling: "0033612345682", Called: line, Dialed: line}})
+		}
 
-	oldExpires.Store(time.Now().Add(30 * time.Second).UnixNano()) // within DefaultRenewAhead
-	waitFor("the renewal", func() bool { mu.Lock(); defer mu.Unlock(); return fresh != "" && p.CurrentToken() == fresh })
-	waitFor("the call between the renewal and the new token's first poll", func() bool { return seen("between") > 0 })
-	time.Sleep(150 * time.Millisecond) // the new token's first poll has opened its session
-	ring("overlap")
-	waitFor("the call while both tokens are polled", func() bool { return seen("overlap") > 0 })
+		var mu sync.Mutex
+		got := map[string]int{}
+		seen := func(id string) int { mu.Lock(); defer mu.Unlock(); return got[id] }
+		var renewed []string
+		var fresh string
+		p := &Poller{EventsURL: srv.URL + "/", Client: srv.Client, Token: old, Backoff: Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+			OnEvents: func(evs []ovhevent.Event) {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, e := range evs {
+					got[e.Data.CallId]++
+				}
+			},
+			Renew: func(ctx context.Context, expiring string, _ bool) (string, error) {
+				tok, err := sim.NewToken(line, "1 hour")
+				mu.Lock()
+				renewed, fresh = append(renewed, expiring), tok
+				mu.Unlock()
+				// Rings before the new token's first poll: only the old one has a session.
+				ring("between")
+				return tok, err
+			},
+			Expires: func(tok string) time.Time {
+				if tok == old {
+					return oldEnd
+				}
+				return time.Now().Add(time.Hour)
+			},
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		ran := make(chan struct{})
+		go func() { p.Run(ctx); close(ran) }()
 
-	offset.Store(int64(6 * time.Minute)) // the old token expires
-	time.Sleep(300 * time.Millisecond)   // its poll comes back and the next is refused
-	ring("after")
-	waitFor("the call after the old token expired", func() bool { return seen("after") > 0 })
-	cancel()
-	select {
-	case <-ran:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
+		synctest.Wait() // the first poll is held
+		if s := p.State(); s.Status != StatusPolling || sim.Stats().Polls == 0 {
+			t.Fatalf("before the first ring: state %+v, sim %+v", s, sim.Stats())
+		}
+		ring("before")
+		synctest.Wait()
+		if seen("before") == 0 {
+			t.Fatalf("the call before the renewal did not come: %v", got)
+		}
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(renewed) != 1 || renewed[0] != old {
-		t.Errorf("Renew called with %d tokens, want once with the expiring one", len(renewed))
-	}
-	if s := p.State(); s.Renewals != 1 || s.Status == StatusRejected || strings.Contains(s.LastError, "rejected") {
-		t.Errorf("state = %+v: want one renewal and no rejection", s)
-	}
-	if got["after"] != 1 {
-		t.Errorf("the call after the old token expired came %d times, want once (the old token is no longer polled)", got["after"])
-	}
+		// Within DefaultRenewAhead of the old token's end: the next poll
+		// renews it.
+		time.Sleep(time.Until(oldEnd.Add(-DefaultRenewAhead)))
+		waitfor.Until(t, "the renewal", func() bool { mu.Lock(); defer mu.Unlock(); return fresh != "" && p.CurrentToken() == fresh })
+		waitfor.Until(t, "the call between the renewal and the new token's first poll", func() bool { return seen("between") > 0 })
+		synctest.Wait() // the new token's first poll has opened its session, and is held
+		ring("overlap")
+		waitfor.Until(t, "the call while both tokens are polled", func() bool { return seen("overlap") > 0 })
+
+		rejected := sim.Stats().BadTokens
+		time.Sleep(time.Until(oldEnd)) // the old token expires
+		waitfor.Until(t, "the emulator refusing the expired token", func() bool { return sim.Stats().BadTokens > rejected })
+		ring("after")
+		waitfor.Until(t, "the call after the old token expired", func() bool { return seen("after") > 0 })
+		synctest.Wait() // whatever else would come has come
+		cancel()
+		<-ran
+
+		mu.Lock()
+		defer mu.Unlock()
+		if len(renewed) != 1 || renewed[0] != old {
+			t.Errorf("Renew called with %d tokens, want once with the expiring one", len(renewed))
+		}
+		if s := p.State(); s.Renewals != 1 || s.Status == StatusRejected || strings.Contains(s.LastError, "rejected") {
+			t.Errorf("state = %+v: want one renewal and no rejection", s)
+		}
+		if got["after"] != 1 {
+			t.Errorf("the call after the old token expired came %d times, want once (the old token is no longer polled)", got["after"])
+		}
+	})
 }
 
 func TestRenewDue(t *testing.T) {

@@ -1,0 +1,107 @@
+// Package memhttp is an HTTP server for tests that talks over in-memory
+// connections (net.Pipe) instead of sockets.
+//
+// It exists for testing/synctest: a goroutine waiting on a socket is not
+// "durably blocked", so a bubble whose server sits on a real listener can
+// never let its fake clock run. Over net.Pipe every wait is a channel
+// operation inside the bubble, so a test can hold a long poll for a minute
+// or back off for an hour and take no time at all.
+package memhttp
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+)
+
+// Server is an http.Server on an in-memory listener. Its Client is the
+// only way to reach it.
+type Server struct {
+	URL    string       // "http://memhttp.test", for building request URLs
+	Client *http.Client // dials the server, whatever the URL's host
+
+	srv       http.Server
+	transport *http.Transport
+	l         *listener
+}
+
+// NewServer starts serving h and stops when the test ends (t.Cleanup, which
+// in a synctest bubble runs inside the bubble).
+func NewServer(t testing.TB, h http.Handler) *Server {
+	l := &listener{conns: make(chan net.Conn), closed: make(chan struct{})}
+	s := &Server{URL: "http://memhttp.test", l: l, srv: http.Server{Handler: h}}
+	s.transport = &http.Transport{DialContext: l.dial}
+	s.Client = &http.Client{Transport: s.transport}
+	go s.srv.Serve(l)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server and drops every connection, so that no goroutine
+// is left behind (a synctest bubble waits for them all).
+func (s *Server) Close() {
+	s.srv.Close()
+	s.transport.CloseIdleConnections()
+}
+
+// CloseClientConnections drops the open connections, as a server restart
+// or a network cut would, and keeps serving.
+func (s *Server) CloseClientConnections() {
+	s.transport.CloseIdleConnections()
+	s.l.mu.Lock()
+	conns := s.l.open
+	s.l.open = nil
+	s.l.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// listener hands the server one end of a net.Pipe per dial.
+type listener struct {
+	conns     chan net.Conn
+	closed    chan struct{}
+	closeOnce sync.Once
+
+	mu   sync.Mutex
+	open []net.Conn // client ends, for CloseClientConnections
+}
+
+func (l *listener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
+	client, server := net.Pipe()
+	select {
+	case l.conns <- server:
+		l.mu.Lock()
+		l.open = append(l.open, client)
+		l.mu.Unlock()
+		return client, nil
+	case <-l.closed:
+		return nil, errors.New("memhttp: server closed")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *listener) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *listener) Addr() net.Addr { return addr{} }
+
+type addr struct{}
+
+func (addr) Network() string { return "memhttp" }
+func (addr) String() string  { return "memhttp.test" }
