@@ -5,9 +5,10 @@
 //
 // It is shared by the relay (which decodes what OVH sends), the emulator
 // (which encodes it) and the extension's wasm (which receives the event
-// inside each relay message). The decoding (json.go, decode.go) is left
-// out of js builds: the wasm never decodes OVH's answers, and encoding/json
-// and fmt would cost it about 35 KB gzipped.
+// inside each relay message). The decoding (decode.go, json.go: encoding/json)
+// is left out of js builds: the wasm never decodes OVH's answers, and
+// encoding/json and fmt would cost the background's wasm about 35 KB
+// gzipped.
 package ovhevent
 
 // Event names on lines (Service "sip").

@@ -97,19 +97,3 @@ func TestNormalize(t *testing.T) {
 		}
 	}
 }
-
-func FuzzDecode(f *testing.F) {
-	f.Add([]byte(documented))
-	f.Add([]byte(`{"Events":null}`))
-	f.Add([]byte(`{"Events":[{"Data":{"Ts":1.5,"TsGet":"12"},"Details":{"Id":3}}]}`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		a, err := Decode(b)
-		if err != nil {
-			return
-		}
-		for i := range a.Events {
-			_ = a.Events[i].Name()
-			_ = a.Events[i].CallingNumber()
-		}
-	})
-}

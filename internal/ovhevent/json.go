@@ -2,84 +2,27 @@
 
 package ovhevent
 
-// Decoding OVH's answers and the JSON forms of the fields OVH sends
-// loosely: the relay's and the emulator's business, left out of the
-// extension's wasm (see the package comment).
+// The JSON forms of the fields OVH sends loosely: the relay's and the
+// emulator's business, left out of the extension's wasm (see the package
+// comment).
+//
+// A value that does not fit is a *json.UnmarshalTypeError, so that
+// encoding/json adds the field's path to it and Decode can say where it is.
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 )
 
-// Decode parses one long-poll answer. It accepts "Events": null and
-// events whose Ts is a number or a string. The error says what is wrong
-// with the answer so the relay log is actionable.
-//
-// Decode copies b once; the decoded strings share that copy, so an Event
-// kept for long keeps its whole answer (a few kilobytes) alive. The
-// semantics are encoding/json's: see decode.go.
-func Decode(b []byte) (Answer, error) {
-	var a Answer
-	b, err := trimAnswer(b)
-	if err != nil {
-		return a, err
-	}
-	d := decoder{s: string(b)}
-	if err := d.answer(&a); err != nil {
-		return Answer{}, answerError(err, b)
-	}
-	return a, nil
-}
-
-// trimAnswer trims the space around an answer, and says what is wrong
-// with one that is not a JSON object at all.
-func trimAnswer(b []byte) ([]byte, error) {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return nil, errors.New("ovhevent: empty answer from the event service (expected a JSON object with Session and Events)")
-	}
-	if b[0] != '{' {
-		return nil, fmt.Errorf("ovhevent: the event service answered something that is not a JSON object (starts with %q); is the events URL right?", preview(b))
-	}
-	return b, nil
-}
-
-// answerError wraps what decoding the (trimmed) answer b met.
-func answerError(err error, b []byte) error {
-	return fmt.Errorf("ovhevent: cannot decode the event service's answer: %v (starts with %q)", err, preview(b))
-}
-
-func preview(b []byte) string {
-	const max = 40
-	if len(b) > max {
-		return string(b[:max]) + "…"
-	}
-	return string(b)
-}
-
 func (s *Seconds) UnmarshalJSON(b []byte) error {
-	v, err := flexNumber(b)
+	f, err := strconv.ParseFloat(flexNumber(b), 64)
 	if err != nil {
-		return fmt.Errorf("Ts: %w", err)
+		return typeError(b, reflect.TypeFor[Seconds]())
 	}
-	f, err := parseSeconds(v)
-	if err != nil {
-		return fmt.Errorf("Ts: %w", err)
-	}
-	*s = f
+	*s = Seconds(f)
 	return nil
-}
-
-func parseSeconds(v string) (Seconds, error) {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a number of seconds", v)
-	}
-	return Seconds(f), nil
 }
 
 func (s Seconds) MarshalJSON() ([]byte, error) {
@@ -87,48 +30,34 @@ func (s Seconds) MarshalJSON() ([]byte, error) {
 }
 
 func (n *Nanos) UnmarshalJSON(b []byte) error {
-	v, err := flexNumber(b)
-	if err != nil {
-		return err
-	}
-	i, err := parseNanos(v)
-	if err != nil {
-		return err
-	}
-	*n = i
-	return nil
-}
-
-func parseNanos(v string) (Nanos, error) {
+	v := flexNumber(b)
 	if i, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return Nanos(i), nil
+		*n = Nanos(i)
+		return nil
 	}
 	// Some encoders print big integers in exponent form.
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not an integer number of nanoseconds", v)
+		return typeError(b, reflect.TypeFor[Nanos]())
 	}
-	return Nanos(f), nil
+	*n = Nanos(f)
+	return nil
 }
 
-// flexNumber returns the text of a JSON number or string; null and "" give "0".
-func flexNumber(b []byte) (string, error) {
-	s := strings.TrimSpace(string(b))
-	if s == "null" {
-		return "0", nil
-	}
-	if strings.HasPrefix(s, `"`) {
-		var str string
-		if err := json.Unmarshal(b, &str); err != nil {
-			return "", err
+// flexNumber returns the text to parse of a JSON number or string: a
+// number's text, a string's trimmed content; null and "" give "0".
+// Anything else is returned as is, for the parse to refuse.
+func flexNumber(b []byte) string {
+	if len(b) == 0 || b[0] != '"' {
+		if string(b) == "null" {
+			return "0"
 		}
-		return flexString(str), nil
+		return string(b)
 	}
-	return s, nil
-}
-
-// flexString is the text to parse of a number sent as a string.
-func flexString(s string) string {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return string(b)
+	}
 	if s = strings.TrimSpace(s); s == "" {
 		return "0"
 	}
@@ -136,20 +65,42 @@ func flexString(s string) string {
 }
 
 func (t *Text) UnmarshalJSON(b []byte) error {
-	s := strings.TrimSpace(string(b))
 	switch {
-	case s == "null":
+	case len(b) == 0:
+		return typeError(b, reflect.TypeFor[Text]())
+	case string(b) == "null":
 		*t = ""
-	case strings.HasPrefix(s, `"`):
-		var str string
-		if err := json.Unmarshal(b, &str); err != nil {
+	case b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*t = Text(str)
-	case strings.HasPrefix(s, "{") || strings.HasPrefix(s, "["):
-		return fmt.Errorf("expected a string or number, got %s", preview(b))
-	default:
 		*t = Text(s)
+	case b[0] == '{' || b[0] == '[':
+		return typeError(b, reflect.TypeFor[Text]())
+	default: // a number, true or false
+		*t = Text(b)
 	}
 	return nil
+}
+
+// typeError says that the JSON value b does not fit a field of type t,
+// in encoding/json's words: "number 1e400", `string "soon"`, "object".
+func typeError(b []byte, t reflect.Type) error {
+	var value string
+	switch {
+	case len(b) == 0:
+		value = "nothing"
+	case b[0] == '"':
+		value = "string " + preview(b)
+	case b[0] == '{':
+		value = "object"
+	case b[0] == '[':
+		value = "array"
+	case b[0] == 't' || b[0] == 'f':
+		value = "bool"
+	default:
+		value = "number " + preview(b)
+	}
+	return &json.UnmarshalTypeError{Value: value, Type: t}
 }
