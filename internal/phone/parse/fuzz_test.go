@@ -67,7 +67,7 @@ func FuzzNumber(f *testing.F) {
 // addNumberSeeds seeds a fuzz target taking (raw, region) with every
 // spelling the package's tests know.
 func addNumberSeeds(f *testing.F) {
-	for _, in := range fastInputs {
+	for _, in := range internationalInputs {
 		f.Add(in.raw, in.region)
 	}
 	for _, tt := range numberTests {

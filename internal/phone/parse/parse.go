@@ -55,21 +55,21 @@ func Number(raw, defaultRegion string) phone.Number {
 		return n
 	}
 	region := strings.ToUpper(defaultRegion)
-	if n, ok := fastNumber(raw, s, region); ok {
+	if n, ok := readInternational(raw, s, region); ok {
 		return n
 	}
-	return slowParse(n, s, region)
+	return libphonenumberParse(n, s, region)
 }
 
-// slowNumber is Number through libphonenumber alone, without fastNumber:
-// what Number did before it had a fast path, kept as the reference the
-// fast path is tested against.
-func slowNumber(raw, defaultRegion string) phone.Number {
+// libphonenumberNumber is Number through libphonenumber alone, without
+// readInternational: what Number did before it read OVH's spelling
+// itself, kept as the reference readInternational is tested against.
+func libphonenumberNumber(raw, defaultRegion string) phone.Number {
 	n, s, done := classify(raw)
 	if done {
 		return n
 	}
-	return slowParse(n, s, strings.ToUpper(defaultRegion))
+	return libphonenumberParse(n, s, strings.ToUpper(defaultRegion))
 }
 
 // classify settles the callers that need no parsing: withheld, internal,
@@ -91,8 +91,8 @@ func classify(raw string) (n phone.Number, s string, done bool) {
 	return n, s, true
 }
 
-// slowParse fills n from s with libphonenumber. region must be upper case.
-func slowParse(n phone.Number, s, region string) phone.Number {
+// libphonenumberParse fills n from s with libphonenumber. region must be upper case.
+func libphonenumberParse(n phone.Number, s, region string) phone.Number {
 	num, ok := parse(s, region)
 	if !ok {
 		n.Kind = phone.Invalid

@@ -10,21 +10,27 @@ import (
 	"github.com/screenpop/screenpop/internal/phone"
 )
 
-// fastNumber reads s the way libphonenumber's path (slowNumber) does, when
-// s is an international number in the spelling OVH uses: "+" or "00", then
-// digits only, such as "0033612345682". Parsing that with libphonenumber
+// This file reads an international number written as OVH writes it ("+"
+// or "00", then digits only) straight from tables built once from
+// libphonenumber's metadata, instead of through libphonenumber's parser.
+
+// readInternational reads s the way libphonenumber does
+// (libphonenumberNumber), when s is an international number in the
+// spelling OVH uses: "+" or "00", then digits only, such as
+// "0033612345682". Parsing that with libphonenumber
 // costs most of a new caller's event (tens of microseconds, some sixty
 // allocations, nearly all in regular expressions and string builders that
 // have nothing to do for a string of digits); here it is a few table
 // look-ups and the country's formatting pattern.
 //
-// It answers only when it is sure to give what slowNumber gives, and
-// returns false otherwise: for anything but + or 00 and digits, for a 00
-// the default region does not dial out with, for a national number
-// written after the country code ("0033 0612…", whose trunk 0
-// libphonenumber strips), and for any number slowNumber would refuse.
-// FuzzFastMatchesSlow holds it to that.
-func fastNumber(raw, s, region string) (phone.Number, bool) {
+// It answers only when it is sure to give what libphonenumberNumber
+// gives, and returns false otherwise: for anything but + or 00 and
+// digits, for a 00 the default region does not dial out with, for a
+// national number written after the country code ("0033 0612…", whose
+// trunk 0 libphonenumber strips), and for any number libphonenumberNumber
+// would refuse.
+// FuzzInternationalMatchesLibphonenumber holds it to that.
+func readInternational(raw, s, region string) (phone.Number, bool) {
 	t := tables()
 	var digits string
 	switch {
@@ -40,7 +46,7 @@ func fastNumber(raw, s, region string) (phone.Number, bool) {
 		// libphonenumber reads 00 as the way out of the default region
 		// only when that region dials out with exactly 00. It reads 000…
 		// as a national number; no country code starts with 0, so
-		// splitCountryCode finds none and the slow path takes it.
+		// splitCountryCode finds none and libphonenumber takes it.
 		digits = s[2:]
 	default:
 		return phone.Number{}, false
@@ -117,7 +123,7 @@ func phoneNumber(cc int32, nsn string) *phonenumbers.PhoneNumber {
 	return num
 }
 
-// country is what the fast path needs about one country code, prepared
+// country is what readInternational needs about one country code, prepared
 // from libphonenumber's metadata.
 type country struct {
 	// md is the metadata libphonenumber checks lengths and formats +cc
@@ -260,7 +266,7 @@ func compileShared(regions []string, byRegion map[string]*phonenumbers.PhoneMeta
 	return out
 }
 
-// parseTables are the fast path's look-ups, built once.
+// parseTables are readInternational's look-ups, built once.
 type parseTables struct {
 	countries map[int32]*country
 	// dialsOut00 holds the regions whose international prefix is exactly
@@ -300,7 +306,7 @@ var tables = sync.OnceValue(func() *parseTables {
 			md = nonGeo[cc]
 		}
 		if md == nil || md.GetGeneralDesc() == nil {
-			continue // the slow path copes, or fails, as it always did
+			continue // libphonenumber copes, or fails, as it always did
 		}
 		c := &country{md: md}
 		if len(regions) == 1 {

@@ -7,10 +7,10 @@ import (
 	"github.com/nyaruka/phonenumbers"
 )
 
-// fastInputs are spellings the fast path answers, or must hand to the slow
+// internationalInputs are spellings readInternational answers, or must hand to
 // path, beyond those of numberTests and storedNumbers: what OVH sends for
 // many countries, and the traps of the 00 and + forms.
-var fastInputs = []struct{ raw, region string }{
+var internationalInputs = []struct{ raw, region string }{
 	{"0033612345682", "FR"},
 	{"0033972101010", "FR"},
 	{"00390612345678", "FR"}, // Italian leading zero
@@ -24,8 +24,8 @@ var fastInputs = []struct{ raw, region string }{
 	{"00441624123456", "FR"}, // Isle of Man
 	{"0079123456789", "FR"},  // +7 is Russia and Kazakhstan
 	{"0077012345678", "FR"},  // Kazakhstan
-	{"0033 612345682", "FR"}, // a space: slow path
-	{"00330612345682", "FR"}, // national 0 after the code: slow path
+	{"0033 612345682", "FR"}, // a space: libphonenumber
+	{"00330612345682", "FR"}, // national 0 after the code: libphonenumber
 	{"+330612345682", "FR"},  // the same with +
 	{"0044 01234 567890", "FR"},
 	{"004418002012345", "FR"}, // GB's other national prefix, 180020
@@ -78,20 +78,22 @@ var fastInputs = []struct{ raw, region string }{
 	{"+33612345682123456789", "FR"},
 }
 
-// FuzzFastMatchesSlow checks that Number, with its fast path, says exactly
-// what libphonenumber alone says (slowNumber), whatever the input.
-func FuzzFastMatchesSlow(f *testing.F) {
+// FuzzInternationalMatchesLibphonenumber checks that Number, reading
+// OVH's spelling itself (readInternational), says exactly what
+// libphonenumber alone says (libphonenumberNumber), whatever the input.
+func FuzzInternationalMatchesLibphonenumber(f *testing.F) {
 	addNumberSeeds(f)
 	f.Fuzz(func(t *testing.T, raw, region string) {
-		if got, want := Number(raw, region), slowNumber(raw, region); got != want {
+		if got, want := Number(raw, region), libphonenumberNumber(raw, region); got != want {
 			t.Fatalf("Number(%q, %q) =\n\t%+v\nlibphonenumber alone:\n\t%+v", raw, region, got, want)
 		}
 	})
 }
 
-// TestFastPathTaken checks that what OVH sends takes the fast path, which
-// is what the relay's budget for a new caller counts on.
-func TestFastPathTaken(t *testing.T) {
+// TestOVHSpellingReadInternational checks that what OVH sends is read by
+// readInternational, not libphonenumber's parser: the relay's budget for
+// a new caller counts on it.
+func TestOVHSpellingReadInternational(t *testing.T) {
 	for _, in := range []struct{ raw, region string }{
 		{"0033612345682", "FR"},
 		{"0033972101010", "FR"},
@@ -106,8 +108,8 @@ func TestFastPathTaken(t *testing.T) {
 		{"0014155550184", "FR"},
 		{"+14155550184", "US"},
 	} {
-		if _, ok := fastNumber(in.raw, in.raw, in.region); !ok {
-			t.Errorf("fastNumber(%q, %q) left it to the slow path", in.raw, in.region)
+		if _, ok := readInternational(in.raw, in.raw, in.region); !ok {
+			t.Errorf("readInternational(%q, %q) left it to libphonenumber", in.raw, in.region)
 		}
 	}
 }
@@ -164,13 +166,13 @@ func FuzzGrouped(f *testing.F) {
 	})
 }
 
-// TestFastMatchesSlowEveryCountry compares Number with slowNumber on the
-// example numbers of every region libphonenumber knows, written the two
-// ways the fast path reads, and spoilt the ways it must not misread: a
+// TestInternationalMatchesLibphonenumberEveryCountry compares Number with
+// libphonenumberNumber on the example numbers of every region
+// libphonenumber knows, written the two ways readInternational reads, and spoilt the ways it must not misread: a
 // trunk 0 after the code, a digit too many or too few. (The default regions
-// where the fast path steps aside, such as US for 00 or 001 for +, are in
-// fastInputs.)
-func TestFastMatchesSlowEveryCountry(t *testing.T) {
+// where readInternational steps aside, such as US for 00 or 001 for +, are in
+// internationalInputs.)
+func TestInternationalMatchesLibphonenumberEveryCountry(t *testing.T) {
 	coll, err := phonenumbers.MetadataCollection()
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +182,7 @@ func TestFastMatchesSlowEveryCountry(t *testing.T) {
 		for _, nsn := range sampleNumbers(&country{md: md}) {
 			for _, v := range []string{nsn, "0" + nsn, nsn[:len(nsn)-1], nsn + "1"} {
 				for _, raw := range []string{"+" + cc + v, "00" + cc + v} {
-					if got, want := Number(raw, "FR"), slowNumber(raw, "FR"); got != want {
+					if got, want := Number(raw, "FR"), libphonenumberNumber(raw, "FR"); got != want {
 						t.Errorf("Number(%q, FR) =\n\t%+v\nlibphonenumber alone:\n\t%+v", raw, got, want)
 					}
 				}
