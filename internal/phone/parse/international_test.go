@@ -7,8 +7,8 @@ import (
 	"github.com/nyaruka/phonenumbers"
 )
 
-// internationalInputs are spellings readInternational answers, or must hand to
-// path, beyond those of numberTests and storedNumbers: what OVH sends for
+// internationalInputs are spellings readInternational answers, or must
+// hand to libphonenumber, beyond those of numberTests and storedNumbers: what OVH sends for
 // many countries, and the traps of the 00 and + forms.
 var internationalInputs = []struct{ raw, region string }{
 	{"0033612345682", "FR"},
