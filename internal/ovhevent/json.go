@@ -10,10 +10,12 @@ package ovhevent
 // encoding/json adds the field's path to it and Decode can say where it is.
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 func (s *Seconds) UnmarshalJSON(b []byte) error {
@@ -54,8 +56,8 @@ func flexNumber(b []byte) string {
 		}
 		return string(b)
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := unquote(b)
+	if err != nil {
 		return string(b)
 	}
 	if s = strings.TrimSpace(s); s == "" {
@@ -71,8 +73,8 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 	case string(b) == "null":
 		*t = ""
 	case b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := unquote(b)
+		if err != nil {
 			return err
 		}
 		*t = Text(s)
@@ -82,6 +84,19 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 		*t = Text(b)
 	}
 	return nil
+}
+
+// unquote returns the text of the JSON string b, which encoding/json has
+// checked. One with no escape and valid UTF-8 is its bytes: a nested
+// json.Unmarshal, with its own validation pass, for each of an event's
+// four loose fields was a third of Decode's time.
+func unquote(b []byte) (string, error) {
+	if len(b) >= 2 && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
+		return string(b[1 : len(b)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }
 
 // typeError says that the JSON value b does not fit a field of type t,
