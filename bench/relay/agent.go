@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -21,6 +19,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/screenpop/screenpop/internal/stream"
 )
@@ -185,27 +185,49 @@ func (f *fleet) dialRetry(ctx context.Context, t team) (*agent, error) {
 	}
 }
 
-// dial opens one connection, does the WebSocket handshake, authenticates
-// as t and waits for the relay's hello, all with Go's blocking I/O; then
-// it hands the socket over to readLoop.
+// dial opens one connection: coder/websocket does the opening handshake
+// and writes the auth message as t, then the relay's hello is read by
+// hand from the TCP socket, which readLoop then gets.
+//
+// The hello is not read through coder/websocket: its reader buffers what
+// it reads, and what the relay sends right after the hello (a replay, an
+// event) would be left in that buffer, where readLoop cannot get it. Up
+// to the hello, nothing is buffered anywhere: the relay says nothing
+// between its 101 answer and the auth message, so net/http's reader holds
+// nothing past the answer, and coder/websocket has read nothing yet.
 func (f *fleet) dial(ctx context.Context, t team) (*agent, error) {
 	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	nc, err := (&net.Dialer{}).DialContext(dctx, "tcp", f.addr)
+	var nc net.Conn // the TCP connection under the WebSocket, set by the dial
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			nc = c
+			return c, err
+		},
+		DisableKeepAlives: true,
+	}
+	c, resp, err := websocket.Dial(dctx, "ws://"+f.addr+f.path, &websocket.DialOptions{
+		HTTPClient:      &http.Client{Transport: tr},
+		CompressionMode: websocket.CompressionDisabled, // readLoop reads plain frames
+	})
 	if err != nil {
+		if resp != nil && resp.Body != nil { // the relay's answer, as coder/websocket kept it
+			b, _ := io.ReadAll(resp.Body)
+			return nil, fmt.Errorf("%w: %s", err, bytes.TrimSpace(b))
+		}
 		return nil, err
 	}
-	defer nc.Close() // readLoop gets a duplicate of the socket
+	// Closes the connection without a close frame: readLoop has a
+	// duplicate of the socket, which keeps the TCP connection open.
+	defer c.CloseNow()
 	deadline, _ := dctx.Deadline()
 	nc.SetDeadline(deadline)
-	br, err := handshake(nc, f.addr, f.path)
-	if err != nil {
-		return nil, err
-	}
 	auth, _ := json.Marshal(stream.ClientMessage{Type: stream.TypeAuth, Secret: t.secret})
-	if _, err := nc.Write(clientFrame(opText, auth)); err != nil {
+	if err := c.Write(dctx, websocket.MessageText, auth); err != nil {
 		return nil, fmt.Errorf("sending auth: %w", err)
 	}
+	br := bufio.NewReaderSize(nc, 4096)
 	a := &agent{fd: -1, line: t.line}
 	if err := readHello(br, a); err != nil {
 		return nil, err
@@ -228,38 +250,6 @@ func (f *fleet) dial(ctx context.Context, t team) (*agent, error) {
 		return nil, err
 	}
 	return a, nil
-}
-
-// handshake sends the WebSocket opening request and reads the answer.
-func handshake(nc net.Conn, host, path string) (*bufio.Reader, error) {
-	var k [16]byte
-	randomBytes(k[:])
-	key := base64.StdEncoding.EncodeToString(k[:])
-	req := "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := io.WriteString(nc, req); err != nil {
-		return nil, err
-	}
-	br := bufio.NewReaderSize(nc, 4096)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		return nil, fmt.Errorf("WebSocket handshake: %w", err)
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		resp.Body.Close()
-		return nil, fmt.Errorf("WebSocket handshake: %s: %s", resp.Status, bytes.TrimSpace(b))
-	}
-	if resp.Header.Get("Sec-WebSocket-Accept") != wsAccept(key) {
-		return nil, errors.New("WebSocket handshake: wrong Sec-WebSocket-Accept")
-	}
-	return br, nil
-}
-
-// wsAccept is the Sec-WebSocket-Accept answering key (RFC 6455 §4.2.2).
-func wsAccept(key string) string {
-	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // readFrameHeader reads a frame's header from br up to its payload
@@ -302,8 +292,8 @@ func dupSocket(nc net.Conn) (int, error) {
 	return fd, nil
 }
 
-// randomBytes fills b with random bytes: handshake keys and masks only
-// need to vary, not to be secret.
+// randomBytes fills b with random bytes: masks only need to vary, not to
+// be secret.
 func randomBytes(b []byte) {
 	for i := range b {
 		b[i] = byte(rand.Uint32())
@@ -356,7 +346,7 @@ const (
 )
 
 // clientFrame is one final frame from a client: masked, as RFC 6455
-// requires (the payload is at most 125 bytes here: auth, pong).
+// requires (the payload is at most 125 bytes here: a pong).
 func clientFrame(op byte, p []byte) []byte {
 	var key [4]byte
 	randomBytes(key[:])

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"runtime"
@@ -18,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone/parse"
 	"github.com/screenpop/screenpop/internal/stream"
@@ -25,8 +29,8 @@ import (
 
 // The floor server is the relay's stand-in for the floor rows: the same
 // workload with no relay code at all. It accepts the fleet's connections
-// as the relay does at the byte level (WebSocket handshake, auth message
-// read and ignored, hello), and on each command from the bench writes
+// as the relay does, with coder/websocket (the handshake, the auth message
+// read and ignored, the hello), and on each command from the bench writes
 // one batch of event messages to every connection with one non-blocking
 // send(2) each: what an ideal relay would do. What it costs, and the
 // latency the agents see, is the machine's share: the kernel's sends and
@@ -68,7 +72,7 @@ func runFloorServer(stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer ln.Close()
 	fs := &floorServer{}
-	go fs.accept(ln, stderr)
+	go fs.serve(ln, stderr)
 	fmt.Fprintf(stdout, "listening %s\n", ln.Addr())
 
 	// Commands are stamped as soon as they are read, as the relay stamps
@@ -123,50 +127,45 @@ func parseSend(line string) (int, error) {
 	return 0, fmt.Errorf("floor server: unknown command %q (want \"send <count>\")", line)
 }
 
-func (fs *floorServer) accept(ln net.Listener, stderr io.Writer) {
-	for {
-		nc, err := ln.Accept()
-		if errors.Is(err, net.ErrClosed) {
-			return
+// serve answers the fleet's WebSocket requests on ln until it is closed.
+// The server notes each connection's TCP socket in its context, for open.
+func (fs *floorServer) serve(ln net.Listener, stderr io.Writer) {
+	mux := http.NewServeMux()
+	mux.HandleFunc(stream.PathStream, func(w http.ResponseWriter, r *http.Request) {
+		if err := fs.open(w, r); err != nil {
+			fmt.Fprintf(stderr, "floor server: %v\n", err)
 		}
-		if err != nil {
-			fmt.Fprintf(stderr, "floor server: accept: %v\n", err)
-			return
-		}
-		go func() {
-			if err := fs.open(nc); err != nil {
-				fmt.Fprintf(stderr, "floor server: %v\n", err)
-			}
-		}()
+	})
+	srv := &http.Server{
+		Handler:     mux,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, tcpConnKey{}, c) },
+		ErrorLog:    log.New(stderr, "floor server: ", 0),
+	}
+	if err := srv.Serve(ln); !errors.Is(err, net.ErrClosed) {
+		fmt.Fprintf(stderr, "floor server: %v\n", err)
 	}
 }
 
-// open does what the relay does before an agent gets events: the
-// WebSocket handshake, the auth message (read and ignored: the floor
-// checks nothing), the hello. The socket then leaves Go's poller.
-func (fs *floorServer) open(nc net.Conn) error {
-	defer nc.Close() // the floor keeps a duplicate of the socket
-	nc.SetDeadline(time.Now().Add(20 * time.Second))
-	br := bufio.NewReader(nc)
-	req, err := http.ReadRequest(br)
+// tcpConnKey is the context key of a request's TCP connection.
+type tcpConnKey struct{}
+
+// open does what the relay does before an agent gets events, with the
+// same library: coder/websocket accepts the connection, reads the auth
+// message (ignored: the floor checks nothing) and writes the hello. The
+// socket then leaves coder/websocket and Go's poller for the fan-out.
+// Nothing is left in coder/websocket's buffers: the agent sends nothing
+// between its auth message and the hello.
+func (fs *floorServer) open(w http.ResponseWriter, r *http.Request) error {
+	nc := r.Context().Value(tcpConnKey{}).(net.Conn)
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
-		return fmt.Errorf("reading the WebSocket request: %v", err)
+		return err // Accept answered the request
 	}
-	key := req.Header.Get("Sec-WebSocket-Key")
-	if req.URL.Path != stream.PathStream || !strings.EqualFold(req.Header.Get("Upgrade"), "websocket") || key == "" {
-		io.WriteString(nc, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-		return fmt.Errorf("not a WebSocket request for %s: %s %s", stream.PathStream, req.Method, req.URL)
-	}
-	_, err = io.WriteString(nc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Accept: "+wsAccept(key)+"\r\n\r\n")
-	if err != nil {
-		return err
-	}
-	if err := skipClientFrame(br); err != nil {
+	defer c.CloseNow() // no close frame: the floor keeps a duplicate of the socket
+	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
+	defer cancel()
+	if _, _, err := c.Read(ctx); err != nil {
 		return fmt.Errorf("reading the auth message: %v", err)
-	}
-	if br.Buffered() > 0 {
-		return errors.New("the agent sent more than its auth message before the hello")
 	}
 
 	fd, err := dupSocket(nc)
@@ -191,28 +190,12 @@ func (fs *floorServer) open(nc net.Conn) error {
 	// its hello gets every batch sent after it.
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if err := sendAll(fd, serverFrame(nil, hello), 0); err != nil {
+	if err := c.Write(ctx, websocket.MessageText, hello); err != nil {
 		syscall.Close(fd)
 		return fmt.Errorf("sending the hello: %v", err)
 	}
 	fs.conns = append(fs.conns, fd)
 	return nil
-}
-
-// skipClientFrame reads one masked client frame and drops it.
-func skipClientFrame(br *bufio.Reader) error {
-	_, b1, n, err := readFrameHeader(br)
-	if err != nil {
-		return err
-	}
-	if b1&maskBit == 0 {
-		return errors.New("an unmasked client frame")
-	}
-	if n > 1<<20 {
-		return fmt.Errorf("a %d-byte client frame", n)
-	}
-	_, err = br.Discard(4 + int(n)) // mask key, payload
-	return err
 }
 
 // send writes the batch's messages, encoded once, to every connection,

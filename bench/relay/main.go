@@ -33,6 +33,38 @@
 //	bench$ go run ./bench/relay -relay-url http://10.0.0.6:8080 -emulator-listen 0.0.0.0:9100 -emulator-url http://10.0.0.5:9100/ -agents=10000
 //	relay$ screenpop-relay -listen 0.0.0.0:8080 -events-url http://10.0.0.5:9100/ -token … (as printed)
 //
+// # Its sockets
+//
+// What is measured is the relay; the agents share its cores, so every
+// cycle the bench spends reading is taken from the relay and shows up as
+// its latency. The agents are therefore as cheap as a socket can be read
+// (agent.go): once its hello is in, an agent is a bare non-blocking,
+// edge-triggered socket in one of a few epoll sets, one set and reader
+// goroutine per core, and a read takes everything queued and parses the
+// frames in place; no goroutine, channel, lock or allocation per agent
+// or message. With a goroutine per agent blocked in a WebSocket
+// library's reader, the bench used more CPU than the relay. The floor
+// server (floorserver.go) writes each batch to each agent with one
+// send(2) of frames it encoded once for all, since that is the floor: the
+// least any relay could do on this machine.
+//
+// So coder/websocket (the relay's library) does what is not measured,
+// each connection's opening: the agent's handshake and auth message
+// (fleet.dial), and the floor server's handshake, auth read and hello,
+// as the relay's are. The hand-written parts are what is measured, and
+// coder/websocket cannot do them without changing the measure: its
+// Conn.Read is one blocking reader per connection, with its own buffer
+// (so the socket cannot be handed over to epoll after the hello, the
+// bytes past it would stay in that buffer), and its Conn.Write takes a
+// lock and a context and flushes each message in its own write, so a
+// batch of k events would be k sends per agent, not the one that is the
+// floor (the relay itself frames its messages: server/relay/wsconn.go).
+// What is left by hand is small: a reader of unmasked server frames
+// (frames, and readFrameHeader for the hello), a masked pong
+// (clientFrame) and a server frame encoder (serverFrame). The tests read
+// serverFrame's output back with frames, and run the fleet against the
+// relay and the floor server.
+//
 // It is a benchmark: a missed target is reported, not a failure. It exits
 // non-zero only when agents did not get every event (or could not
 // connect, or the relay died).
