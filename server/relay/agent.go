@@ -2,8 +2,8 @@ package relay
 
 import (
 	"slices"
-	"strings"
 
+	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/server/store"
 )
 
@@ -20,45 +20,32 @@ type Agent struct {
 var anonymous = Agent{Anonymous: true, Lines: []string{store.AllLines}}
 
 // Sees reports whether the agent may see events and calls on line. Lines
-// are compared by their digits, so that 0033972101010 (OVH's form),
-// +33972101010 and 33972101010 are one line. A call without a line is
-// only for agents who see every line.
+// are compared by their phone.LineKey, so that 0033972101010 (OVH's
+// form), +33972101010, +33 9 72 10 10 10 and 33972101010 are one line,
+// and Queue-Sales is queue-sales. A national number in an agent's lines
+// (which `agent add` writes in OVH's form, CanonicalLine) is not matched
+// with OVH's international lines: that would take a second look-up in the
+// hub's index for every event. A call without a line is only for agents
+// who see every line.
 func (a Agent) Sees(line string) bool {
 	ls := newLineSet(a)
-	return ls.seesLine(line, lineDigits(line))
+	return ls.seesLine(phone.LineKey(line))
 }
 
-// SameLine reports whether a and b are the same OVH line written in two
-// of the forms people and OVH use: digits only, international "00" or "+"
-// prefix dropped. Lines that are not numbers (a queue's name) must match
-// exactly.
-func SameLine(a, b string) bool {
-	if a == b {
-		return true
-	}
-	da, db := lineDigits(a), lineDigits(b)
-	return da != "" && da == db
-}
+// SameLine reports whether a and b are the same line: phone.SameLine.
+//
+// Deprecated: call phone.SameLine (tokens.go still calls this).
+func SameLine(a, b string) bool { return phone.SameLine(a, b) }
 
-// lineDigits is the international digits of a line number ("+33 9 72…"
-// and "0033972…" give "33972…"), or "" when s is not only a number and
-// its punctuation.
+// lineDigits is kept for CanonicalLine (admin.go), which asks whether a
+// line is a number: "" when it is not, else its key.
+//
+// Deprecated: CanonicalLine should ask phone.IsNumber.
 func lineDigits(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			b.WriteRune(c)
-		case c == '+' || c == ' ' || c == '.' || c == '-' || c == '(' || c == ')':
-		default:
-			return ""
-		}
+	if !phone.IsNumber(s) {
+		return ""
 	}
-	d := b.String()
-	if strings.HasPrefix(d, "00") {
-		d = d[2:]
-	}
-	return d
+	return phone.LineKey(s)
 }
 
 // lineForms lists the spellings of the agent's lines the store may hold
@@ -75,9 +62,11 @@ func (a Agent) lineForms() []string {
 	return forms
 }
 
+// appendForms appends line and, for an international number, OVH's 00
+// form, E.164 and its bare digits (its key).
 func appendForms(forms []string, line string) []string {
 	forms = append(forms, line)
-	if d := lineDigits(line); d != "" {
+	if d := phone.LineKey(line); phone.IsNumber(line) && d != "" && d[0] != '0' {
 		for _, f := range []string{"00" + d, "+" + d, d} {
 			if !slices.Contains(forms, f) {
 				forms = append(forms, f)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/server/store"
 )
@@ -63,9 +64,10 @@ type Hub struct {
 	subs   map[*Sub]struct{}
 	lines  lineIndex // subs by the lines they see, for fanOut
 	closed bool
-	// trimmed is, per line, the newest event ID trimmed from log: a
-	// client whose cursor is older has only missed something if one of
-	// those lines is its agent's (gapFor).
+	// trimmed is, per line (by phone.LineKey, itself a spelling of its
+	// line), the newest event ID trimmed from log: a client whose cursor
+	// is older has only missed something if one of those lines is its
+	// agent's (gapFor).
 	trimmed map[string]uint64
 	// lostBelow: events below this ID were trimmed before this hub
 	// started, on lines it does not know.
@@ -124,54 +126,43 @@ type Delivery struct {
 	ID   uint64
 	Data []byte
 	At   time.Time // when the relay published it: delivery latency counts from here
-	line string
-	// digits is lineDigits(line), worked out once: every client's
-	// filter compares it (lineSet).
-	digits string
+	// key is the phone.LineKey of the event's line, worked out once:
+	// every client's filter and the hub's index compare it (lineSet).
+	key string
 }
 
 func newDelivery(id uint64, data []byte, at time.Time, line string) *Delivery {
-	return &Delivery{ID: id, Data: data, At: at, line: line, digits: lineDigits(line)}
+	return &Delivery{ID: id, Data: data, At: at, key: phone.LineKey(line)}
 }
 
 // lineSet is Agent.Sees for the hub, with the agent's lines reduced to
-// digits once, at Subscribe and SetLines: Publish asks every client
+// their keys once, at Subscribe and SetLines: Publish asks every client
 // about every event, and reducing both sides at each question cost more
 // than the rest of a fan-out to agents on other lines.
 type lineSet struct {
-	all    bool
-	lines  []string // as the agent's record has them
-	digits []string // lineDigits of each, "" for a line that is not a number
+	all  bool
+	keys []string // phone.LineKey of each of the agent's lines ("" for a blank one)
 }
 
 func newLineSet(a Agent) lineSet {
-	ls := lineSet{all: a.Anonymous || slices.Contains(a.Lines, store.AllLines), lines: a.Lines}
+	ls := lineSet{all: a.Anonymous || slices.Contains(a.Lines, store.AllLines)}
 	for _, l := range a.Lines {
-		ls.digits = append(ls.digits, lineDigits(l))
+		ls.keys = append(ls.keys, phone.LineKey(l))
 	}
 	return ls
 }
 
-// sees is a.Sees(e.line), with e's digits worked out once for all
-// clients.
-func (ls *lineSet) sees(e *Delivery) bool { return ls.seesLine(e.line, e.digits) }
+// sees is a.Sees(e's line), with its key worked out once for all clients.
+func (ls *lineSet) sees(e *Delivery) bool { return ls.seesLine(e.key) }
 
-// seesLine is the rule of Agent.Sees: every line for an anonymous agent
-// or one given every line, else one of its lines, the same (SameLine) as
-// line, whose lineDigits are digits.
-func (ls *lineSet) seesLine(line, digits string) bool {
+// seesLine is the rule of Agent.Sees for a line whose phone.LineKey is
+// key: every line for an anonymous agent or one given every line, else
+// one of its lines with that key.
+func (ls *lineSet) seesLine(key string) bool {
 	if ls.all {
 		return true
 	}
-	if line == "" {
-		return false
-	}
-	for i, l := range ls.lines {
-		if l == line || ls.digits[i] != "" && ls.digits[i] == digits {
-			return true
-		}
-	}
-	return false
+	return key != "" && slices.Contains(ls.keys, key)
 }
 
 // Sub is one connected client.
@@ -475,7 +466,7 @@ func (h *Hub) end() uint64 { return h.base + uint64(len(h.log)) }
 func (h *Hub) trim(now time.Time) {
 	cut := 0
 	for cut < len(h.log) && (len(h.log)-cut > h.max || now.Sub(h.log[cut].At) > h.maxAge) {
-		h.trimmed[h.log[cut].line] = h.log[cut].ID
+		h.trimmed[h.log[cut].key] = h.log[cut].ID
 		cut++
 	}
 	if cut == 0 {

@@ -4,18 +4,18 @@ package relay
 // client: with agents in teams, each on its own lines, an event concerns
 // a few of them, and going through all of them for every event cost more
 // than the fan-out to the few (a cold cache line per client). It keeps
-// each client under its lines as written and as digits (the two ways
-// lineSet.seesLine matches), and apart those that see every line. The
-// caller holds the hub's mu.
+// each client under the phone.LineKey of each of its lines (the key
+// lineSet.seesLine compares), so an event's clients are one map look-up
+// away, and apart those that see every line. The caller holds the hub's
+// mu.
 type lineIndex struct {
-	all      map[*Sub]struct{}
-	byLine   map[string]map[*Sub]struct{}
-	byDigits map[string]map[*Sub]struct{}
-	gen      uint64 // each's mark, so that a client is visited once
+	all   map[*Sub]struct{}
+	byKey map[string]map[*Sub]struct{}
+	gen   uint64 // each's mark, so that a client is visited once
 }
 
 func newLineIndex() lineIndex {
-	return lineIndex{all: map[*Sub]struct{}{}, byLine: map[string]map[*Sub]struct{}{}, byDigits: map[string]map[*Sub]struct{}{}}
+	return lineIndex{all: map[*Sub]struct{}{}, byKey: map[string]map[*Sub]struct{}{}}
 }
 
 // add indexes s under its lines (s.lines).
@@ -24,12 +24,9 @@ func (ix *lineIndex) add(s *Sub) {
 		ix.all[s] = struct{}{}
 		return
 	}
-	for i, l := range s.lines.lines {
-		if l != "" {
-			putSub(ix.byLine, l, s)
-		}
-		if d := s.lines.digits[i]; d != "" {
-			putSub(ix.byDigits, d, s)
+	for _, k := range s.lines.keys {
+		if k != "" {
+			putSub(ix.byKey, k, s)
 		}
 	}
 }
@@ -41,14 +38,12 @@ func (ix *lineIndex) remove(s *Sub) {
 		delete(ix.all, s)
 		return
 	}
-	for i, l := range s.lines.lines {
-		deleteSub(ix.byLine, l, s)
-		deleteSub(ix.byDigits, s.lines.digits[i], s)
+	for _, k := range s.lines.keys {
+		deleteSub(ix.byKey, k, s)
 	}
 }
 
-// each calls f once for each client that may see one of evs: every
-// client that does, and maybe others (f asks lineSet.sees). f may remove
+// each calls f once for each client that sees one of evs. f may remove
 // the client it is given.
 func (ix *lineIndex) each(evs []*Delivery, f func(*Sub)) {
 	ix.gen++
@@ -62,12 +57,8 @@ func (ix *lineIndex) each(evs []*Delivery, f func(*Sub)) {
 	}
 	visit(ix.all)
 	for _, e := range evs {
-		if e.line == "" {
-			continue // only clients of every line see it
-		}
-		visit(ix.byLine[e.line])
-		if e.digits != "" {
-			visit(ix.byDigits[e.digits])
+		if e.key != "" { // else only clients of every line see it
+			visit(ix.byKey[e.key])
 		}
 	}
 }

@@ -22,6 +22,7 @@ func TestHubLineIndex(t *testing.T) {
 		"e164":    {"+33 9 72 10 10 10"},
 		"other":   {"0033972101011"},
 		"queue":   {"queue-sales"},
+		"Queue":   {"Queue-Sales "},
 		"every":   {"*"},
 		"nothing": nil,
 	} {
@@ -49,7 +50,8 @@ func TestHubLineIndex(t *testing.T) {
 	}{
 		{"0033972101010", []string{"anonymous", "e164", "every", "ovh"}},
 		{"+33972101011", []string{"anonymous", "every", "other"}},
-		{"queue-sales", []string{"anonymous", "every", "queue"}},
+		{"queue-sales", []string{"Queue", "anonymous", "every", "queue"}},
+		{"+33 (0)9 72 10 10 10", []string{"anonymous", "e164", "every", "ovh"}},
 		{"", []string{"anonymous", "every"}},
 	} {
 		publish(tc.line)
@@ -73,7 +75,7 @@ func TestHubLineIndex(t *testing.T) {
 		delete(subs, name)
 	}
 	publish("0033972101010")
-	if ix := h.lines; len(ix.all)+len(ix.byLine)+len(ix.byDigits) != 0 {
-		t.Errorf("index left with %d every-line clients, %d lines, %d digit keys after everyone left", len(ix.all), len(ix.byLine), len(ix.byDigits))
+	if ix := h.lines; len(ix.all)+len(ix.byKey) != 0 {
+		t.Errorf("index left with %d every-line clients, %d line keys after everyone left", len(ix.all), len(ix.byKey))
 	}
 }
