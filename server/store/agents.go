@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/screenpop/screenpop/internal/phone"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
@@ -75,9 +76,16 @@ type Agent struct {
 	Rotated time.Time // when its current secret was issued (Created until rotated)
 }
 
-// Sees reports whether the agent may see calls on line.
+// Sees reports whether the agent may see calls on line: one of its lines
+// has line's phone.LineKey (0033972101010, +33972101010 and
+// +33 9 72 10 10 10 are one line, as are Queue-Sales and queue-sales), or
+// it sees every line.
 func (a Agent) Sees(line string) bool {
-	return slices.Contains(a.Lines, AllLines) || slices.Contains(a.Lines, line)
+	if slices.Contains(a.Lines, AllLines) {
+		return true
+	}
+	k := phone.LineKey(line)
+	return k != "" && slices.ContainsFunc(a.Lines, func(l string) bool { return phone.LineKey(l) == k })
 }
 
 // agentRecord is an Agent as stored, with the hash of its secret.
@@ -349,7 +357,8 @@ func validName(name string) error {
 	return nil
 }
 
-// cleanLines checks an agent's lines and drops repeats.
+// cleanLines checks an agent's lines and drops repeats: spellings of a
+// line given before (phone.LineKey).
 func cleanLines(lines []string) ([]string, error) {
 	if len(lines) == 0 {
 		return nil, errors.New("give the agent at least one line (an OVH number like 0033972101010), or * for all lines")
@@ -365,7 +374,7 @@ func cleanLines(lines []string) ([]string, error) {
 		if err := validLine(l); err != nil {
 			return nil, err
 		}
-		if !slices.Contains(out, l) {
+		if k := phone.LineKey(l); !slices.ContainsFunc(out, func(o string) bool { return phone.LineKey(o) == k }) {
 			out = append(out, l)
 		}
 	}

@@ -277,3 +277,29 @@ func BenchmarkAuthenticate(b *testing.B) {
 		}
 	}
 }
+
+// TestAgentSeesSpellings: an agent sees its lines whatever their
+// spelling (phone.LineKey), and its lines keep one spelling of each.
+func TestAgentSeesSpellings(t *testing.T) {
+	a := store.Agent{Lines: []string{"0033972101010", "Queue-Sales"}}
+	for line, want := range map[string]bool{
+		"0033972101010": true, "+33972101010": true, "33972101010": true, "+33 9 72 10 10 10": true,
+		"queue-sales": true, "QUEUE-SALES": true,
+		"0033972101011": false, "queue-support": false, "": false, "*": false,
+	} {
+		if got := a.Sees(line); got != want {
+			t.Errorf("agent with %q sees %q = %v", a.Lines, line, got)
+		}
+	}
+	s, _ := newStore(t)
+	if _, err := s.AddAgent("alice", []string{"0033972101010", "+33972101010", "queue-sales", "Queue-Sales", "0033972101011"}); err != nil {
+		t.Fatal(err)
+	}
+	alice, err := s.GetAgent("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"0033972101010", "queue-sales", "0033972101011"}; !slices.Equal(alice.Lines, want) {
+		t.Errorf("alice's lines = %q, want %q", alice.Lines, want)
+	}
+}
