@@ -213,3 +213,26 @@ func isLatin(s string) bool {
 	}
 	return true
 }
+
+// TestFoldName: names key alike exactly when strings.EqualFold says so,
+// on Latin letters, and never where it does not.
+func TestFoldName(t *testing.T) {
+	skip := map[rune]bool{0xB5: true, 0xDF: true, 0x130: true, 0x131: true, 0x17F: true} // µ, ß, İ, ı, ſ fold outside Latin
+	for a := rune(0); a < 0x250; a++ {
+		for b := rune(0); b < 0x250; b++ {
+			sa, sb := "x"+string(a)+"y", "X"+string(b)+"Y"
+			got, want := foldName(sa) == foldName(sb), strings.EqualFold(sa, sb)
+			if got && !want || a < 0x180 && b < 0x180 && !skip[a] && !skip[b] && got != want {
+				t.Fatalf("foldName(%q) == foldName(%q) is %v, EqualFold says %v", sa, sb, got, want)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{{"Accueil", "ACCUEIL", true}, {"Équipe", "éQUIPE", true}, {"ŒUVRE", "œuvre", true}, {"Accueil", "Accueil 2", false}} {
+		if got := SameLine(tc.a, tc.b); got != tc.want {
+			t.Errorf("SameLine(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+}

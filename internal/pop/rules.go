@@ -1,8 +1,6 @@
 package pop
 
 import (
-	"strings"
-
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/lean"
 	"github.com/screenpop/screenpop/internal/ovhevent"
@@ -37,11 +35,11 @@ type Rules struct {
 	// Outbound: also pop on calls the line makes. The number to search
 	// for is then the called one (see OtherParty).
 	Outbound bool `json:"outbound,omitempty"`
-	// Lines limits pops to these lines or queues; empty means all. Numbers
-	// are compared by their digits, so 0033972101010, +33972101010,
-	// +33 9 72 10 10 10 and 09 72 10 10 10 are one line. An entry without
-	// digits is compared with the line's name (Details.Description),
-	// ignoring case.
+	// Lines limits pops to these lines or queues; empty means all. An
+	// entry is compared (phone.SameLine) with the call's line and with
+	// the line's name (Details.Description): 0033972101010, +33972101010,
+	// +33 9 72 10 10 10 and 09 72 10 10 10 are one line, and a name
+	// matches whatever its case.
 	Lines []string `json:"lines,omitempty"`
 	// Withheld: also pop when the caller withheld the number (there is
 	// nothing to search for; useful only with a template that needs no
@@ -122,15 +120,15 @@ func (e *RulesError) Error() string { return e.Message }
 
 // ShouldPop decides whether one event pops the CRM, and says why not.
 //
-// eventName is the event's name (normalised here); c is the call after
-// the relay applied the event; caller is the number to search for, the
-// other party (OtherParty); alreadyPopped says whether the extension
-// popped this call before (it keeps the popped call keys), so each call
-// pops once. The first failing check, in the order of the Reason
+// name is the event's canonical name, as the relay streams it
+// (stream.Event.Name, call.Call.LastEvent: the relay normalises it once,
+// in ovhevent.Event.Name); c is the call after the relay applied the
+// event; caller is the number to search for, the other party
+// (OtherParty); alreadyPopped says whether the extension popped this call
+// before (it keeps the popped call keys), so each call pops once. The first failing check, in the order of the Reason
 // constants, is reported. A call whose State is empty (unknown) is not
 // checked for state.
-func (r Rules) ShouldPop(eventName string, c call.Call, caller phone.Number, alreadyPopped bool) (bool, Reason) {
-	name := ovhevent.Normalize(eventName)
+func (r Rules) ShouldPop(name string, c call.Call, caller phone.Number, alreadyPopped bool) (bool, Reason) {
 	class := classify(name)
 	if class == notACall {
 		return false, ReasonNotACall
@@ -172,14 +170,27 @@ func (r Rules) ShouldPop(eventName string, c call.Call, caller phone.Number, alr
 }
 
 // OtherParty returns the number to search the CRM for: the calling number
-// on an inbound call, the called number on an outbound one.
+// on an inbound call, the called number on an outbound one. When the
+// relay did not parse it (its Raw is empty: a view kept from before),
+// its Raw is the call's raw number, as OVH sent it.
 func OtherParty(c call.Call, calling, called phone.Number) phone.Number {
 	if c.Direction == call.Outbound {
-		return called
+		return orRaw(called, c.Called)
 	}
-	return calling
+	return orRaw(calling, c.Calling)
 }
 
+// orRaw is n, with raw as its Raw when it has none.
+func orRaw(n phone.Number, raw string) phone.Number {
+	if n.Raw == "" {
+		n.Raw = raw
+	}
+	return n
+}
+
+// selects reports whether the rules pop on the event name (canonical).
+// The rules' events are the agent's settings, normalised here: settings
+// saved long ago may hold an older spelling (bridge-agent-failed).
 func (r Rules) selects(name string) bool {
 	events := r.Events
 	if len(events) == 0 {
@@ -193,74 +204,18 @@ func (r Rules) selects(name string) bool {
 	return false
 }
 
+// selectsLine reports whether one of the rules' lines is the call's line
+// or its name.
 func (r Rules) selectsLine(line, lineName string) bool {
 	for _, want := range r.Lines {
-		if hasDigit(want) {
-			if SameLine(want, line) {
-				return true
-			}
-		} else if w := lean.TrimSpace(want); w != "" && sameName(w, lean.TrimSpace(lineName)) {
+		if phone.SameLine(want, line) || phone.SameLine(want, lineName) {
 			return true
 		}
 	}
 	return false
 }
 
-// SameLine reports whether two spellings are the same phone line,
-// comparing digits: 00 and + introduce the country code, a single leading
-// 0 (or "(0)" after the country code) is the national trunk prefix.
-// 0033972101010, +33 9 72 10 10 10, +33 (0)9 72 10 10 10 and 0972101010
-// are the same line. Without knowing the country, a national
-// number matches an international one that ends with it after a country
-// code of 1 to 3 digits.
-func SameLine(a, b string) bool {
-	var bufA, bufB [32]byte
-	da, natA := lineDigits(&bufA, a)
-	db, natB := lineDigits(&bufB, b)
-	if len(da) == 0 || len(db) == 0 {
-		return false
-	}
-	if natA == natB {
-		return string(da) == string(db)
-	}
-	n, i := da, db
-	if natB {
-		n, i = db, da
-	}
-	cc := len(i) - len(n)
-	return cc >= 1 && cc <= 3 && len(n) >= 6 && string(i[cc:]) == string(n)
-}
-
-// lineDigits returns s's digits without the international (00) or trunk
-// (0) prefix, and whether s was national (trunk prefix). Digits beyond
-// the buffer are dropped: no phone number is that long.
-func lineDigits(buf *[32]byte, s string) (digits []byte, national bool) {
-	d := buf[:0]
-	for i := 0; i < len(s) && len(d) < len(buf); i++ {
-		if strings.HasPrefix(s[i:], "(0)") { // +33 (0)9 72…: the trunk prefix shown in brackets
-			i += 2
-			continue
-		}
-		if c := s[i]; '0' <= c && c <= '9' {
-			d = append(d, c)
-		}
-	}
-	plus := strings.HasPrefix(lean.TrimSpace(s), "+")
-	switch {
-	case plus:
-	case len(d) >= 2 && d[0] == '0' && d[1] == '0':
-		d = d[2:]
-	case len(d) >= 1 && d[0] == '0':
-		d, national = d[1:], true
-	}
-	return d, national
-}
-
-func hasDigit(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if '0' <= s[i] && s[i] <= '9' {
-			return true
-		}
-	}
-	return false
-}
+// SameLine reports whether two spellings are the same phone line.
+//
+// Deprecated: call phone.SameLine (wasm/pages still calls this).
+func SameLine(a, b string) bool { return phone.SameLine(a, b) }

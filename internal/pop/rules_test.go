@@ -3,7 +3,6 @@ package pop
 import (
 	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/screenpop/screenpop/internal/call"
@@ -20,6 +19,10 @@ func TestShouldPop(t *testing.T) {
 	answered.State = call.Answered
 	ended := in
 	ended.State = call.Ended
+	queue2 := queue
+	queue2.LineName = "Support 2"
+	queueByName := queue
+	queueByName.Line, queueByName.LineName = "queue-support", ""
 	unknownState := in
 	unknownState.State = ""
 
@@ -51,13 +54,13 @@ func TestShouldPop(t *testing.T) {
 		{"queue offers after the queue popped", def, "agent-offering", queue, caller, true, ReasonDuplicate},
 		{"duplicate ring", def, "start_ringing", in, caller, true, ReasonDuplicate},
 		{"registered never pops", all, "registered", in, caller, false, ReasonNotACall},
-		{"member-count never pops", Rules{Events: []string{"member-count"}}, "members-count", queue, caller, false, ReasonNotACall},
+		{"member-count never pops", Rules{Events: []string{"member-count"}}, "member-count", queue, caller, false, ReasonNotACall},
 		{"empty event", def, "", in, caller, false, ReasonNotACall},
 		{"unknown event", def, "something-new", in, caller, false, ReasonNotACall},
 		{"answer not selected", def, "start_calling", answered, caller, false, ReasonEventNotSelected},
 		{"hang-up not selected", def, "end_calling", ended, caller, false, ReasonEventNotSelected},
 		{"end_ringing not selected", def, "end_ringing", ended, caller, false, ReasonEventNotSelected},
-		{"bridge-agent-failed spelled the other way", Rules{Events: []string{"bridge-agent-fail"}}, "bridge-agent-failed", queue, caller, false, ReasonPop},
+		{"a rule saved as bridge-agent-failed", Rules{Events: []string{"bridge-agent-failed"}}, "bridge-agent-fail", queue, caller, false, ReasonPop},
 		{"selected end event on an ended call", all, "end_calling", ended, caller, false, ReasonPop},
 		{"selected answer", all, "start_calling", answered, caller, false, ReasonPop},
 		{"late answer of a call over", all, "start_calling", ended, caller, false, ReasonCallOver},
@@ -77,6 +80,12 @@ func TestShouldPop(t *testing.T) {
 		{"line filter by name", byName, "member-queue-start", queue, caller, false, ReasonPop},
 		{"line filter by name leaves the line out", byName, "start_ringing", in, caller, false, ReasonLineFiltered},
 		{"line filter national", national, "start_ringing", in, caller, false, ReasonPop},
+		{"line filter (0)", Rules{Lines: []string{"+33 (0)9 72 10 10 10"}}, "start_ringing", in, caller, false, ReasonPop},
+		{"line filter by name, any case", Rules{Lines: []string{" SUPPORT "}}, "agent-offering", queue, caller, false, ReasonPop},
+		{"line filter by a name with a digit", Rules{Lines: []string{"Support 2"}}, "agent-offering", queue2, caller, false, ReasonPop},
+		{"line filter by the queue's line name", Rules{Lines: []string{"queue-support"}}, "agent-offering", queueByName, caller, false, ReasonPop},
+		{"line filter, another line", Rules{Lines: []string{"0033972101011"}}, "start_ringing", in, caller, false, ReasonLineFiltered},
+		{"line filter, another country", Rules{Lines: []string{"0032972101010"}}, "start_ringing", in, caller, false, ReasonLineFiltered},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,34 +97,11 @@ func TestShouldPop(t *testing.T) {
 	}
 }
 
+// TestSameLine: pop.SameLine, kept for the extension's pages, is
+// phone.SameLine (tested in phone).
 func TestSameLine(t *testing.T) {
-	same := [][2]string{
-		{"0033972101010", "+33972101010"},
-		{"0033972101010", "+33 9 72 10 10 10"},
-		{"0033972101010", "0972101010"},
-		{"09.72.10.10.10", "+33 (0)9 72 10 10 10"},
-		{"0032 2 555 12 12", "02 555 12 12"},
-		{"+1 (415) 555-0184", "0014155550184"},
-		{"201", "201"},
-	}
-	for _, p := range same {
-		if !SameLine(p[0], p[1]) || !SameLine(p[1], p[0]) {
-			t.Errorf("SameLine(%q, %q) = false", p[0], p[1])
-		}
-	}
-	differ := [][2]string{
-		{"0033972101010", "0033972101011"},
-		{"0033972101010", "0032972101010"},
-		{"0972101010", "0872101010"},
-		{"0972101010", "1234972101010"}, // a "country code" of 4 digits
-		{"201", "0201"},
-		{"", ""},
-		{"Accueil", "Accueil"},
-	}
-	for _, p := range differ {
-		if SameLine(p[0], p[1]) {
-			t.Errorf("SameLine(%q, %q) = true", p[0], p[1])
-		}
+	if !SameLine("0033972101010", "09 72 10 10 10") || SameLine("0033972101010", "0033972101011") {
+		t.Error("SameLine is not phone.SameLine")
 	}
 }
 
@@ -152,27 +138,13 @@ func TestOtherParty(t *testing.T) {
 		OtherParty(call.Call{Direction: call.Outbound}, calling, called).Raw != "b" {
 		t.Error("OtherParty picks the wrong number")
 	}
-}
-
-// TestSameName: sameName agrees with strings.EqualFold on Latin letters,
-// and never says equal where it does not.
-func TestSameName(t *testing.T) {
-	skip := map[rune]bool{0xB5: true, 0xDF: true, 0x130: true, 0x131: true, 0x17F: true} // µ, ß, İ, ı, ſ fold outside Latin
-	for a := rune(0); a < 0x250; a++ {
-		for b := rune(0); b < 0x250; b++ {
-			sa, sb := "x"+string(a)+"y", "X"+string(b)+"Y"
-			got, want := sameName(sa, sb), strings.EqualFold(sa, sb)
-			if got && !want || a < 0x180 && b < 0x180 && !skip[a] && !skip[b] && got != want {
-				t.Fatalf("sameName(%q, %q) = %v, EqualFold says %v", sa, sb, got, want)
-			}
-		}
+	// Not parsed (a view from before): the call's raw number.
+	c := call.Call{Direction: call.Inbound, Calling: "0033612345682", Called: "0033972101010"}
+	if n := OtherParty(c, phone.Number{}, phone.Number{}); n.Raw != "0033612345682" || n.Kind != "" {
+		t.Errorf("inbound, unparsed: OtherParty = %+v", n)
 	}
-	for _, tc := range []struct {
-		a, b string
-		want bool
-	}{{"Accueil", "ACCUEIL", true}, {"Équipe", "éQUIPE", true}, {"ŒUVRE", "œuvre", true}, {"Accueil", "Accueil 2", false}, {"", "", true}, {"a", "", false}} {
-		if got := sameName(tc.a, tc.b); got != tc.want {
-			t.Errorf("sameName(%q, %q) = %v", tc.a, tc.b, got)
-		}
+	c.Direction = call.Outbound
+	if n := OtherParty(c, phone.Number{}, phone.Number{}); n.Raw != "0033972101010" {
+		t.Errorf("outbound, unparsed: OtherParty = %+v", n)
 	}
 }

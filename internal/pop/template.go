@@ -60,14 +60,10 @@ type Values struct {
 
 // ValuesFor fills Values from one event as the relay streams it: its
 // name, the call after the event, and the parsed calling and called
-// numbers. A number whose Raw is empty falls back to the call's raw field.
+// numbers. A number whose Raw is empty falls back to the call's raw field
+// (orRaw, as OtherParty's).
 func ValuesFor(event string, c call.Call, calling, called phone.Number) Values {
-	if calling.Raw == "" {
-		calling.Raw = c.Calling
-	}
-	if called.Raw == "" {
-		called.Raw = c.Called
-	}
+	calling, called = orRaw(calling, c.Calling), orRaw(called, c.Called)
 	return Values{
 		Event:    event,
 		Calling:  calling,
