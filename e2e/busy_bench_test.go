@@ -1,8 +1,8 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,24 +17,73 @@ import (
 
 // BenchmarkExtensionBusyDay (make bench-extension) is the default pop,
 // reuse-tab, ring → the CRM tab starts navigating, for an agent whose
-// extension remembers a busy day: a thousand calls popped, the most it
-// keeps. What is saved before each pop must not grow with them.
+// extension remembers a busy day, beside a fresh agent's pop in the same
+// run and browser: the work per event must not grow with the day.
+// Budget: p50 and p99 ≤ 1.1 × the fresh agent's.
+//
+// What "remembers" means: the background's saved state (storage key
+// "state") holds the calls that popped (call key → when), which it keeps
+// to pop each call once across worker restarts, at most poppedMax
+// (1,000, wasm/background) of the last 24 hours. The bench seeds that
+// state as the background saves it, while the worker is stopped, with
+// 0, 1,000 or 10,000 calls popped over the last hours, wakes the worker
+// (it reads the state at start) and rings. A seeding of 10,000 is cut to
+// the newest 1,000 by the extension's own bound at its first save; the
+// table says how many of the seeded calls the saved state still holds
+// after the rings, and its size. The three are interleaved in rounds
+// (SCREENPOP_BENCH_RINGS, 60, rings each, in 3 rounds) so that the
+// machine's noise falls on all of them alike.
 func BenchmarkExtensionBusyDay(b *testing.B) {
 	rings := envInt("SCREENPOP_BENCH_RINGS", 60)
+	const rounds = 3
+	per := max(rings/rounds, 1)
 	s := startStack(b)
 	br := startBrowserWith(b, browserOptions{})
 	page := br.tab(br.extURL("popup.html"))
 	br.writeSettings(page, benchSettings(s, settings.ModeReuseTab))
-	// A busy day: 1000 calls popped, written as the background saves its
-	// state, while the worker is stopped; the next start reads it.
-	var pk []string
-	for i := 0; i < 1000; i++ {
-		pk = append(pk, fmt.Sprintf(`"%s|old-call-%d.":%d`, line, i, time.Now().UnixMilli()-int64(i)*1000))
-	}
-	state := `{"relay":` + js(s.relay.URL) + `,"cursor":0,"popped":{` + strings.Join(pk, ",") + `},"cap":{"pops":[]}}`
 	if _, err := chromedp.Call(page, serviceworker.Enable, cdp.Empty{}); err != nil {
 		b.Fatal(err)
 	}
+	days := []int{0, 1000, 10000}
+	got := map[int][]time.Duration{}
+	kept := map[int]int{}
+	stateSize := map[int]int{}
+	next := 16000000
+	for range rounds {
+		for _, n := range days {
+			ds, k, size := busyRun(b, s, br, page, n, per, &next)
+			got[n] = append(got[n], ds...)
+			kept[n], stateSize[n] = k, size
+		}
+	}
+	t := &benchTable{title: "busy day: ring → pop (reuse-tab, the CRM tab starts navigating), beside a fresh agent in the same run"}
+	fresh := sorted(got[0])
+	t.add(fmt.Sprintf("fresh agent (saved state %s)", kb(stateSize[0])), fresh.pctl(), "", "", "", nil)
+	b.ReportMetric(float64(fresh.p50())/float64(time.Millisecond), "fresh-p50-ms")
+	b.ReportMetric(float64(fresh.p99())/float64(time.Millisecond), "fresh-p99-ms")
+	for _, n := range days[1:] {
+		v := sorted(got[n])
+		r50, r99 := ratio(v.p50(), fresh.p50()), ratio(v.p99(), fresh.p99())
+		t.add(fmt.Sprintf("%d calls seeded → %d of them remembered (saved state %s)", n, kept[n], kb(stateSize[n])),
+			v.pctl(), "fresh: "+fresh.pctl(), pctlRatio(v, fresh), "p50, p99 ≤ 1.1× fresh", okp(r50 <= 1.1 && r99 <= 1.1))
+		b.ReportMetric(float64(v.p50())/float64(time.Millisecond), fmt.Sprintf("busy%d-p50-ms", n))
+		b.ReportMetric(float64(v.p99())/float64(time.Millisecond), fmt.Sprintf("busy%d-p99-ms", n))
+	}
+	fmt.Print(t.String())
+}
+
+// busyRun stops the worker, seeds its saved state with n calls popped,
+// wakes it, and rings per times after a first ring that opens the CRM
+// tab; it returns the pops, how many seeded calls the saved state holds
+// afterwards, and the saved state's size.
+func busyRun(b *testing.B, s *stack, br *browser, page context.Context, n, per int, next *int) ([]time.Duration, int, int) {
+	b.Helper()
+	var pk []string
+	now := time.Now().UnixMilli()
+	for i := 0; i < n; i++ {
+		pk = append(pk, fmt.Sprintf(`"%s|old-call-%d.":%d`, line, i, now-int64(i)*1000))
+	}
+	state := `{"relay":` + js(s.relay.URL) + `,"cursor":0,"popped":{` + strings.Join(pk, ",") + `},"cap":{"pops":[]}}`
 	if _, err := chromedp.Call(page, serviceworker.StopAllWorkers, cdp.Empty{}); err != nil {
 		b.Fatal(err)
 	}
@@ -48,10 +97,11 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 	})
 	started := make(chan tabEvent, 1024)
 	var ds []time.Duration
-	for i := 0; i <= rings; i++ {
-		n := 16000000 + i
-		caller := fmt.Sprintf("00336%08d", n)
-		want := fmt.Sprintf("336%08d", n)
+	var tab target.ID
+	for i := 0; i <= per; i++ {
+		*next++
+		caller := fmt.Sprintf("00336%08d", *next)
+		want := fmt.Sprintf("336%08d", *next)
 		for len(started) > 0 {
 			<-started
 		}
@@ -59,17 +109,16 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 		t0 := time.Now()
 		s.sim.Emit(ev)
 		if i == 0 { // the first ring opens the tab the others reuse: watch it
-			var id target.ID
 			br.waitFor("the CRM tab", 10*time.Second, func() bool {
 				for _, ti := range br.targets() {
 					if ti.Type == "page" && strings.Contains(ti.URL, want) {
-						id = ti.TargetID
+						tab = ti.TargetID
 						return true
 					}
 				}
 				return false
 			})
-			watchNavigations(b, br.tabContext(id), started)
+			watchNavigations(b, br.tabContext(tab), started)
 		} else {
 			deadline := time.After(5 * time.Second)
 		loop:
@@ -81,21 +130,20 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 						break loop
 					}
 				case <-deadline:
-					b.Fatalf("ring %d: no navigation", i)
+					b.Fatalf("%d calls remembered, ring %d: no navigation", n, i)
 				}
 			}
 		}
 		s.sim.Emit(benchEnd(ev))
 		time.Sleep(150 * time.Millisecond)
 	}
-	slices.Sort(ds)
-	p50, p99 := quantile(ds, 0.5), quantile(ds, 0.99)
-	verdict := "ok"
-	if p99 > 20*time.Millisecond {
-		verdict = "OVER"
+	saved, err := eval[[]float64](page, `chrome.storage.local.get('state').then((r) => {
+		const s = typeof r.state === 'string' ? r.state : JSON.stringify(r.state ?? '');
+		return [(s.match(/old-call-/g) || []).length, s.length];
+	})`)
+	if err != nil || len(saved) != 2 {
+		b.Fatalf("reading the saved state: %v", err)
 	}
-	fmt.Printf("\nbusy day, 1000 calls popped: reuse-tab (the default): ring → the CRM tab starts navigating (CDP) (n=%d)  p50 %s, p99 %s, max %s  p99 ≤ 20 ms  %s\n",
-		len(ds), ms(p50), ms(p99), ms(ds[len(ds)-1]), verdict)
-	b.ReportMetric(float64(p50)/float64(time.Millisecond), "busy-p50-ms")
-	b.ReportMetric(float64(p99)/float64(time.Millisecond), "busy-p99-ms")
+	chromedp.CallBrowser(br.ctx, target.CloseTarget, target.CloseTargetParams{TargetID: tab})
+	return ds, int(saved[0]), int(saved[1])
 }
