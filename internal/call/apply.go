@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/internal/ovhevent"
+	"github.com/screenpop/screenpop/internal/phone"
 )
 
 // Change says what one event (or one expiry) did to a call.
@@ -105,11 +106,12 @@ func (b *Book) Apply(ev *ovhevent.Event, now time.Time) Change {
 			last:  at,
 			since: now,
 		}
-		if !k.queue() && sameNumber(ev.Data.Calling, ev.Ressource) {
+		if !k.queue() && phone.SameLine(ev.Data.Calling, ev.Ressource) {
 			e.call.Direction = Outbound
 		}
 		e.see(k, ev)
 		e.step(k, ev, at)
+		e.call.Missed = e.call.missed()
 		b.add(e, now)
 		ch.Call, ch.New, ch.Changed = e.call, true, true
 		return ch
@@ -128,6 +130,7 @@ func (b *Book) Apply(ev *ovhevent.Event, now time.Time) Change {
 	before := e.call
 	e.fill(ev)
 	e.step(k, ev, at)
+	e.call.Missed = e.call.missed()
 	if e.call != before {
 		e.call.LastEvent = name
 		e.since = now

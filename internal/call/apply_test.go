@@ -394,3 +394,66 @@ func BenchmarkApply(b *testing.B) {
 		}
 	})
 }
+
+// TestMissed: the state machine says which calls were missed, on the
+// call (Missed), for the clients to read: inbound calls and queue calls
+// that rang and ended unanswered, by OVH's events or by expiry.
+func TestMissed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		evs  []*ovhevent.Event
+		want bool
+	}{
+		{"rang, not answered", []*ovhevent.Event{lineEv("start_ringing", lineA, "c", caller, 0), lineEv("end_ringing", lineA, "c", caller, 9)}, true},
+		{"ringing", []*ovhevent.Event{lineEv("start_ringing", lineA, "c", caller, 0)}, false},
+		{"answered", []*ovhevent.Event{lineEv("start_ringing", lineA, "c", caller, 0), lineEv("start_calling", lineA, "c", caller, 3), lineEv("end_calling", lineA, "c", caller, 9)}, false},
+		{"outbound, no answer", []*ovhevent.Event{lineEv("start_ringing", lineA, "c", lineA, 0), lineEv("end_ringing", lineA, "c", lineA, 9), lineEv("end_calling", lineA, "c", lineA, 10)}, false},
+		{"queue caller hung up", []*ovhevent.Event{queueEv("member-queue-start", "u", "", 0), queueEv("member-queue-end", "u", "", 9)}, true},
+		{"queue call answered", []*ovhevent.Event{queueEv("member-queue-start", "u", "", 0), queueEv("bridge-agent-start", "u", "201", 3), queueEv("member-queue-end", "u", "", 9)}, false},
+	} {
+		b := NewBook()
+		var c Call
+		for _, ev := range tc.evs {
+			c = b.Apply(ev, at(10)).Call
+		}
+		if c.Missed != tc.want {
+			t.Errorf("%s: %s %s, Missed = %v, want %v", tc.name, c.Direction, c.State, c.Missed, tc.want)
+		}
+	}
+
+	b := NewBook()
+	b.Apply(lineEv("start_ringing", lineA, "c", caller, 0), at(0))
+	b.Apply(queueEv("member-queue-start", "u", "", 0), at(0))
+	b.Apply(lineEv("start_calling", lineB, "d", caller, 0), at(0))
+	for _, ch := range b.Expire(at(600), time.Minute, time.Minute) {
+		if want := ch.Call.ID != "d"; ch.Call.Missed != want {
+			t.Errorf("expired %s (%s): Missed = %v, want %v", ch.Call.ID, ch.Call.State, ch.Call.Missed, want)
+		}
+	}
+}
+
+// TestSettle: a call a client lost track of ends as Expire would end it.
+func TestSettle(t *testing.T) {
+	end := at(60)
+	for _, tc := range []struct {
+		c      Call
+		state  State
+		missed bool
+	}{
+		{Call{State: Ringing, Direction: Inbound}, Missed, true},
+		{Call{State: Ringing, Direction: Inbound, Queue: true, OfferedTo: "201"}, Abandoned, true},
+		{Call{State: Dialing, Direction: Outbound}, Ended, false},
+		{Call{State: Answered, Direction: Inbound}, Ended, false},
+	} {
+		c := tc.c
+		c.Settle(end)
+		if c.State != tc.state || c.Missed != tc.missed || !c.EndAt.Equal(end) || c.OfferedTo != "" {
+			t.Errorf("Settle(%+v) = %+v", tc.c, c)
+		}
+	}
+	over := Call{State: Ended, EndAt: at(1)}
+	c := over
+	if c.Settle(end); c != over {
+		t.Errorf("Settle changed a call that is over: %+v", c)
+	}
+}

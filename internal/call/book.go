@@ -114,7 +114,7 @@ func started(c Call) time.Time {
 // agent keeps ringing. A zero or negative maximum never expires.
 //
 // A ringing line call becomes Missed, a ringing queue call Abandoned, a
-// dialing or answered call Ended; EndAt is now (the real end is unknown)
+// dialing or answered call Ended (Call.Settle); EndAt is now (the real end is unknown)
 // and LastEvent is Expired. It also forgets ended calls older than Keep
 // (that is not a Change). The Changes come sorted by line and id.
 func (b *Book) Expire(now time.Time, ringingMax, liveMax time.Duration) []Change {
@@ -123,17 +123,11 @@ func (b *Book) Expire(now time.Time, ringingMax, liveMax time.Duration) []Change
 	for _, e := range b.calls {
 		c := &e.call
 		var limit time.Duration
-		var to State
 		switch c.State {
-		case Ringing:
-			limit, to = ringingMax, Missed
-			if c.Queue {
-				to = Abandoned
-			}
-		case Dialing:
-			limit, to = ringingMax, Ended
+		case Ringing, Dialing:
+			limit = ringingMax
 		case Answered:
-			limit, to = liveMax, Ended
+			limit = liveMax
 		default:
 			continue
 		}
@@ -141,7 +135,8 @@ func (b *Book) Expire(now time.Time, ringingMax, liveMax time.Duration) []Change
 			continue
 		}
 		prev := c.State
-		c.State, c.EndAt, c.OfferedTo, c.LastEvent = to, now, "", Expired
+		c.Settle(now)
+		c.LastEvent = Expired
 		e.since = now
 		b.end(e, now)
 		out = append(out, Change{Call: *c, Prev: prev, Changed: true, Event: Expired})

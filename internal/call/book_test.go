@@ -14,6 +14,9 @@ func (b *Book) check() error {
 		if k != e.key() {
 			return fmt.Errorf("call %+v filed under %+v", e.key(), k)
 		}
+		if e.call.Missed != e.call.missed() {
+			return fmt.Errorf("call %+v: %s %s, Missed %v", k, e.call.Direction, e.call.State, e.call.Missed)
+		}
 		if e.call.Live() {
 			live++
 			if !e.done.IsZero() {

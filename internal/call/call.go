@@ -42,6 +42,37 @@ type Call struct {
 	AnswerAt  time.Time `json:"answerAt,omitzero"`
 	EndAt     time.Time `json:"endAt,omitzero"`
 	LastEvent string    `json:"lastEvent"` // canonical name of the last event applied
+	// Missed: the call rang here and ended without being answered (State
+	// Missed or Abandoned, not an outbound call): what the badge counts
+	// and a missed-call notification is for. The state machine keeps it
+	// (Book.Apply, Book.Expire, Settle); clients read it, not the state.
+	Missed bool `json:"missed,omitempty"`
+}
+
+// missed is the rule of Missed, for the state machine to set it.
+func (c *Call) missed() bool {
+	return c.Direction != Outbound && (c.State == Missed || c.State == Abandoned)
+}
+
+// Settle ends a live call whose end was never received, at at: a ringing
+// line call is Missed, a ringing queue call Abandoned, any other live
+// call Ended (Missed set accordingly). A call that is over is left as it
+// is. It is what Book.Expire does to a call with no news, for a client
+// that lost track of one (the extension, back after its worker slept).
+func (c *Call) Settle(at time.Time) {
+	switch c.State {
+	case Ringing:
+		c.State = Missed
+		if c.Queue {
+			c.State = Abandoned
+		}
+	case Dialing, Answered:
+		c.State = Ended
+	default:
+		return
+	}
+	c.EndAt, c.OfferedTo = at, ""
+	c.Missed = c.missed()
 }
 
 // Live reports whether the call is still going on.

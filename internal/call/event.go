@@ -128,60 +128,6 @@ func fingerprint(k kind, ev *ovhevent.Event) uint32 {
 	return h | 1
 }
 
-// sameNumber reports whether a and b are one phone number written in two of
-// the forms OVH uses (0033…, +33…, 33…, or national 0…), without a phone
-// parsing library: digits only, international prefix dropped, and a
-// national form matches an international one whose tail it is (at least 8
-// digits, so short extensions never match). Empty never matches.
-func sameNumber(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	if a == b {
-		return true
-	}
-	var ba, bb [24]byte
-	da, db := intlDigits(a, ba[:0]), intlDigits(b, bb[:0])
-	if da == nil || db == nil {
-		return false
-	}
-	if string(da) == string(db) {
-		return true
-	}
-	return nationalOf(da, db) || nationalOf(db, da)
-}
-
-// nationalOf reports whether nat ("0972101010") is the national form of
-// intl ("33972101010").
-func nationalOf(nat, intl []byte) bool {
-	if len(nat) < 9 || nat[0] != '0' || len(intl) <= len(nat)-1 {
-		return false
-	}
-	rest := nat[1:]
-	return string(intl[len(intl)-len(rest):]) == string(rest)
-}
-
-// intlDigits appends the digits of s to buf, without a leading "00"
-// international prefix (a leading "+" is dropped like any non-digit). It
-// returns nil when s has no digits or more than buf holds.
-func intlDigits(s string, buf []byte) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= '0' && c <= '9' {
-			if len(buf) == cap(buf) {
-				return nil
-			}
-			buf = append(buf, c)
-		}
-	}
-	if len(buf) > 2 && buf[0] == '0' && buf[1] == '0' {
-		buf = buf[2:]
-	}
-	if len(buf) == 0 {
-		return nil
-	}
-	return buf
-}
-
 // SortByTime puts one batch of events (one long-poll answer) in the order
 // they happened, by Data.Ts (else Timestamp), so that Apply sees a call's
 // events in order even when OVH delivers them shuffled. Events of the same

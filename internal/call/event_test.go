@@ -4,9 +4,12 @@ import (
 	"testing"
 
 	"github.com/screenpop/screenpop/internal/ovhevent"
+	"github.com/screenpop/screenpop/internal/phone"
 )
 
-func TestSameNumber(t *testing.T) {
+// TestCallingIsTheLine: the spellings of OVH's numbers the state machine
+// tells an outbound call by (Calling is the line: phone.SameLine).
+func TestCallingIsTheLine(t *testing.T) {
 	for _, tc := range []struct {
 		a, b string
 		same bool
@@ -25,11 +28,11 @@ func TestSameNumber(t *testing.T) {
 		{"anonymous", "anonymous", true}, // (never a line number)
 		{"00339721010101234567890123456789", "0033972101010", false},
 	} {
-		if got := sameNumber(tc.a, tc.b); got != tc.same {
-			t.Errorf("sameNumber(%q, %q) = %v", tc.a, tc.b, got)
+		if got := phone.SameLine(tc.a, tc.b); got != tc.same {
+			t.Errorf("SameLine(%q, %q) = %v", tc.a, tc.b, got)
 		}
-		if got := sameNumber(tc.b, tc.a); got != tc.same {
-			t.Errorf("sameNumber(%q, %q) = %v", tc.b, tc.a, got)
+		if got := phone.SameLine(tc.b, tc.a); got != tc.same {
+			t.Errorf("SameLine(%q, %q) = %v", tc.b, tc.a, got)
 		}
 	}
 }
