@@ -2,6 +2,7 @@ package relay
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,34 +10,32 @@ import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/internal/waitfor"
 	"github.com/screenpop/screenpop/server/ovhsim"
 )
 
 // calls waits until path lists n calls and returns them.
 func (h *harness) calls(t *testing.T, path, secret string, n int) Calls {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	var c Calls
+	waitfor.Until(t, fmt.Sprintf("%s to list %d calls", path, n), func() bool {
 		resp, b := h.request(t, "GET", path, secret, nil)
 		if resp.StatusCode != 200 {
 			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
 		}
-		var c Calls
+		c = Calls{}
 		if err := json.Unmarshal(b, &c); err != nil {
 			t.Fatal(err)
 		}
-		if len(c.Calls) >= n || time.Now().After(deadline) {
-			return c
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(c.Calls) >= n
+	})
+	return c
 }
 
 // settled waits until the calls are over and in the history.
 func (h *harness) settled(t *testing.T, states ...call.State) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
+	waitfor.Until(t, fmt.Sprintf("the calls to reach %v in the history", states), func() bool {
 		cs, _ := h.store.RecentCalls(nil, 0, time.Time{})
 		done := 0
 		for _, c := range cs {
@@ -47,12 +46,8 @@ func (h *harness) settled(t *testing.T, states ...call.State) {
 				}
 			}
 		}
-		if done >= len(states) {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("the calls did not reach %v", states)
+		return done >= len(states)
+	})
 }
 
 func TestHistory(t *testing.T) {

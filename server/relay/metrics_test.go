@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/internal/waitfor"
 	"github.com/screenpop/screenpop/server/ovhsim"
 	"github.com/screenpop/screenpop/server/upstream"
 )
@@ -54,12 +55,14 @@ func TestMetrics(t *testing.T) {
 	}
 
 	// The fan-out counts its deliveries once it has written to every
-	// client of the round: a client may read its event a moment before.
-	m := h.scrape(t)
-	for deadline := time.Now().Add(5 * time.Second); m[`screenpop_delivery_latency_seconds_count`] < 4 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
+	// client of the round, and the publisher counts an event once Publish
+	// returns, after the fan-out was woken: a client may read its event a
+	// moment before either. Wait for both counts, then check them all.
+	var m map[string]float64
+	waitfor.Until(t, "the deliveries and the publications to be counted", func() bool {
 		m = h.scrape(t)
-	}
+		return m[`screenpop_delivery_latency_seconds_count`] >= 4 && m[`screenpop_events_published_total`] >= 2
+	})
 	tok := `token="` + upstream.Mask(h.token) + `"`
 	for name, want := range map[string]float64{
 		`screenpop_upstream_up{` + tok + `}`:                           1,
@@ -101,10 +104,7 @@ func TestMetrics(t *testing.T) {
 	}
 	// An outage shows in both.
 	h.sim.SetFault(ovhsim.Fault5xx)
-	deadline := time.Now().Add(5 * time.Second)
-	for h.scrape(t)[`screenpop_upstream_up{`+tok+`}`] != 0 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitfor.Until(t, "upstream_up to go to 0", func() bool { return h.scrape(t)[`screenpop_upstream_up{`+tok+`}`] == 0 })
 	if m := h.scrape(t); m[`screenpop_upstream_state{`+tok+`,state="backoff"}`] != 1 && m[`screenpop_upstream_failures{`+tok+`}`] < 1 {
 		t.Errorf("during an outage: up %v", m[`screenpop_upstream_up{`+tok+`}`])
 	}

@@ -9,12 +9,14 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/internal/waitfor"
 )
 
 // fakePusher takes what the hub gives it and says whether it wrote it all.
@@ -113,49 +115,53 @@ func (p *publishingPusher) pushBatch(batch []*Delivery, _ *pushWork) bool {
 // is writing goes, in the same write, to the clients the round has not
 // reached yet; only the clients already written to are pushed again.
 func TestHubEventDuringRoundJoinsIt(t *testing.T) {
-	now := time.Unix(1000, 0)
-	h := NewHub(100, time.Hour, 10)
-	defer h.Close()
-	// One block more than one: the first block is taken for and written
-	// before the second is taken for (and fewer than pushSplit: one
-	// goroutine, blocks in turn).
-	const n = pushBlock + 1
-	got := make(chan pushed, 3*n)
-	var first atomic.Bool
-	var claims atomic.Int64
-	for i := range n {
-		_, _, _, s := h.Subscribe(0, false, anonymous, "test", now)
-		h.SetPusher(s, &publishingPusher{h: h, name: fmt.Sprint(i), pushes: got, first: &first, claims: &claims})
-	}
-	publishN(h, 1, now)
-	batches := map[string][][]uint64{}
-	for range 2*pushBlock + 1 {
-		p := <-got
-		batches[p.name] = append(batches[p.name], p.ids)
-	}
-	select {
-	case p := <-got:
-		t.Errorf("one push too many: %v", p)
-	case <-time.After(50 * time.Millisecond):
-	}
-	var twice, once int
-	for name, b := range batches {
-		switch {
-		case len(b) == 2 && slices.Equal(b[0], []uint64{1}) && slices.Equal(b[1], []uint64{2}):
-			twice++
-		case len(b) == 1 && slices.Equal(b[0], []uint64{1, 2}):
-			once++
-		default:
-			t.Errorf("client %s was pushed %v", name, b)
+	// In a bubble, synctest.Wait shows that no push is left to come.
+	synctest.Test(t, func(t *testing.T) {
+		now := time.Unix(1000, 0)
+		h := NewHub(100, time.Hour, 10)
+		defer h.Close()
+		// One block more than one: the first block is taken for and written
+		// before the second is taken for (and fewer than pushSplit: one
+		// goroutine, blocks in turn).
+		const n = pushBlock + 1
+		got := make(chan pushed, 3*n)
+		var first atomic.Bool
+		var claims atomic.Int64
+		for i := range n {
+			_, _, _, s := h.Subscribe(0, false, anonymous, "test", now)
+			h.SetPusher(s, &publishingPusher{h: h, name: fmt.Sprint(i), pushes: got, first: &first, claims: &claims})
 		}
-	}
-	if twice != pushBlock || once != 1 {
-		t.Errorf("%d clients pushed 1 then 2, %d pushed both at once; want %d and 1", twice, once, pushBlock)
-	}
-	// The second round is only for the clients that had not got event 2.
-	if c := claims.Load(); c != n+pushBlock {
-		t.Errorf("%d claims, want %d: a round went to clients with nothing to take", c, n+pushBlock)
-	}
+		publishN(h, 1, now)
+		batches := map[string][][]uint64{}
+		for range 2*pushBlock + 1 {
+			p := <-got
+			batches[p.name] = append(batches[p.name], p.ids)
+		}
+		synctest.Wait() // every push that will come has come
+		select {
+		case p := <-got:
+			t.Errorf("one push too many: %v", p)
+		default:
+		}
+		var twice, once int
+		for name, b := range batches {
+			switch {
+			case len(b) == 2 && slices.Equal(b[0], []uint64{1}) && slices.Equal(b[1], []uint64{2}):
+				twice++
+			case len(b) == 1 && slices.Equal(b[0], []uint64{1, 2}):
+				once++
+			default:
+				t.Errorf("client %s was pushed %v", name, b)
+			}
+		}
+		if twice != pushBlock || once != 1 {
+			t.Errorf("%d clients pushed 1 then 2, %d pushed both at once; want %d and 1", twice, once, pushBlock)
+		}
+		// The second round is only for the clients that had not got event 2.
+		if c := claims.Load(); c != n+pushBlock {
+			t.Errorf("%d claims, want %d: a round went to clients with nothing to take", c, n+pushBlock)
+		}
+	})
 }
 
 // busyPusher is a client whose writer is always busy: it is never
@@ -228,9 +234,7 @@ func TestStuckClientCutOffOthersServed(t *testing.T) {
 	}
 	stuck := dialStuck(t, strings.TrimPrefix(h.srv.URL, "http://"), authMessage(secret))
 	defer stuck.Close()
-	for h.relay.hub.Clients() < 2 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitfor.Until(t, "the stuck client to be connected", func() bool { return h.relay.hub.Clients() >= 2 })
 	clients := h.relay.hub.Clients()
 
 	// Events of 16 KiB (the test client reads up to 32): 512 of them are
@@ -260,9 +264,7 @@ func TestStuckClientCutOffOthersServed(t *testing.T) {
 	}
 	// Cut off by the hub (too slow) or by the watchdog of its writer,
 	// whichever comes first.
-	for h.relay.hub.Clients() >= clients { // hangs (and the test times out) if never cut off
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitfor.Until(t, "the stuck client to be cut off", func() bool { return h.relay.hub.Clients() < clients })
 }
 
 // dialStuck opens a WebSocket on the relay at addr, sends auth and never

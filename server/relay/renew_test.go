@@ -9,9 +9,11 @@ import (
 	"github.com/ovh/go-ovh/ovh"
 
 	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/internal/waitfor"
 	"github.com/screenpop/screenpop/server/ovhapi"
 	"github.com/screenpop/screenpop/server/ovhsim"
 	"github.com/screenpop/screenpop/server/store"
+	"github.com/screenpop/screenpop/server/upstream"
 )
 
 // ovhRenewer is what main wires: ovhapi over go-ovh.
@@ -73,14 +75,12 @@ func TestRenewTokenBeforeItExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fresh store.Token
-	for deadline := time.Now().Add(10 * time.Second); fresh.Value == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	waitfor.Until(t, "the renewed token to be saved", func() bool {
 		if ts, _ := h.store.Tokens(); len(ts) == 1 && ts[0].Value != short && ts[0].Value != h.token {
 			fresh = ts[0]
 		}
-	}
-	if fresh.Value == "" {
-		t.Fatalf("no renewed token saved; pollers: %+v", h.relay.pollerStates())
-	}
+		return fresh.Value != ""
+	})
 	if fresh.Expiration != "5 minutes" || fresh.ExpiresAt.Before(time.Now().Add(4*time.Minute)) {
 		t.Errorf("renewed token %v: want the same lifetime, from now", fresh)
 	}
@@ -119,22 +119,18 @@ func TestRenewRevokedToken(t *testing.T) {
 	ws.nextEvent(t, 5*time.Second)
 
 	h.sim.RevokeToken(h.token)
-	var fresh string
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var saved store.Token
+	waitfor.Until(t, "the renewed token to be saved", func() bool {
 		ts, _ := h.store.Tokens()
 		if len(ts) == 1 && ts[0].Value != h.token {
-			fresh = ts[0].Value
-			if ts[0].Scope != store.ScopeBillingAccount || ts[0].BillingAccount != testBA || ts[0].Expiration != "1 day" || ts[0].ExpiresAt.IsZero() {
-				t.Errorf("saved token %v: want the billing account's scope and expiration", ts[0])
-			}
-			break
+			saved = ts[0]
 		}
-		time.Sleep(50 * time.Millisecond)
+		return saved.Value != ""
+	})
+	if saved.Scope != store.ScopeBillingAccount || saved.BillingAccount != testBA || saved.Expiration != "1 day" || saved.ExpiresAt.IsZero() {
+		t.Errorf("saved token %v: want the billing account's scope and expiration", saved)
 	}
-	if fresh == "" {
-		t.Fatalf("no renewed token saved; pollers: %+v", h.relay.pollerStates())
-	}
+	fresh := saved.Value
 	if _, ok := h.sim.TokenExpiry(fresh); !ok {
 		t.Error("the saved token is not valid at OVH")
 	}
@@ -158,15 +154,12 @@ func TestRenewRevokedToken(t *testing.T) {
 func TestRejectedTokenWithoutCredentials(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.sim.RevokeToken(h.token)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if st := h.relay.pollerStates()[0]; st.Status == "token-rejected" && st.LastError != "" {
-			if want := "no OVH API credentials"; !strings.Contains(st.LastError, want) {
-				t.Errorf("last error %q does not say %q", st.LastError, want)
-			}
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	var st upstream.State
+	waitfor.Until(t, "the poller to say the token was rejected", func() bool {
+		st = h.relay.pollerStates()[0]
+		return st.Status == "token-rejected" && st.LastError != ""
+	})
+	if want := "no OVH API credentials"; !strings.Contains(st.LastError, want) {
+		t.Errorf("last error %q does not say %q", st.LastError, want)
 	}
-	t.Fatalf("state %+v", h.relay.pollerStates())
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/internal/waitfor"
 	"github.com/screenpop/screenpop/server/ovhsim"
 )
 
@@ -106,12 +107,13 @@ func TestAgentSeesOnlyItsLines(t *testing.T) {
 	if got := lines(cb, 2); got[testLine2] != 2 {
 		t.Errorf("bob got %v, want his line only", got)
 	}
-	select {
-	case m := <-ca.msgs:
-		if m.Type == stream.TypeEvent {
-			t.Errorf("alice got an event of another line: %+v", m.Event.Call)
+	// Nothing of bob's line reaches alice: a call on her line after them
+	// is the next thing she gets (the hub sends in order).
+	marker := h.ring(t, testLine, ovhsim.Missed)
+	for range 2 {
+		if m := ca.nextEvent(t, 5*time.Second); m.Type != stream.TypeEvent || m.Event.Call.ID != marker {
+			t.Fatalf("alice got %+v, want the call on her line that came next", m)
 		}
-	case <-time.After(200 * time.Millisecond):
 	}
 	// Replay from the start: filtered the same way, and no gap (nothing
 	// was trimmed).
@@ -203,12 +205,11 @@ func TestTransportsDeliverTheSameMessages(t *testing.T) {
 	if last.Event.Call.State != call.Ended || last.Event.Calling.Kind == "" {
 		t.Errorf("last event %+v: want an ended call with its caller parsed", last.Event)
 	}
-	// A long-poll with nothing new is held, then answers empty with the
-	// newest cursor.
-	t0 := time.Now()
+	// A long-poll with nothing new answers empty with the newest cursor
+	// (TestLongPollHold checks, on synctest's clock, how long it is held).
 	p := h.poll(t, secret, cursor, 1)
-	if len(p.Messages) != 0 || p.Cursor != cursor || time.Since(t0) < 900*time.Millisecond {
-		t.Errorf("empty poll = %+v after %v", p, time.Since(t0))
+	if len(p.Messages) != 0 || p.Cursor != cursor {
+		t.Errorf("empty poll = %+v", p)
 	}
 	// Without a cursor: hello at once.
 	_, b := h.request(t, "GET", stream.PathPoll+"?wait=10", secret, nil)
@@ -225,11 +226,7 @@ func TestLongPollCursorSkipsOtherLines(t *testing.T) {
 	bob := h.agent(t, "bob", testLine2)
 	p := h.poll(t, bob, 0, 0)
 	h.ring(t, testLine, ovhsim.Missed)
-	// Wait until both events are published.
-	deadline := time.Now().Add(5 * time.Second)
-	for h.relay.hub.Stats().Newest < p.Cursor+2 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitfor.Until(t, "both events to be published", func() bool { return h.relay.hub.Stats().Newest >= p.Cursor+2 })
 	next := h.poll(t, bob, p.Cursor, 1)
 	if len(next.Messages) != 0 || next.Cursor != p.Cursor+2 {
 		t.Errorf("poll = %+v, want no message and cursor %d", next, p.Cursor+2)
@@ -255,11 +252,7 @@ func TestRevokeClosesConnections(t *testing.T) {
 		_, b := h.request(t, "GET", stream.PathPoll+"?cursor="+itoa(cursor)+"&wait=10", alice, nil)
 		pollDone <- b
 	}()
-	// Wait for the three clients of alice to be connected.
-	deadline := time.Now().Add(5 * time.Second)
-	for h.relay.hub.Stats().Connections["alice"] < 3 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitfor.Until(t, "alice's three clients to be connected", func() bool { return h.relay.hub.Stats().Connections["alice"] >= 3 })
 
 	// Through the admin API, as the CLI does.
 	admin := httptest.NewServer(AdminHandler(h.relay, "admin-token", nil))
