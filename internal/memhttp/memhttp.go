@@ -11,16 +11,18 @@ package memhttp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
 // Server is an http.Server on an in-memory listener. Its Client is the
 // only way to reach it.
 type Server struct {
-	URL    string       // "http://memhttp.test", for building request URLs
+	URL    string       // "http://memhttp-N.test", for building request URLs; N tells servers apart
 	Client *http.Client // dials the server, whatever the URL's host
 
 	srv       http.Server
@@ -28,11 +30,15 @@ type Server struct {
 	l         *listener
 }
 
+// servers numbers the servers, so that each has its own URL (a test may
+// map URLs to clients).
+var servers atomic.Int64
+
 // NewServer starts serving h and stops when the test ends (t.Cleanup, which
 // in a synctest bubble runs inside the bubble).
 func NewServer(t testing.TB, h http.Handler) *Server {
 	l := &listener{conns: make(chan net.Conn), closed: make(chan struct{})}
-	s := &Server{URL: "http://memhttp.test", l: l, srv: http.Server{Handler: h}}
+	s := &Server{URL: fmt.Sprintf("http://memhttp-%d.test", servers.Add(1)), l: l, srv: http.Server{Handler: h}}
 	s.transport = &http.Transport{DialContext: l.dial}
 	s.Client = &http.Client{Transport: s.transport}
 	go s.srv.Serve(l)

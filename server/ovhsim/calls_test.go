@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/screenpop/screenpop/internal/ovhevent"
+	"github.com/screenpop/screenpop/internal/waitfor"
 )
 
 const (
@@ -50,84 +52,91 @@ func TestScenarios(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sim, srv := newTestSim(t, Config{})
-			tok := mustToken(t, sim, testBA, "1 day")
-			l := listen(t, sim, srv.URL, tok)
-			c := tt.call
-			c.RingFor, c.TalkFor = fastRing, fastTalk
-			id, err := sim.Ring(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			evs := l.wait(t, len(tt.want), 5*time.Second)
-			time.Sleep(fastRing + fastTalk) // nothing more may come
-			evs = l.received()
-			if got := names(evs); !slices.Equal(got, tt.want) {
-				t.Fatalf("events %v, want %v", got, tt.want)
-			}
-			queue := c.Line == testQueue
-			for i, e := range evs {
-				if e.CallID() != id {
-					t.Errorf("event %d CallID %q, want %q", i, e.CallID(), id)
+			// In a bubble the call plays on the fake clock, and synctest.Wait
+			// shows when every event it sent has arrived.
+			synctest.Test(t, func(t *testing.T) {
+				sim, srv := newBubbleSim(t, Config{})
+				tok := mustToken(t, sim, testBA, "1 day")
+				l := listen(t, sim, srv.URL, tok)
+				c := tt.call
+				c.RingFor, c.TalkFor = fastRing, fastTalk
+				id, err := sim.Ring(c)
+				if err != nil {
+					t.Fatal(err)
 				}
-				if e.Ressource != c.Line || e.Token != tok || e.Data.Event != e.Event {
-					t.Errorf("event %d: Ressource %q Token %q Data.Event %q", i, e.Ressource, e.Token, e.Data.Event)
+				l.wait(t, len(tt.want), 5*time.Second)
+				// Nothing more may come: once the call is over and every
+				// goroutine waits, the listener has all it will get.
+				waitfor.Until(t, "the call to end", func() bool { return sim.Stats().ActiveCalls == 0 })
+				synctest.Wait()
+				evs := l.received()
+				if got := names(evs); !slices.Equal(got, tt.want) {
+					t.Fatalf("events %v, want %v", got, tt.want)
 				}
-				wantService, wantType := ovhevent.ServiceLine, KindLine
-				if queue {
-					wantService, wantType = ovhevent.ServiceQueue, KindEasyHunting
-				}
-				if e.Service != wantService || e.Details.Type != wantType {
-					t.Errorf("event %d: Service %q, Details.Type %q", i, e.Service, e.Details.Type)
-				}
-			}
-			// Ts keeps the true order even when delivery does not.
-			byTs := slices.Clone(evs)
-			slices.SortStableFunc(byTs, func(a, b ovhevent.Event) int {
-				switch {
-				case a.Data.Ts < b.Data.Ts:
-					return -1
-				case a.Data.Ts > b.Data.Ts:
-					return 1
-				}
-				return 0
-			})
-			if tt.call.Reorder && byTs[0].Name() == evs[0].Name() {
-				t.Errorf("Reorder: by Ts the first event is %s, as delivered", byTs[0].Name())
-			}
-			if !tt.call.Reorder && !slices.Equal(names(byTs), names(evs)) {
-				t.Errorf("Ts order %v differs from delivery order", names(byTs))
-			}
-			first := evs[0]
-			switch {
-			case queue:
-				d := first.Data
-				if d.QueueMemberUUID != id || d.QueueMemberCIDNumber == "" || d.Queue != testQueue || d.Action != first.Event || d.Calling != d.QueueMemberCIDNumber {
-					t.Errorf("queue data %+v", d)
-				}
-				last := evs[len(evs)-1].Data
-				want := "Cancel"
-				if c.Scenario != QueueAbandoned {
-					want = "Terminated"
-					if string(evs[2].Data.Agent) != sim.defaultAgentForTest(c) {
-						t.Errorf("bridge-agent-start Agent %q", evs[2].Data.Agent)
+				queue := c.Line == testQueue
+				for i, e := range evs {
+					if e.CallID() != id {
+						t.Errorf("event %d CallID %q, want %q", i, e.CallID(), id)
+					}
+					if e.Ressource != c.Line || e.Token != tok || e.Data.Event != e.Event {
+						t.Errorf("event %d: Ressource %q Token %q Data.Event %q", i, e.Ressource, e.Token, e.Data.Event)
+					}
+					wantService, wantType := ovhevent.ServiceLine, KindLine
+					if queue {
+						wantService, wantType = ovhevent.ServiceQueue, KindEasyHunting
+					}
+					if e.Service != wantService || e.Details.Type != wantType {
+						t.Errorf("event %d: Service %q, Details.Type %q", i, e.Service, e.Details.Type)
 					}
 				}
-				if last.QueueCause != want {
-					t.Errorf("member-queue-end QueueCause %q, want %q", last.QueueCause, want)
+				// Ts keeps the true order even when delivery does not.
+				byTs := slices.Clone(evs)
+				slices.SortStableFunc(byTs, func(a, b ovhevent.Event) int {
+					switch {
+					case a.Data.Ts < b.Data.Ts:
+						return -1
+					case a.Data.Ts > b.Data.Ts:
+						return 1
+					}
+					return 0
+				})
+				if tt.call.Reorder && byTs[0].Name() == evs[0].Name() {
+					t.Errorf("Reorder: by Ts the first event is %s, as delivered", byTs[0].Name())
 				}
-			case c.Scenario == Outbound:
-				if first.Data.Calling != testLine || first.Data.Called != "0033123456789" {
-					t.Errorf("outbound: Calling %q Called %q", first.Data.Calling, first.Data.Called)
+				if !tt.call.Reorder && !slices.Equal(names(byTs), names(evs)) {
+					t.Errorf("Ts order %v differs from delivery order", names(byTs))
 				}
-			default:
-				if !strings.HasPrefix(first.Data.Calling, "00336") || first.Data.Called != testLine || first.Data.Dialed != testLine {
-					t.Errorf("inbound: Calling %q Called %q Dialed %q", first.Data.Calling, first.Data.Called, first.Data.Dialed)
+				first := evs[0]
+				switch {
+				case queue:
+					d := first.Data
+					if d.QueueMemberUUID != id || d.QueueMemberCIDNumber == "" || d.Queue != testQueue || d.Action != first.Event || d.Calling != d.QueueMemberCIDNumber {
+						t.Errorf("queue data %+v", d)
+					}
+					last := evs[len(evs)-1].Data
+					want := "Cancel"
+					if c.Scenario != QueueAbandoned {
+						want = "Terminated"
+						if string(evs[2].Data.Agent) != sim.defaultAgentForTest(c) {
+							t.Errorf("bridge-agent-start Agent %q", evs[2].Data.Agent)
+						}
+					}
+					if last.QueueCause != want {
+						t.Errorf("member-queue-end QueueCause %q, want %q", last.QueueCause, want)
+					}
+				case c.Scenario == Outbound:
+					if first.Data.Calling != testLine || first.Data.Called != "0033123456789" {
+						t.Errorf("outbound: Calling %q Called %q", first.Data.Calling, first.Data.Called)
+					}
+				default:
+					if !strings.HasPrefix(first.Data.Calling, "00336") || first.Data.Called != testLine || first.Data.Dialed != testLine {
+						t.Errorf("inbound: Calling %q Called %q Dialed %q", first.Data.Calling, first.Data.Called, first.Data.Dialed)
+					}
 				}
-			}
-			if st := sim.Stats(); st.ActiveCalls != 0 {
-				t.Errorf("ActiveCalls = %d after the call ended", st.ActiveCalls)
-			}
+				if st := sim.Stats(); st.ActiveCalls != 0 {
+					t.Errorf("ActiveCalls = %d after the call ended", st.ActiveCalls)
+				}
+			})
 		})
 	}
 }
@@ -161,23 +170,28 @@ func TestCallIDShape(t *testing.T) {
 }
 
 func TestRingingUntilEnded(t *testing.T) {
-	sim, srv := newTestSim(t, Config{})
-	tok := mustToken(t, sim, testLine, "1 day")
-	l := listen(t, sim, srv.URL, tok)
-	id, err := sim.Ring(Call{Line: testLine, Scenario: Ringing, RingFor: fastRing})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.wait(t, 1, 5*time.Second)
-	time.Sleep(3 * fastRing)
-	if got := names(l.received()); !slices.Equal(got, []string{"start_ringing"}) {
-		t.Fatalf("before EndCall: %v", got)
-	}
-	sim.EndCall(id)
-	if got := names(l.wait(t, 2, 5*time.Second)); !slices.Equal(got, []string{"start_ringing", "end_ringing"}) {
-		t.Errorf("after EndCall: %v", got)
-	}
-	sim.EndCall(id) // ended calls are ignored
+	synctest.Test(t, func(t *testing.T) {
+		sim, srv := newBubbleSim(t, Config{})
+		tok := mustToken(t, sim, testLine, "1 day")
+		l := listen(t, sim, srv.URL, tok)
+		id, err := sim.Ring(Call{Line: testLine, Scenario: Ringing, RingFor: fastRing})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.wait(t, 1, 5*time.Second)
+		// A minute on the fake clock, far past RingFor: the call still
+		// rings, and synctest.Wait shows that nothing is on its way.
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if got := names(l.received()); !slices.Equal(got, []string{"start_ringing"}) {
+			t.Fatalf("before EndCall: %v", got)
+		}
+		sim.EndCall(id)
+		if got := names(l.wait(t, 2, 5*time.Second)); !slices.Equal(got, []string{"start_ringing", "end_ringing"}) {
+			t.Errorf("after EndCall: %v", got)
+		}
+		sim.EndCall(id) // ended calls are ignored
+	})
 }
 
 func TestEndCallEarly(t *testing.T) {
@@ -275,36 +289,40 @@ func TestHundredSimultaneousCalls(t *testing.T) {
 }
 
 func TestBillingAccountTokenCoversItsLines(t *testing.T) {
-	sim, srv := newTestSim(t, Config{})
-	sim.AddLine("ab00000-ovh-9", "0041221234567", "Genève")
-	baTok := mustToken(t, sim, testBA, "1 day")
-	lineTok := mustToken(t, sim, testLine2, "1 day")
-	ba := listen(t, sim, srv.URL, baTok)
-	ln := listen(t, sim, srv.URL, lineTok)
+	synctest.Test(t, func(t *testing.T) {
+		sim, srv := newBubbleSim(t, Config{})
+		sim.AddLine("ab00000-ovh-9", "0041221234567", "Genève")
+		baTok := mustToken(t, sim, testBA, "1 day")
+		lineTok := mustToken(t, sim, testLine2, "1 day")
+		ba := listen(t, sim, srv.URL, baTok)
+		ln := listen(t, sim, srv.URL, lineTok)
 
-	sim.Ring(Call{Line: testLine, Scenario: Missed, RingFor: fastRing})
-	sim.Ring(Call{Line: testLine2, Scenario: Missed, RingFor: fastRing})
-	sim.Ring(Call{Line: "0041221234567", Scenario: Missed, RingFor: fastRing})
+		sim.Ring(Call{Line: testLine, Scenario: Missed, RingFor: fastRing})
+		sim.Ring(Call{Line: testLine2, Scenario: Missed, RingFor: fastRing})
+		sim.Ring(Call{Line: "0041221234567", Scenario: Missed, RingFor: fastRing})
 
-	got := map[string]int{}
-	for _, e := range ba.wait(t, 4, 5*time.Second) {
-		got[e.Ressource]++
-		if e.Token != baTok {
-			t.Errorf("Token %q, want the billing-account token", e.Token)
+		got := map[string]int{}
+		for _, e := range ba.wait(t, 4, 5*time.Second) {
+			got[e.Ressource]++
+			if e.Token != baTok {
+				t.Errorf("Token %q, want the billing-account token", e.Token)
+			}
 		}
-	}
-	if got[testLine] != 2 || got[testLine2] != 2 || len(got) != 2 {
-		t.Errorf("billing-account token saw %v", got)
-	}
-	for _, e := range ln.wait(t, 2, 5*time.Second) {
-		if e.Ressource != testLine2 || e.Token != lineTok {
-			t.Errorf("line token saw %s with Token %s", e.Ressource, e.Token)
+		if got[testLine] != 2 || got[testLine2] != 2 || len(got) != 2 {
+			t.Errorf("billing-account token saw %v", got)
 		}
-	}
-	time.Sleep(2 * fastRing)
-	if n := len(ba.received()); n != 4 {
-		t.Errorf("billing-account token got %d events, want 4", n)
-	}
+		for _, e := range ln.wait(t, 2, 5*time.Second) {
+			if e.Ressource != testLine2 || e.Token != lineTok {
+				t.Errorf("line token saw %s with Token %s", e.Ressource, e.Token)
+			}
+		}
+		// Nothing more comes: the calls are over, and every goroutine waits.
+		waitfor.Until(t, "the calls to end", func() bool { return sim.Stats().ActiveCalls == 0 })
+		synctest.Wait()
+		if n := len(ba.received()); n != 4 {
+			t.Errorf("billing-account token got %d events, want 4", n)
+		}
+	})
 }
 
 func TestRegister(t *testing.T) {

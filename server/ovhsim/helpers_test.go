@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/screenpop/screenpop/internal/memhttp"
 	"github.com/screenpop/screenpop/internal/ovhevent"
 )
 
@@ -45,6 +46,43 @@ func newTestSim(t testing.TB, cfg Config) (*Sim, *httptest.Server) {
 	return sim, srv
 }
 
+// newBubbleSim is newTestSim for a testing/synctest bubble: the server is
+// in memory (memhttp), so that the bubble's clock runs while polls are
+// held, and poll and listen reach it through its client. Its calls ring
+// and end on the fake clock: no test waits for them.
+func newBubbleSim(t testing.TB, cfg Config) (*Sim, *memhttp.Server) {
+	t.Helper()
+	if cfg.HoldTime == 0 {
+		cfg.HoldTime = testHold
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = t.Logf
+	}
+	sim := New(cfg)
+	sim.AddLine(testBA, testLine, "Accueil")
+	sim.AddLine(testBA, testLine2, "Support")
+	sim.AddQueue(testBA, testQueue, "File support", KindEasyHunting)
+	srv := memhttp.NewServer(t, sim)
+	memClients.Store(srv.URL, srv.Client)
+	t.Cleanup(func() {
+		memClients.Delete(srv.URL)
+		sim.Close()
+	})
+	return sim, srv
+}
+
+// memClients maps the URL of each memhttp server to the only client that
+// reaches it.
+var memClients sync.Map
+
+// clientFor is the client that reaches base.
+func clientFor(base string) *http.Client {
+	if c, ok := memClients.Load(base); ok {
+		return c.(*http.Client)
+	}
+	return http.DefaultClient
+}
+
 func mustToken(t testing.TB, sim *Sim, scope, expiration string) string {
 	t.Helper()
 	tok, err := sim.NewToken(scope, expiration)
@@ -76,7 +114,7 @@ func poll(ctx context.Context, base, token, session string) pollResult {
 	start := time.Now()
 	var res pollResult
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, pollURL(base, token, session), nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := clientFor(base).Do(req)
 	res.took = time.Since(start)
 	if err != nil {
 		res.err = err
