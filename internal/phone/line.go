@@ -27,16 +27,19 @@ import "unicode/utf8"
 //     is, so its key is not an international one's; SameLine matches it
 //     with the international number of any country whose national number
 //     it is (0972101010 is +33 9 72 10 10 10 in France, +32 972 10 10 10
-//     in Belgium).
+//     in Belgium). One key for both would have to drop the country code
+//     from every key, and make +33 4 70 12 34 56 and +32 470 12 34 56 one
+//     line where the relay decides which agent sees which line.
 //   - Shorter (an internal extension, a short code): its digits as
-//     written, an international prefix written as 00: 201, 0201 and 201
+//     written, an international prefix written as 00: 201, 0201 and 2001
 //     are three lines, +201 and 00201 one.
 //
 // A line that is not a number (a queue's or account's name) keys as
 // itself without its surrounding white space and with its Latin letters
 // in lower case: "Queue-Sales " and "queue-sales" are one line, and
 // "Équipe" is "ÉQUIPE". Keys of names never look like keys of numbers.
-// A blank line keys as "", which is no line.
+// A blank line keys as "", which is no line. A key is a spelling of its
+// line: LineKey(LineKey(s)) == LineKey(s).
 func LineKey(s string) string {
 	t := trimSpace(s)
 	if t == "" {
