@@ -26,6 +26,7 @@ import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/internal/waitfor"
 	"github.com/screenpop/screenpop/server/ovhsim"
 	"github.com/screenpop/screenpop/server/relay"
 	"github.com/screenpop/screenpop/server/store"
@@ -280,7 +281,9 @@ func TestRestartMidCall(t *testing.T) {
 	if err := p1.wait(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * time.Second) // the call is answered while no relay runs
+	// The call is answered while no relay runs: wait for the emulator to
+	// have sent the answer (its second event), not for a guessed time.
+	waitfor.Until(t, "the call to be answered while no relay runs", func() bool { return sim.Stats().Events >= 2 })
 
 	cfg := relayConfig(dir, simSrv.URL+"/", token)
 	cfg.Listen = p1.addr // the same address, as a restarted service
@@ -502,15 +505,11 @@ func TestRenewalWiring(t *testing.T) {
 	c.next(t) // hello
 
 	sim.RevokeToken(token)
-	deadline := time.Now().Add(10 * time.Second)
 	var saved []relay.TokenInfo
-	for time.Now().Before(deadline) {
+	waitfor.Until(t, "the renewed token to be saved and polled", func() bool {
 		saved, _ = p.relay.ListTokens(context.Background())
-		if len(saved) == 1 && saved[0].Saved && saved[0].Token != upstream.Mask(token) && saved[0].Status == "polling" {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(saved) == 1 && saved[0].Saved && saved[0].Token != upstream.Mask(token) && saved[0].Status == "polling"
+	})
 	if len(saved) != 1 || !saved[0].Saved || saved[0].Expiration != "30 days" || saved[0].Scope != store.ScopeBillingAccount {
 		t.Fatalf("tokens after the revocation: %+v", saved)
 	}
