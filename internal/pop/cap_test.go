@@ -3,6 +3,7 @@ package pop
 import (
 	"encoding/json"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -57,5 +58,58 @@ func TestCap(t *testing.T) {
 	var z Cap
 	if z.Next(t0, 1) != 0 {
 		t.Error("empty cap not open")
+	}
+}
+
+// TestCapOnTheClock drives the cap as the extension does, with the time
+// of each ring, in a synctest bubble: the wait Next announces is exactly
+// when Allow lets the next pop through, and a minute of storm lets
+// through perMinute pops, however the rings are spread.
+func TestCapOnTheClock(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		perMinute int
+		every     time.Duration // one ring every
+		want      int           // pops allowed in the first minute
+	}{
+		{"a storm", 3, 100 * time.Millisecond, 3},
+		{"one ring a second", 10, time.Second, 10},
+		{"slower than the cap", 10, 7 * time.Second, 9}, // rings at 0, 7, … 56 s
+		{"no cap", 0, time.Second, 60},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var c Cap
+				start := time.Now()
+				allowed := 0
+				for time.Since(start) < time.Minute {
+					if c.Allow(time.Now(), tt.perMinute) {
+						allowed++
+					}
+					time.Sleep(tt.every)
+				}
+				if allowed != tt.want {
+					t.Errorf("%d pops allowed in a minute, want %d", allowed, tt.want)
+				}
+				if tt.perMinute <= 0 {
+					return
+				}
+				// Capped now (or not): the announced wait is exact.
+				for range 3 {
+					c.Allow(time.Now(), tt.perMinute)
+				}
+				wait := c.Next(time.Now(), tt.perMinute)
+				if wait > 0 {
+					time.Sleep(wait - time.Millisecond)
+					if c.Allow(time.Now(), tt.perMinute) {
+						t.Fatalf("a pop allowed %v before the announced %v", time.Millisecond, wait)
+					}
+					time.Sleep(time.Millisecond)
+				}
+				if !c.Allow(time.Now(), tt.perMinute) {
+					t.Errorf("no pop allowed after the announced wait %v", wait)
+				}
+			})
+		})
 	}
 }
