@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/server/ovhsim"
 	"github.com/screenpop/screenpop/wasm/background"
 )
@@ -193,7 +194,7 @@ func TestInPageCard(t *testing.T) {
 		t.Fatal("no card in storage")
 	}
 	record := s.crm.URL + "/index.php?module=Contacts&action=DetailView&record=c4"
-	shown.View.Matches = []background.Match{
+	shown.View.Matches = []stream.Match{
 		{Name: "Lucas Petit", Module: "Contacts", URL: record},
 		{Name: "Petit Transport", Module: "Accounts", URL: s.crm.URL + "/index.php?module=Accounts&action=DetailView&record=a4"},
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/server/ovhsim"
 	"github.com/screenpop/screenpop/wasm/background"
 )
@@ -365,7 +366,7 @@ func fakeCalls(now time.Time) background.Calls {
 	jeanne := fr("0033612345682", "+33612345682", "06 12 34 56 82")
 	paul := fr("0033123456780", "+33123456780", "01 23 45 67 80")
 	ringing := cv("ring-1", jeanne, call.Call{State: call.Ringing, RingAt: now.Add(-5 * time.Second)})
-	ringing.Matches = []background.Match{
+	ringing.Matches = []stream.Match{
 		{Name: "Jeanne Martin", Module: "Contacts", URL: "https://crm.example.com/index.php?module=Contacts&record=1"},
 		{Name: "Martin SARL", Module: "Accounts", URL: "https://crm.example.com/index.php?module=Accounts&record=2"},
 		{Name: "J. Martin", Module: "Leads", URL: "javascript:alert(1)"},

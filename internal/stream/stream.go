@@ -117,6 +117,7 @@ type Event struct {
 	Called    phone.Number `json:"called"`              // called number, parsed
 	Duplicate bool         `json:"duplicate,omitempty"` // the relay saw this exact event before
 	Received  time.Time    `json:"received"`            // when the relay got it from OVH
+	Card
 }
 
 // Hello opens every connection.
@@ -134,6 +135,7 @@ type LiveCall struct {
 	Call    call.Call    `json:"call"`
 	Calling phone.Number `json:"calling"`
 	Called  phone.Number `json:"called"`
+	Card
 }
 
 // Gap says the replay is incomplete.
@@ -147,4 +149,26 @@ type Gap struct {
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+}
+
+// Card is who the other party of a call is, as the caller card shows
+// them: the fields every event and live call carry for it, declared once
+// here (the extension's codec is generated from these declarations, see
+// tools/jsongen). The relay fills them when it knows (a queue's caller
+// name today, a CRM directory later); empty, the card shows the number.
+type Card struct {
+	// CallerName is the other party's name: a queue's QueueMemberCIDName,
+	// or the matching CRM record's.
+	CallerName string `json:"callerName,omitempty"`
+	// Matches are the CRM records found for the other party's number:
+	// one opens directly, several are listed for the agent to choose.
+	Matches []Match `json:"matches,omitempty"`
+}
+
+// Match is one CRM record that matches a call's other party.
+type Match struct {
+	Name   string `json:"name"`         // e.g. "Jeanne Martin"
+	Module string `json:"module"`       // CRM module, e.g. "Contacts", "Accounts", "Leads"
+	ID     string `json:"id,omitempty"` // the record's ID in the CRM
+	URL    string `json:"url"`          // the record's page (http or https)
 }

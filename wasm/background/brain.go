@@ -17,6 +17,7 @@ import (
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/internal/stdlite"
 	"github.com/screenpop/screenpop/internal/stream"
 )
 
@@ -38,21 +39,21 @@ const (
 )
 
 // State is everything the background must remember across worker restarts.
-// It is saved as JSON (codec.go) under StateKey after every change.
+// It is saved as JSON (codec.go, wire_gen.go) under StateKey after every change.
 type State struct {
-	Relay  string           // relay URL the cursor belongs to
-	Cursor uint64           // ID of the last event processed
-	Popped map[string]int64 // call key → when it popped (Unix ms): one pop per call
-	Live   []CallView       // calls going on, oldest first
-	Recent []CallView       // ended calls, newest first, at most recentMax
-	Last   *CallView        // the call popped last (a test pop too): the side panel's fallback
-	Cap    pop.Cap          // pops of the last minute (settings.CapPerMinute)
-	Tab    int              // reuse-tab mode: the CRM tab (0: none yet)
-	Window int              // window mode: the popup window (0: none yet)
+	Relay  string           `json:"relay"`            // relay URL the cursor belongs to
+	Cursor uint64           `json:"cursor"`           // ID of the last event processed
+	Popped map[string]int64 `json:"popped"`           // call key → when it popped (Unix ms): one pop per call
+	Live   []CallView       `json:"-"`                // calls going on, oldest first (saved in the Calls view)
+	Recent []CallView       `json:"-"`                // ended calls, newest first, at most recentMax (saved in the Calls view)
+	Last   *CallView        `json:"last,omitempty"`   // the call popped last (a test pop too): the side panel's fallback
+	Cap    pop.Cap          `json:"cap"`              // pops of the last minute (settings.CapPerMinute)
+	Tab    int              `json:"tab,omitempty"`    // reuse-tab mode: the CRM tab (0: none yet)
+	Window int              `json:"window,omitempty"` // window mode: the popup window (0: none yet)
 	// Refused identifies the relay and secret the relay refused (Refusal),
 	// so that a restarted worker does not try them again: Chrome restarts
 	// it every 30 s (alarm), and the relay rate-limits wrong secrets.
-	Refused string
+	Refused string `json:"refused,omitempty"`
 
 	// Per connection, not saved: every connection starts with a hello.
 	replayTo    uint64          // events up to this ID are a replay of what happened while away
@@ -194,7 +195,7 @@ func (st *State) Handle(raw []byte, env Env) ([]Action, error) {
 			st.Cursor = m.ID
 		}
 		st.dirty = true
-		acts = st.event(m.ID, m.Event, m.CallerName, env)
+		acts = st.event(m.ID, m.Event, env)
 		if st.sweepDue && m.ID >= st.replayTo {
 			acts = append(acts, st.sweep(env)...) // the replay is over
 		}
@@ -273,7 +274,7 @@ func (st *State) hello(h *stream.Hello, env Env) []Action {
 // list happened while the worker was away and the call is over since: it
 // never pops nor notifies ringing. Its later events, in the same replay,
 // end it in the history (a missed call counts and notifies as missed).
-func (st *State) event(id uint64, ev *stream.Event, name string, env Env) []Action {
+func (st *State) event(id uint64, ev *stream.Event, env Env) []Action {
 	c := ev.Call
 	k := key(c)
 	replayed := id != 0 && id <= st.replayTo
@@ -287,8 +288,8 @@ func (st *State) event(id uint64, ev *stream.Event, name string, env Env) []Acti
 		v.Call = c
 	} // else the hello's state of the call is newer than the replayed event's
 	v.Calling, v.Called = ev.Calling, ev.Called
-	if name != "" {
-		v.Name = name
+	if ev.CallerName != "" || len(ev.Matches) > 0 {
+		v.Card = ev.Card // what the relay knows of the caller; a later event without it keeps it
 	}
 	v.Missed = isMissed(v.Call)
 	if v.URL == "" {
@@ -594,7 +595,7 @@ func (st *State) prune(now time.Time) {
 		for k := range st.Popped {
 			keys = append(keys, k)
 		}
-		sortStrings(keys, func(a, b string) bool { return st.Popped[a] < st.Popped[b] })
+		stdlite.SortStrings(keys, func(a, b string) bool { return st.Popped[a] < st.Popped[b] })
 		for _, k := range keys[:len(keys)-poppedMax] {
 			delete(st.Popped, k)
 		}

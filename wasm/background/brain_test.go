@@ -247,7 +247,7 @@ func TestNotificationContent(t *testing.T) {
 	}{
 		{"number", nil, "notifyRingingTitle:06 12 34 56 82", "notifyLine:Accueil",
 			[]Button{{"notifyOpenCRM", "https://crm.example.com/?q=0033612345682"}, {"notifyCallBack", "tel:+33612345682"}}},
-		{"name known", func(v *CallView) { v.Name = "Jeanne Martin" }, "notifyRingingTitle:Jeanne Martin", "notifyNumberOnLine:06 12 34 56 82|Accueil", nil},
+		{"name known", func(v *CallView) { v.CallerName = "Jeanne Martin" }, "notifyRingingTitle:Jeanne Martin", "notifyNumberOnLine:06 12 34 56 82|Accueil", nil},
 		{"line without name", func(v *CallView) { v.Call.LineName = "" }, "", "notifyLine:09 72 10 10 10", nil},
 		{"foreign caller", func(v *CallView) {
 			v.Calling = phone.Number{Raw: "00441632960001", Kind: phone.Valid, Region: "GB", Forms: phone.Forms{E164: "+441632960001", Grouped: "01632 960001"}}
@@ -381,7 +381,7 @@ func TestRecentIsBounded(t *testing.T) {
 func restart(t *testing.T, st *State) State {
 	t.Helper()
 	view := st.View()
-	back, err := decodeState(encodeState(st), encodeCalls(&view))
+	back, err := loadState(saveState(st), saveCalls(&view))
 	if err != nil {
 		t.Fatal(err)
 	}

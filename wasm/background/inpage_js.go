@@ -121,7 +121,7 @@ func ShowInPage(url string, v CallView) (shown bool, err error) {
 		return false, err
 	}
 	card := InPageCard{Origin: origin, URL: url, View: v, At: time.Now().UnixMilli()}
-	if err := saveInPageCard(&card); err != nil {
+	if err := storeInPageCard(&card); err != nil {
 		return false, errors.New("cannot save the caller card: " + err.Error())
 	}
 	tabs := browser.API.Get("tabs")

@@ -29,9 +29,9 @@ func note(v *CallView, env Env, titleKey string) *Note {
 	n := &Note{ID: key(v.Call), Title: env.t(titleKey, callerText(v, env))}
 	line := lineText(v)
 	switch {
-	case v.Name != "" && line != "":
+	case v.CallerName != "" && line != "":
 		n.Message = env.t("notifyNumberOnLine", numberText(v, env), line)
-	case v.Name != "":
+	case v.CallerName != "":
 		n.Message = numberText(v, env)
 	case line != "":
 		n.Message = env.t("notifyLine", line)
@@ -64,8 +64,8 @@ func CallBackURL(v *CallView) string {
 
 // callerText is who calls: the name when known, else the number.
 func callerText(v *CallView, env Env) string {
-	if v.Name != "" {
-		return v.Name
+	if v.CallerName != "" {
+		return v.CallerName
 	}
 	return numberText(v, env)
 }

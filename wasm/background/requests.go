@@ -7,6 +7,7 @@ import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/internal/stream"
 )
 
 // Page requests and notification clicks, decided here; the worker
@@ -111,7 +112,7 @@ func (st *State) TestPop(env Env) ([]Action, error) {
 		Call: call.Call{Line: TestLine, LineName: env.t("testPopLine"), ID: strconv.FormatInt(now.UnixMilli(), 10),
 			Direction: call.Inbound, State: call.Ringing, Calling: sampleCaller.Raw, Called: sampleLine.Raw,
 			RingAt: now.UTC(), LastEvent: "start_ringing"},
-		Calling: sampleCaller, Called: sampleLine, Name: env.t("testPopCaller"),
+		Calling: sampleCaller, Called: sampleLine, Card: stream.Card{CallerName: env.t("testPopCaller")},
 		Popped: true, Test: true, Since: now.UnixMilli(),
 	}
 	v.URL = callURL("start_ringing", &v, env.Settings.Template)

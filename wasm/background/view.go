@@ -4,6 +4,7 @@ import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/stream"
 )
 
 // What the pages (popup, side panel, options) show is read from extension
@@ -22,14 +23,11 @@ type CallView struct {
 	URL     string       `json:"url,omitempty"`    // the CRM URL for "open in CRM" (the other party's search)
 	Popped  bool         `json:"popped,omitempty"` // whether it popped
 	Seen    bool         `json:"seen,omitempty"`   // a missed call the agent has seen
-	// Matches are the CRM records found for the other party, when a CRM
-	// lookup ran (none does yet): the side panel lists them for the agent
-	// to choose; without them it shows the number's forms.
-	Matches []Match `json:"matches,omitempty"`
+	// Card is who the other party is (stream.Card: the caller's name,
+	// the CRM records found), as the relay sent it with the call's last
+	// event; empty, the pages show the number's forms.
+	stream.Card
 
-	// Name is the caller's name when the relay knows it (a queue's
-	// QueueMemberCIDName, later a CRM lookup); "" otherwise.
-	Name string `json:"name,omitempty"`
 	// Missed: an inbound call that rang out or was abandoned in a queue.
 	Missed bool `json:"missed,omitempty"`
 	// Reason says why the call did not pop (a pop.Reason: "capped",
@@ -54,13 +52,6 @@ const ReasonPaused pop.Reason = "paused"
 // ReasonBadTemplate is CallView.Reason for a call whose CRM URL could not
 // be built from the template (its Error says why).
 const ReasonBadTemplate pop.Reason = "bad-template"
-
-// Match is one CRM record that matches a call's other party.
-type Match struct {
-	Name   string `json:"name"`   // e.g. "Jeanne Martin"
-	Module string `json:"module"` // CRM module, e.g. "Contacts", "Accounts", "Leads"
-	URL    string `json:"url"`    // the record's page (http or https)
-}
 
 // Calls is the call list the pages show.
 type Calls struct {

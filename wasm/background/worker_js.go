@@ -105,7 +105,7 @@ func (w *worker) setStatus(state, msg string) {
 }
 
 func (w *worker) writeStatus() {
-	browser.StorageSetJSON(map[string]string{StatusKey: encodeStatus(&w.status)})
+	browser.StorageSetJSON(map[string]string{StatusKey: saveStatus(&w.status)})
 }
 
 func warn(msg string) { js.Global().Get("console").Call("warn", "screenpop: "+msg) }
@@ -118,7 +118,7 @@ func (w *worker) load() {
 	}
 	w.readSettings(got[settings.StorageKey])
 	if raw, ok := got[StateKey]; ok {
-		st, err := decodeState(raw, got[CallsKey])
+		st, err := loadState(raw, got[CallsKey])
 		if err != nil {
 			warn("the saved state is damaged: " + err.Error())
 		}
@@ -134,8 +134,8 @@ func (w *worker) load() {
 	}
 	if raw, ok := got[StatusKey]; ok {
 		// Keep the last pop error across restarts.
-		if v, err := parseJSON(raw); err == nil {
-			w.status.PopError, w.status.PopErrorAt = v.get("popError").String(), v.get("popErrorAt").Int()
+		if saved, err := loadStatus(raw); err == nil {
+			w.status.PopError, w.status.PopErrorAt = saved.PopError, saved.PopErrorAt
 		}
 	}
 	w.state.ForgetBadge()
@@ -145,7 +145,7 @@ func (w *worker) load() {
 func (w *worker) readSettings(raw string) {
 	s := settings.Default()
 	if raw != "" {
-		if err := decodeSettings(raw, &s); err != nil {
+		if err := loadSettings(raw, &s); err != nil {
 			warn("the saved settings are damaged: " + err.Error())
 		}
 	}
@@ -276,11 +276,7 @@ func (w *worker) session(url string) (opened bool, info browser.CloseInfo, again
 			opened = true
 			sock.Opened = nil
 			// The first message authenticates (stream.ClientMessage).
-			auth := `{"type":"` + stream.TypeAuth + `"`
-			if w.settings.Secret != "" {
-				auth += `,"secret":` + quoteJSON(w.settings.Secret)
-			}
-			sock.Send(auth + "}")
+			sock.Send(authMessage(w.settings.Secret))
 			w.setStatus(StatusConnected, browser.Message("statusConnected", w.settings.RelayURL))
 		case msg := <-sock.Messages:
 			if !closing && w.handle(msg) {
@@ -436,7 +432,7 @@ func (w *worker) do(acts []Action) {
 	case len(popping) > 0:
 		state = browser.StartStorageSet(nil, map[string]string{PoppingKey: encodePopping(popping)})
 	case saving:
-		state = browser.StartStorageSet(nil, map[string]string{StateKey: encodeState(&w.state)})
+		state = browser.StartStorageSet(nil, map[string]string{StateKey: saveState(&w.state)})
 	}
 	// The badge goes right after the pop is asked for: the browser takes a
 	// few milliseconds to draw it, which delayed the CRM tab by as much when
@@ -501,9 +497,9 @@ func (w *worker) do(acts []Action) {
 		view := w.state.View()
 		text := map[string]string{}
 		if len(popping) > 0 {
-			text[StateKey] = encodeState(&w.state)
+			text[StateKey] = saveState(&w.state)
 		}
-		calls := browser.StartStorageSet(map[string]string{CallsKey: encodeCalls(&view)}, text)
+		calls := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, text)
 		err := state.Wait()
 		if cerr := calls.Wait(); err == nil {
 			err = cerr
@@ -520,16 +516,15 @@ func (w *worker) save() {
 		return
 	}
 	view := w.state.View()
-	err := browser.StartStorageSet(map[string]string{CallsKey: encodeCalls(&view)}, map[string]string{StateKey: encodeState(&w.state)}).Wait()
+	err := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, map[string]string{StateKey: saveState(&w.state)}).Wait()
 	if err != nil {
 		warn("cannot save the calls: " + err.Error())
 	}
 }
 
-// saveInPageCard stores the in-page card (for ShowInPage) without
-// encoding/json, which would add 200 KB to the wasm.
-func saveInPageCard(c *InPageCard) error {
-	return browser.StorageSetJSON(map[string]string{InPageKey: encodeInPageCard(c)})
+// storeInPageCard stores the in-page card, for ShowInPage.
+func storeInPageCard(c *InPageCard) error {
+	return browser.StorageSetJSON(map[string]string{InPageKey: saveInPageCard(c)})
 }
 
 func (w *worker) popFailed(k, msg string) {

@@ -179,7 +179,7 @@ func callerLabel(cv background.CallView) text {
 	if len(cv.Matches) == 1 && cv.Matches[0].Name != "" {
 		return plain(cv.Matches[0].Name)
 	}
-	if name := strings.TrimSpace(cv.Name); name != "" && name != strings.TrimSpace(otherParty(cv).Raw) {
+	if name := strings.TrimSpace(cv.CallerName); name != "" && name != strings.TrimSpace(otherParty(cv).Raw) {
 		return plain(name)
 	}
 	return numberLabel(otherParty(cv), linePart(cv).Region)

@@ -9,6 +9,7 @@ import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/wasm/background"
 )
 
@@ -138,11 +139,11 @@ func TestCallerAndLineLabels(t *testing.T) {
 	if got := lineLabel(cv); got != "09 72 10 10 10" {
 		t.Errorf("unnamed line = %q", got)
 	}
-	cv.Matches = []background.Match{{Name: "Jeanne Martin", Module: "Contacts", URL: "https://crm/1"}}
+	cv.Matches = []stream.Match{{Name: "Jeanne Martin", Module: "Contacts", URL: "https://crm/1"}}
 	if got := callerLabel(cv).String(tr); got != "Jeanne Martin" {
 		t.Errorf("one match: caller = %q", got)
 	}
-	cv.Matches = append(cv.Matches, background.Match{Name: "Martin SARL", Module: "Accounts"})
+	cv.Matches = append(cv.Matches, stream.Match{Name: "Martin SARL", Module: "Accounts"})
 	if got := callerLabel(cv).String(tr); got != "06 12 34 56 82" {
 		t.Errorf("two matches: the number, not a guess; got %q", got)
 	}
@@ -310,15 +311,15 @@ func TestNamedCaller(t *testing.T) {
 	if named(cv) {
 		t.Error("a bare number is not a name")
 	}
-	cv.Name = "0033612345682" // a queue's CID name that is only the number
+	cv.CallerName = "0033612345682" // a queue's CID name that is only the number
 	if named(cv) || callerLabel(cv).String(tr) != "06 12 34 56 82" {
 		t.Errorf("a name that is the raw number: %q", callerLabel(cv).String(tr))
 	}
-	cv.Name = "Camille Martin"
+	cv.CallerName = "Camille Martin"
 	if !named(cv) || callerLabel(cv).String(tr) != "Camille Martin" {
 		t.Errorf("named caller: %q", callerLabel(cv).String(tr))
 	}
-	cv.Matches = []background.Match{{Name: "Camille Martin (Contacts)"}}
+	cv.Matches = []stream.Match{{Name: "Camille Martin (Contacts)"}}
 	if got := callerLabel(cv).String(tr); got != "Camille Martin (Contacts)" {
 		t.Errorf("one CRM match wins over the queue's name: %q", got)
 	}
