@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -83,21 +84,26 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestOpenLocked(t *testing.T) {
-	defer store.SetLockTimeout(100 * time.Millisecond)()
 	_, path := newStore(t)
-	start := time.Now()
-	s2, err := store.Open(path)
-	if err == nil {
-		s2.Close()
-		t.Fatal("a second Open of the same file succeeded")
-	}
-	want := "another relay is using " + path + "; stop it or choose another -data path"
-	if err.Error() != want {
-		t.Errorf("Open: %v\nwant %s", err, want)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("Open took %v to give up", d)
-	}
+	// In a bubble, the wait for the lock runs on the fake clock: the
+	// second Open gives up after exactly its lock timeout, at no cost.
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		s2, err := store.Open(path)
+		took := time.Since(start)
+		if err == nil {
+			s2.Close()
+			t.Fatal("a second Open of the same file succeeded")
+		}
+		want := "another relay is using " + path + "; stop it or choose another -data path"
+		if err.Error() != want {
+			t.Errorf("Open: %v\nwant %s", err, want)
+		}
+		// bbolt retries every 50 ms until the timeout (1 s) is reached.
+		if took < 900*time.Millisecond || took > 1100*time.Millisecond {
+			t.Errorf("Open gave up after %v, want after its lock timeout, 1s", took)
+		}
+	})
 }
 
 func TestOpenAfterClose(t *testing.T) {
