@@ -12,6 +12,8 @@ import (
 
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"github.com/screenpop/screenpop/internal/waitfor"
 )
 
 // chromiumPath finds the browser, or skips the test — except in CI
@@ -164,15 +166,11 @@ func eval[T any](ctx context.Context, expr string) (T, error) {
 	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
+// waitFor waits until cond holds (waitfor.Within), failing the browser's
+// test after timeout.
 func (b *browser) waitFor(what string, timeout time.Duration, cond func() bool) {
 	b.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			b.t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitfor.Within(b.t, timeout, what, cond)
 }
 
 // workerID returns the target ID of the extension's running service worker, or "".

@@ -18,9 +18,13 @@ import (
 // on two shared cores is slow.
 const Timeout = 20 * time.Second
 
-// interval is how often Until checks: often enough not to slow a test
-// down, rarely enough not to steal the CPU from what it waits for.
-const interval = 5 * time.Millisecond
+// Checks start a millisecond apart and slow down to maxInterval: what
+// comes soon is seen soon, and a long wait (a browser, a condition that
+// asks it over CDP) does not steal the CPU from what it waits for.
+const (
+	firstInterval = time.Millisecond
+	maxInterval   = 50 * time.Millisecond
+)
 
 // Until calls cond until it returns true, and fails t (FailNow) if it has
 // not after Timeout. what says what is waited for, for the failure message:
@@ -28,13 +32,19 @@ const interval = 5 * time.Millisecond
 // to show more on failure logs it from cond.
 func Until(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(Timeout)
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for !cond() {
+	Within(t, Timeout, what, cond)
+}
+
+// Within is Until with its own timeout, for what takes longer than
+// Timeout by design (a browser stopping an idle service worker after
+// 30 s) or must happen within a bound (the badge while a call rings).
+func Within(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for pause := firstInterval; !cond(); pause = min(2*pause, maxInterval) {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", Timeout, what)
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
 		}
-		<-tick.C
+		time.Sleep(pause)
 	}
 }
