@@ -282,7 +282,13 @@ func TestPopModes(t *testing.T) {
 		id := e.ring(caller)
 		e.b.waitFor("the fake CRM to get the GET for "+caller, 10*time.Second, func() bool { return slices.Contains(e.s.fake.Queries(), caller) })
 		v := e.waitView("the call to be popped", id, func(v background.CallView) bool { return v.Popped })
-		time.Sleep(300 * time.Millisecond)
+		// A tab the pop wrongly opened would be open before the next
+		// call's pop: the background pops one call after the other.
+		const marker = "0033612340017"
+		next := e.ring(marker)
+		e.b.waitFor("the fake CRM to get the GET for "+marker, 10*time.Second, func() bool { return slices.Contains(e.s.fake.Queries(), marker) })
+		e.waitView("the next call to be popped", next, func(v background.CallView) bool { return v.Popped })
+		e.s.sim.EndCall(next)
 		if n := e.tabs(caller); n != 0 {
 			t.Errorf("silent mode opened %d tabs", n)
 		}
@@ -429,11 +435,15 @@ func TestPopWorkerRestart(t *testing.T) {
 		t.Fatalf("stopping the service worker: %v", err)
 	}
 	e.b.waitFor("the service worker to stop", 10*time.Second, func() bool { return e.b.workerID() == "" })
+	// The relay hears of each change while the worker is down: the
+	// emulator has handed it the ring, then both ends (the relay is its
+	// only poller).
+	delivered := e.s.sim.Stats().Delivered
 	b := e.ring(second)
-	time.Sleep(1500 * time.Millisecond) // the relay hears of it (the emulator holds a poll 1 s)
+	e.b.waitFor("the relay to get the second call's ring", 10*time.Second, func() bool { return e.s.sim.Stats().Delivered >= delivered+1 })
 	e.s.sim.EndCall(b)
 	e.s.sim.EndCall(a)
-	time.Sleep(1500 * time.Millisecond)
+	e.b.waitFor("the relay to get both calls' ends", 10*time.Second, func() bool { return e.s.sim.Stats().Delivered >= delivered+3 })
 	if e.b.workerID() != "" {
 		t.Log("the worker woke up on its own before the calls ended")
 	}
@@ -444,7 +454,12 @@ func TestPopWorkerRestart(t *testing.T) {
 	e.waitView("the first call to be a missed call", a, func(v background.CallView) bool { return v.Missed })
 	e.waitView("the second call to be a missed call", b, func(v background.CallView) bool { return v.Missed })
 	e.waitBadge("2")
-	time.Sleep(500 * time.Millisecond)
+	// A pop of the second call would come before that of a call after
+	// it: the background pops in order.
+	const third = "0033612340033"
+	c := e.ring(third)
+	e.b.waitFor("a CRM tab for "+third, 10*time.Second, func() bool { return e.tabs(third) == 1 })
+	e.s.sim.EndCall(c)
 	if n := e.tabs(second); n != 0 {
 		t.Errorf("a call that rang and ended while the worker was down popped %d tabs", n)
 	}

@@ -65,7 +65,11 @@ func screenshots(t *testing.T, dir, lang string) {
 		n, _ := eval[string](card, `(document.getElementById('card-number') || {}).textContent`)
 		return n == "06 12 34 56 82"
 	})
-	time.Sleep(3 * time.Second) // the timers show something
+	// The timers show something: wait for the card's to count 3 seconds.
+	b.waitFor("the card's timer to reach 0:03", 20*time.Second, func() bool {
+		v, _ := eval[string](card, `(document.getElementById('card-timer') || {}).textContent || ''`)
+		return v >= "0:03" && len(v) == len("0:03") || len(v) > len("0:03")
+	})
 
 	save := func(name string, ctx context.Context, width int64) {
 		t.Helper()
