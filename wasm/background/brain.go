@@ -71,6 +71,9 @@ type Env struct {
 	// T returns the localised text for a message key (chrome.i18n); nil
 	// gives the key and its arguments, for tests.
 	T func(key string, args ...string) string
+
+	template    *pop.Template // Settings.Template compiled, by expand
+	templateErr error
 }
 
 func (e Env) t(key string, args ...string) string {
@@ -235,13 +238,11 @@ func (st *State) hello(h *stream.Hello, env Env) []Action {
 			v.Since = env.Now.UnixMilli()
 		}
 		v.Call, v.Calling, v.Called = lc.Call, lc.Calling, lc.Called
-		v.Missed = false
-		if v.URL == "" {
-			v.URL = callURL(lc.Call.LastEvent, &v, env.Settings.Template)
-		}
+		u, err := env.expand(lc.Call.LastEvent, &v)
+		callURL(&v, u, err)
 		// A call still ringing that never popped (it rang while the
 		// worker slept, or before the first connection) pops now.
-		acts = append(acts, st.decide(lc.Call.LastEvent, &v, env)...)
+		acts = append(acts, st.decide(lc.Call.LastEvent, &v, u, err, env)...)
 		acts = append(acts, st.ringNote(&v, env)...)
 		st.Live = append(st.Live, v)
 	}
@@ -280,7 +281,7 @@ func (st *State) event(id uint64, ev *stream.Event, env Env) []Action {
 	replayed := id != 0 && id <= st.replayTo
 	over := replayed && !st.liveAtHello[k]
 	v := st.take(k)
-	wasMissed := v.Missed
+	wasMissed := v.Call.Missed
 	if v.Since == 0 {
 		v.Since = env.Now.UnixMilli()
 	}
@@ -291,22 +292,20 @@ func (st *State) event(id uint64, ev *stream.Event, env Env) []Action {
 	if ev.CallerName != "" || len(ev.Matches) > 0 {
 		v.Card = ev.Card // what the relay knows of the caller; a later event without it keeps it
 	}
-	v.Missed = isMissed(v.Call)
-	if v.URL == "" {
-		v.URL = callURL(ev.Name, &v, env.Settings.Template)
-	}
 	var acts []Action
 	if v.Call.Live() && !over {
-		acts = append(acts, st.decide(ev.Name, &v, env)...)
+		u, err := env.expand(ev.Name, &v)
+		callURL(&v, u, err)
+		acts = append(acts, st.decide(ev.Name, &v, u, err, env)...)
 		acts = append(acts, st.ringNote(&v, env)...)
 		st.Live = append(st.Live, v)
 		sortLive(st.Live)
 		return acts
 	}
 	switch {
-	case v.Missed && !wasMissed && !v.Seen && env.Settings.Notify:
+	case v.Call.Missed && !wasMissed && !v.Seen && env.Settings.Notify:
 		acts = append(acts, Action{Kind: ActionNotify, Key: k, Note: missedNote(&v, env)})
-	case !v.Missed && v.Notified:
+	case !v.Call.Missed && v.Notified:
 		// "Incoming call" is stale once the call is over. (Not cleared on
 		// answer: in notify mode the agent answers, then clicks it.)
 		v.Notified = false
@@ -378,27 +377,35 @@ func sortLive(live []CallView) {
 	}
 }
 
-func isMissed(c call.Call) bool {
-	return c.Direction != call.Outbound && (c.State == call.Missed || c.State == call.Abandoned)
+
+// expand is the CRM URL for one event of the call: the template, compiled
+// once per message (Handle), expanded once per event; the pop and "open in
+// CRM" share it.
+func (e *Env) expand(event string, v *CallView) (string, error) {
+	if e.template == nil && e.templateErr == nil {
+		e.template, e.templateErr = pop.Compile(e.Settings.Template)
+	}
+	if e.templateErr != nil {
+		return "", e.templateErr
+	}
+	return e.template.Expand(pop.ValuesFor(event, v.Call, v.Calling, v.Called))
 }
 
-// callURL is the CRM URL for "open in CRM": the template expanded for the
-// call, when the other party is a number the CRM can be searched for.
-func callURL(event string, v *CallView, template string) string {
-	if pop.OtherParty(v.Call, v.Calling, v.Called).Kind != phone.Valid {
-		return ""
+// callURL sets v.URL, the CRM URL for "open in CRM", from an expansion
+// when the other party is a number the CRM can be searched for and the
+// call has none yet.
+func callURL(v *CallView, u string, err error) {
+	if v.URL == "" && err == nil && pop.OtherParty(v.Call, v.Calling, v.Called).Kind == phone.Valid {
+		v.URL = u
 	}
-	u, err := pop.Expand(template, pop.ValuesFor(event, v.Call, v.Calling, v.Called))
-	if err != nil {
-		return ""
-	}
-	return u
 }
 
 // decide runs the pop rules, the pause and the cap for one event of a live
 // call, and returns the pop's actions (none when it does not pop; then
 // v.Reason says why, if the event was one that pops).
-func (st *State) decide(event string, v *CallView, env Env) []Action {
+//
+// u and err are the event's expansion of the template (Env.expand).
+func (st *State) decide(event string, v *CallView, u string, err error, env Env) []Action {
 	s := env.Settings
 	k := key(v.Call)
 	_, popped := st.Popped[k]
@@ -412,7 +419,6 @@ func (st *State) decide(event string, v *CallView, env Env) []Action {
 		}
 		return nil
 	}
-	u, err := pop.Expand(s.Template, pop.ValuesFor(event, v.Call, v.Calling, v.Called))
 	if err != nil {
 		v.Reason, v.Error = ReasonBadTemplate, err.Error()
 		return []Action{{Kind: ActionLog, Text: "cannot build the CRM URL: " + err.Error() + "; fix the template in the options"}}
@@ -492,13 +498,8 @@ func (st *State) sweep(env Env) []Action {
 // settle ends a call whose end was never received.
 func (st *State) settle(v *CallView, env Env) []Action {
 	st.dirty = true
-	if v.Call.State == call.Ringing {
-		v.Call.State = call.Missed
-	} else {
-		v.Call.State = call.Ended
-	}
-	v.Missed = isMissed(v.Call)
-	if v.Missed && !v.Seen && env.Settings.Notify {
+	v.Call.Settle(env.Now)
+	if v.Call.Missed && !v.Seen && env.Settings.Notify {
 		return []Action{{Kind: ActionNotify, Key: key(v.Call), Note: missedNote(v, env)}}
 	}
 	return nil
@@ -508,7 +509,7 @@ func (st *State) settle(v *CallView, env Env) []Action {
 func (st *State) UnseenMissed() int {
 	n := 0
 	for _, v := range st.Recent {
-		if v.Missed && !v.Seen {
+		if v.Call.Missed && !v.Seen {
 			n++
 		}
 	}

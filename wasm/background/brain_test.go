@@ -41,8 +41,11 @@ func caller(raw string) phone.Number {
 
 var lineNumber = caller(line)
 
+// callOf is an inbound call as the relay sends it (internal/call sets
+// Missed for a call that rang out or was abandoned).
 func callOf(id string, state call.State, from, event string) call.Call {
-	return call.Call{Line: line, LineName: "Accueil", ID: id, Direction: call.Inbound, State: state, Calling: from, Called: line, LastEvent: event}
+	return call.Call{Line: line, LineName: "Accueil", ID: id, Direction: call.Inbound, State: state, Calling: from, Called: line, LastEvent: event,
+		Missed: state == call.Missed || state == call.Abandoned}
 }
 
 func eventMsg(t *testing.T, id uint64, name, callID string, state call.State, from string) []byte {
@@ -155,7 +158,7 @@ func TestRingPopsOnce(t *testing.T) {
 	}
 	// Hung up: in the history, not missed.
 	handle(t, &st, eventMsg(t, 4, "end_calling", "A", call.Ended, "0033612345682"), e)
-	if len(st.Live) != 0 || len(st.Recent) != 1 || st.Recent[0].Missed || st.UnseenMissed() != 0 {
+	if len(st.Live) != 0 || len(st.Recent) != 1 || st.Recent[0].Call.Missed || st.UnseenMissed() != 0 {
 		t.Errorf("after hang-up: live %d, recent %+v", len(st.Live), st.Recent)
 	}
 }
@@ -335,7 +338,7 @@ func TestBadgeMissedAndSeen(t *testing.T) {
 	if b, _ := badgeOf(acts); b != "2" {
 		t.Errorf("badge after two missed calls %q", b)
 	}
-	if v := st.View(); v.UnseenMissed != 2 || len(v.Recent) != 2 || v.Recent[0].Call.ID != "B" || !v.Recent[0].Missed {
+	if v := st.View(); v.UnseenMissed != 2 || len(v.Recent) != 2 || v.Recent[0].Call.ID != "B" || !v.Recent[0].Call.Missed {
 		t.Errorf("view %+v", v)
 	}
 	acts = st.MarkSeen(e)
@@ -432,7 +435,7 @@ func TestRingMissedWhileAway(t *testing.T) {
 			t.Error("RING shown for a call that was over")
 		}
 	}
-	if v := st.find(line + "|A"); v == nil || !v.Popped || !v.Missed {
+	if v := st.find(line + "|A"); v == nil || !v.Popped || !v.Call.Missed {
 		t.Errorf("A: %+v", v)
 	}
 }
@@ -496,7 +499,7 @@ func TestCallsEndedWithoutTrace(t *testing.T) {
 	if a := st.find(line + "|A"); a.Call.State != call.Missed {
 		t.Errorf("A %s", a.Call.State)
 	}
-	if b := st.find(line + "|B"); b.Call.State != call.Ended || b.Missed {
+	if b := st.find(line + "|B"); b.Call.State != call.Ended || b.Call.Missed {
 		t.Errorf("B %+v", b)
 	}
 	if n := notes(acts); len(n) != 1 || !strings.HasPrefix(n[0].Title, "notifyMissedTitle") {
@@ -666,7 +669,7 @@ func TestPrune(t *testing.T) {
 	if _, ok := st.Popped["ancient"]; ok {
 		t.Error("kept a day-old pop")
 	}
-	if len(st.Live) != 0 || len(st.Recent) != 1 || !st.Recent[0].Missed {
+	if len(st.Live) != 0 || len(st.Recent) != 1 || !st.Recent[0].Call.Missed {
 		t.Errorf("a call ringing for an hour: live %+v recent %+v", st.Live, st.Recent)
 	}
 }

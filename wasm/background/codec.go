@@ -69,18 +69,30 @@ func loadState(raw, calls string) (State, error) {
 		return st, err
 	}
 	decodeState(&v, &st)
-	var saved Calls
-	if v.Has("live") || v.Has("recent") {
-		decodeCalls(&v, &saved)
-	} else if calls != "" {
+	lists := &v
+	if !v.Has("live") && !v.Has("recent") && calls != "" {
 		c, err := stdlite.ParseJSON(calls)
 		if err != nil {
 			return st, errors.New("the saved calls are damaged: " + err.Error())
 		}
-		decodeCalls(&c, &saved)
+		lists = &c
 	}
+	var saved Calls
+	decodeCalls(lists, &saved)
+	legacyMissed(lists.Get("recent"), saved.Recent)
 	st.Live, st.Recent = saved.Live, saved.Recent
 	return st, nil
+}
+
+// legacyMissed carries the "missed" of views saved before the relay sent
+// it in the call (call.Call.Missed) into their call, so that an update
+// keeps the missed calls the badge counted.
+func legacyMissed(list *stdlite.JSONValue, views []CallView) {
+	for i := range list.Array {
+		if i < len(views) && list.Array[i].Get("missed").Kind == stdlite.JSONTrue {
+			views[i].Call.Missed = true
+		}
+	}
 }
 
 // saveState writes the state for loadState, without the calls going on

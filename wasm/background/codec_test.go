@@ -205,6 +205,11 @@ func TestStateRoundTrip(t *testing.T) {
 	if back, err := loadState(old, `{"live":[],"recent":[]}`); err != nil || !reflect.DeepEqual(back, st) {
 		t.Errorf("old state:\n got %+v, %v\nwant %+v", back, err, st)
 	}
+	// A missed call saved before calls carried "missed" stays missed.
+	legacy := `{"recent":[{"call":{"line":"l","id":"1","state":"missed"},"missed":true},{"call":{"line":"l","id":"2","state":"ended"}}]}`
+	if back, err := loadState(`{"relay":"r"}`, legacy); err != nil || len(back.Recent) != 2 || !back.Recent[0].Call.Missed || back.Recent[1].Call.Missed {
+		t.Errorf("legacy missed: %+v, %v", back.Recent, err)
+	}
 	if back, err := loadState(saved, "{"); err == nil || !reflect.DeepEqual(back.Popped, st.Popped) || back.Live != nil {
 		t.Errorf("damaged calls: %+v, %v", back, err)
 	}

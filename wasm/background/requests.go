@@ -19,7 +19,7 @@ func (st *State) MarkSeen(env Env) []Action {
 	var acts []Action
 	for i := range st.Recent {
 		v := &st.Recent[i]
-		if v.Missed && !v.Seen {
+		if v.Call.Missed && !v.Seen {
 			v.Seen, st.dirty = true, true
 			acts = append(acts, Action{Kind: ActionClearNote, Key: key(v.Call)})
 		}
@@ -46,7 +46,8 @@ func (st *State) Open(line, id string, env Env) ([]Action, error) {
 
 func (st *State) open(v *CallView, env Env) ([]Action, error) {
 	if v.URL == "" {
-		v.URL = callURL(v.Call.LastEvent, v, env.Settings.Template)
+		u, err := env.expand(v.Call.LastEvent, v)
+		callURL(v, u, err)
 	}
 	if v.URL == "" {
 		return nil, ErrNoNumber
@@ -58,7 +59,7 @@ func (st *State) open(v *CallView, env Env) ([]Action, error) {
 		kind = ActionReuseTab
 	}
 	acts := []Action{{Kind: kind, Key: k, URL: v.URL}}
-	if v.Missed && !v.Seen {
+	if v.Call.Missed && !v.Seen {
 		v.Seen, st.dirty = true, true
 		acts = append(acts, Action{Kind: ActionClearNote, Key: k})
 	}
@@ -115,7 +116,8 @@ func (st *State) TestPop(env Env) ([]Action, error) {
 		Calling: sampleCaller, Called: sampleLine, Card: stream.Card{CallerName: env.t("testPopCaller")},
 		Popped: true, Test: true, Since: now.UnixMilli(),
 	}
-	v.URL = callURL("start_ringing", &v, env.Settings.Template)
+	u, err := env.expand("start_ringing", &v)
+	callURL(&v, u, err)
 	if v.URL == "" {
 		return nil, errors.New("the CRM URL template cannot be expanded: fix it in the options")
 	}

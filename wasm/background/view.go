@@ -28,8 +28,6 @@ type CallView struct {
 	// event; empty, the pages show the number's forms.
 	stream.Card
 
-	// Missed: an inbound call that rang out or was abandoned in a queue.
-	Missed bool `json:"missed,omitempty"`
 	// Reason says why the call did not pop (a pop.Reason: "capped",
 	// "paused", "line-filtered", "withheld", …); "" when it popped or no
 	// event of the call was one that pops.

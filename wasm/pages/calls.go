@@ -98,23 +98,14 @@ func stateKey(s call.State) string {
 }
 
 // missed reports whether a call was never answered by anyone here: the
-// calls the badge counts and "mark all seen" clears.
-func missed(cv background.CallView) bool {
-	return cv.Missed || cv.Call.Direction != call.Outbound && (cv.Call.State == call.Missed || cv.Call.State == call.Abandoned)
-}
+// calls the badge counts and "mark all seen" clears (the relay decides it:
+// call.Call.Missed).
+func missed(cv background.CallView) bool { return cv.Call.Missed }
 
 // otherParty is the number the agent cares about: the caller on an inbound
 // call, the called number on an outbound one.
 func otherParty(cv background.CallView) phone.Number {
-	n := pop.OtherParty(cv.Call, cv.Calling, cv.Called)
-	if n.Raw == "" {
-		if cv.Call.Direction == call.Outbound {
-			n.Raw = cv.Call.Called
-		} else {
-			n.Raw = cv.Call.Calling
-		}
-	}
-	return n
+	return pop.OtherParty(cv.Call, cv.Calling, cv.Called)
 }
 
 // linePart is the agent's own side of a call: the line's number.
@@ -256,7 +247,7 @@ func sameParty(a, b background.CallView) bool {
 		return true
 	}
 	// One side parsed and the other not (an older view): compare digits.
-	return pop.SameLine(ra, rb)
+	return phone.SameLine(ra, rb)
 }
 
 // history lists the earlier calls with cur's other party, newest first
