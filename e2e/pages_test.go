@@ -372,9 +372,9 @@ func fakeCalls(now time.Time) background.Calls {
 		{Name: "J. Martin", Module: "Leads", URL: "javascript:alert(1)"},
 	}
 	answered := cv("talk-1", paul, call.Call{State: call.Answered, RingAt: now.Add(-80 * time.Second), AnswerAt: now.Add(-65 * time.Second)})
-	missed := cv("miss-1", jeanne, call.Call{State: call.Missed, RingAt: now.Add(-time.Hour), EndAt: now.Add(-time.Hour + 25*time.Second)})
+	missed := cv("miss-1", jeanne, call.Call{State: call.Missed, Missed: true, RingAt: now.Add(-time.Hour), EndAt: now.Add(-time.Hour + 25*time.Second)})
 	ended := cv("end-1", jeanne, call.Call{State: call.Ended, RingAt: now.Add(-2 * time.Hour), AnswerAt: now.Add(-2*time.Hour + 5*time.Second), EndAt: now.Add(-2*time.Hour + 185*time.Second)})
-	withheld := cv("anon-1", phone.Number{Raw: "anonymous", Kind: phone.Withheld}, call.Call{State: call.Missed, RingAt: now.Add(-3 * time.Hour), EndAt: now.Add(-3*time.Hour + 10*time.Second)})
+	withheld := cv("anon-1", phone.Number{Raw: "anonymous", Kind: phone.Withheld}, call.Call{State: call.Missed, Missed: true, RingAt: now.Add(-3 * time.Hour), EndAt: now.Add(-3*time.Hour + 10*time.Second)})
 	withheld.Seen = true
 	other := cv("other-1", paul, call.Call{State: call.Ended, RingAt: now.Add(-4 * time.Hour), AnswerAt: now.Add(-4*time.Hour + 3*time.Second), EndAt: now.Add(-4*time.Hour + 63*time.Second)})
 	return background.Calls{

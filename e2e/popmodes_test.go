@@ -71,7 +71,21 @@ func (e *popEnv) settings(edit func(*settings.Settings)) {
 	if _, err := eval[any](e.page, `chrome.storage.local.set({settings: `+popJS(s)+`})`); err != nil {
 		e.t.Fatalf("writing the settings: %v", err)
 	}
-	time.Sleep(300 * time.Millisecond) // for the worker to read them
+	e.settled()
+}
+
+// settled returns once the background has handled everything sent to it
+// so far, the last settings included: it handles its inputs one at a
+// time, in order, so its answer to a request sent now comes after. The
+// request opens a call it does not have: answered with an error, it
+// changes nothing.
+func (e *popEnv) settled() {
+	e.t.Helper()
+	msg := popJS(map[string]any{"type": background.RequestOpen, "line": line, "id": "no-such-call"})
+	answer, err := eval[string](e.page, `chrome.runtime.sendMessage(`+msg+`).then(a => a && a.error || '')`)
+	if err != nil || !strings.Contains(answer, background.ErrNoCall.Error()) {
+		e.t.Fatalf("the background's answer to a request for no call: %q %v", answer, err)
+	}
 }
 
 // ring starts a call from caller that rings until e.s.sim.EndCall.
@@ -154,8 +168,8 @@ func (e *popEnv) request(msg map[string]any) {
 // crmTabShown reports whether the CRM tab that reuse-tab pops go to (the
 // tab the background remembers) is the active tab of the focused window.
 func (e *popEnv) crmTabShown() bool {
-	ok, err := eval[bool](e.page, `Promise.all([chrome.tabs.query({active: true, lastFocusedWindow: true}), chrome.storage.local.get('`+background.StateKey+`')])
-		.then(([tabs, r]) => tabs.length > 0 && !!r.`+background.StateKey+` && tabs[0].id === JSON.parse(r.`+background.StateKey+`).tab)`)
+	ok, err := eval[bool](e.page, `Promise.all([chrome.tabs.query({active: true, lastFocusedWindow: true}), chrome.storage.local.get('`+background.MemoryKey+`')])
+		.then(([tabs, r]) => tabs.length > 0 && !!r.`+background.MemoryKey+` && tabs[0].id === JSON.parse(r.`+background.MemoryKey+`).tab)`)
 	if err != nil {
 		e.t.Fatalf("asking whether the CRM tab is shown: %v", err)
 	}
@@ -339,7 +353,7 @@ func TestPopBadgeAndNotifications(t *testing.T) {
 	// Missed: the badge counts it, the notification now says so (same ID).
 	e.s.sim.EndCall(id)
 	e.waitBadge("1")
-	v := e.waitView("the missed call", id, func(v background.CallView) bool { return v.Missed })
+	v := e.waitView("the missed call", id, func(v background.CallView) bool { return v.Call.Missed })
 	if v.Seen || e.calls().UnseenMissed != 1 {
 		t.Errorf("missed view %+v, unseen %d", v, e.calls().UnseenMissed)
 	}
@@ -451,8 +465,8 @@ func TestPopWorkerRestart(t *testing.T) {
 	// Any extension event wakes the worker: a page request here (the
 	// alarm would, within 30 s).
 	e.request(map[string]any{"type": background.RequestReconnect})
-	e.waitView("the first call to be a missed call", a, func(v background.CallView) bool { return v.Missed })
-	e.waitView("the second call to be a missed call", b, func(v background.CallView) bool { return v.Missed })
+	e.waitView("the first call to be a missed call", a, func(v background.CallView) bool { return v.Call.Missed })
+	e.waitView("the second call to be a missed call", b, func(v background.CallView) bool { return v.Call.Missed })
 	e.waitBadge("2")
 	// A pop of the second call would come before that of a call after
 	// it: the background pops in order.
@@ -508,8 +522,8 @@ func TestPopAuth(t *testing.T) {
 
 	b := startBrowser(t)
 	e := &popEnv{t: t, b: b, s: &stack{sim: sim, relay: relaySrv, crm: crm, fake: fake}, page: b.tab(b.extURL("options.html"))}
-	status := func() background.Status {
-		var s background.Status
+	status := func() background.RelayStatus {
+		var s background.RelayStatus
 		raw, _ := eval[string](e.page, `chrome.storage.local.get('status').then(r => JSON.stringify(r.status || {}))`)
 		json.Unmarshal([]byte(raw), &s)
 		return s

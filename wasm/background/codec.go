@@ -16,7 +16,7 @@ import (
 // every field of every type is checked to round-trip, and to read and
 // write as encoding/json does (codec_test.go).
 
-//go:generate go run ../../tools/jsongen -out wire_gen.go -decode "stream.Message settings.Settings State Status Calls" -encode "stream.ClientMessage Calls Status InPageCard State"
+//go:generate go run ../../tools/jsongen -out wire_gen.go -decode "stream.Message settings.Settings Memory RelayStatus Calls" -encode "stream.ClientMessage Calls RelayStatus InPageCard Memory"
 
 // decodeMessage reads one message from the relay.
 func decodeMessage(raw []byte) (stream.Message, error) {
@@ -47,28 +47,28 @@ func loadSettings(raw string, s *settings.Settings) error {
 	return nil
 }
 
-// loadStatus reads a saved Status.
-func loadStatus(raw string) (Status, error) {
-	var s Status
+// loadStatus reads a saved RelayStatus.
+func loadStatus(raw string) (RelayStatus, error) {
+	var s RelayStatus
 	v, err := stdlite.ParseJSON(raw)
 	if err == nil {
-		decodeStatus(&v, &s)
+		decodeRelayStatus(&v, &s)
 	}
 	return s, err
 }
 
-// loadState reads the state saved by saveState, and the calls going on
+// loadMemory reads the state saved by saveMemory, and the calls going on
 // and ended from the Calls view saved with it (saveCalls; calls may be
 // ""). A state saved by an older version holds these calls itself. When
 // only the calls are damaged, the state comes back without them, with the
 // error: what popped must not be forgotten for a damaged history.
-func loadState(raw, calls string) (State, error) {
-	var st State
+func loadMemory(raw, calls string) (Memory, error) {
+	var st Memory
 	v, err := stdlite.ParseJSON(raw)
 	if err != nil {
 		return st, err
 	}
-	decodeState(&v, &st)
+	decodeMemory(&v, &st)
 	lists := &v
 	if !v.Has("live") && !v.Has("recent") && calls != "" {
 		c, err := stdlite.ParseJSON(calls)
@@ -95,13 +95,13 @@ func legacyMissed(list *stdlite.JSONValue, views []CallView) {
 	}
 }
 
-// saveState writes the state for loadState, without the calls going on
+// saveMemory writes the state for loadMemory, without the calls going on
 // and ended (json:"-"): they are saved once, in the Calls view
 // (saveCalls), so that the state written before a pop stays small (see
 // worker.do).
-func saveState(st *State) string {
+func saveMemory(st *Memory) string {
 	var e stdlite.JSONEncoder
-	encodeState(&e, st)
+	encodeMemory(&e, st)
 	return string(e.Bytes())
 }
 
@@ -112,10 +112,10 @@ func saveCalls(c *Calls) string {
 	return string(e.Bytes())
 }
 
-// saveStatus writes a Status.
-func saveStatus(s *Status) string {
+// saveStatus writes a RelayStatus.
+func saveStatus(s *RelayStatus) string {
 	var e stdlite.JSONEncoder
-	encodeStatus(&e, s)
+	encodeRelayStatus(&e, s)
 	return string(e.Bytes())
 }
 
@@ -133,7 +133,7 @@ const PoppingKey = "popping"
 
 // popping returns, of the calls acts are about, those that popped, with
 // when (st.Popped): what must be saved before their pops are asked for.
-func (st *State) popping(acts []Action) map[string]int64 {
+func (st *Memory) popping(acts []Action) map[string]int64 {
 	var out map[string]int64
 	for _, a := range acts {
 		if t, ok := st.Popped[a.Key]; ok && a.Key != "" {
@@ -161,7 +161,7 @@ func encodePopping(popped map[string]int64) string {
 // mergePopping adds the calls of a saved PoppingKey record to st.Popped:
 // a worker stopped after asking for a pop and before saving its whole
 // state knows from them that those calls popped.
-func mergePopping(st *State, raw string) error {
+func mergePopping(st *Memory, raw string) error {
 	v, err := stdlite.ParseJSON(raw)
 	if err != nil {
 		return err

@@ -111,7 +111,7 @@ func TestWireEveryField(t *testing.T) {
 		read func(v *stdlite.JSONValue) any
 	}{
 		{"calls", filled[Calls](), func(v *stdlite.JSONValue) any { var x Calls; decodeCalls(v, &x); return x }},
-		{"status", filled[Status](), func(v *stdlite.JSONValue) any { var x Status; decodeStatus(v, &x); return x }},
+		{"status", filled[RelayStatus](), func(v *stdlite.JSONValue) any { var x RelayStatus; decodeRelayStatus(v, &x); return x }},
 		{"settings", filled[settings.Settings](), func(v *stdlite.JSONValue) any { var x settings.Settings; decodeSettingsSettings(v, &x); return x }},
 	} {
 		v, err := stdlite.ParseJSON(string(mustJSON(t, tc.want)))
@@ -168,8 +168,8 @@ func TestEncodeLikeEncodingJSON(t *testing.T) {
 		{"nil calls", saveCalls(&Calls{}), Calls{}},
 		{"bare view", saveCalls(&Calls{Current: &CallView{}}), Calls{Current: &CallView{}}},
 		{"view", saveCalls(&Calls{Current: &cv}), Calls{Current: &cv}},
-		{"status", saveStatus(new(filled[Status]())), filled[Status]()},
-		{"bare status", saveStatus(&Status{}), Status{}},
+		{"status", saveStatus(new(filled[RelayStatus]())), filled[RelayStatus]()},
+		{"bare status", saveStatus(&RelayStatus{}), RelayStatus{}},
 		{"inpage card", saveInPageCard(new(filled[InPageCard]())), filled[InPageCard]()},
 		{"auth", authMessage("s3cr<t>"), stream.ClientMessage{Type: stream.TypeAuth, Secret: "s3cr<t>"}},
 		{"anonymous auth", authMessage(""), stream.ClientMessage{Type: stream.TypeAuth}},
@@ -181,11 +181,11 @@ func TestEncodeLikeEncodingJSON(t *testing.T) {
 }
 
 func TestStateRoundTrip(t *testing.T) {
-	st := filled[State]()
+	st := filled[Memory]()
 	st.replayTo, st.liveAtHello, st.sweepDue, st.badge, st.badgeShown, st.dirty = 0, nil, false, "", false, false
 	view := st.View()
-	saved, calls := saveState(&st), saveCalls(&view)
-	back, err := loadState(saved, calls)
+	saved, calls := saveMemory(&st), saveCalls(&view)
+	back, err := loadMemory(saved, calls)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,21 +196,21 @@ func TestStateRoundTrip(t *testing.T) {
 	if !json.Valid([]byte(saved)) || strings.Contains(saved, `"live"`) || strings.Contains(saved, `"recent"`) {
 		t.Errorf("saved state %s", saved)
 	}
-	empty, err := loadState(saveState(&State{}), "")
+	empty, err := loadMemory(saveMemory(&Memory{}), "")
 	if err != nil || empty.Cursor != 0 || len(empty.Live) != 0 {
 		t.Errorf("empty state: %+v %v", empty, err)
 	}
 	// A state saved by an older version, with its calls in it.
 	old := strings.TrimSuffix(saved, "}") + `,"live":` + string(mustJSON(t, st.Live)) + `,"recent":` + string(mustJSON(t, st.Recent)) + "}"
-	if back, err := loadState(old, `{"live":[],"recent":[]}`); err != nil || !reflect.DeepEqual(back, st) {
+	if back, err := loadMemory(old, `{"live":[],"recent":[]}`); err != nil || !reflect.DeepEqual(back, st) {
 		t.Errorf("old state:\n got %+v, %v\nwant %+v", back, err, st)
 	}
 	// A missed call saved before calls carried "missed" stays missed.
 	legacy := `{"recent":[{"call":{"line":"l","id":"1","state":"missed"},"missed":true},{"call":{"line":"l","id":"2","state":"ended"}}]}`
-	if back, err := loadState(`{"relay":"r"}`, legacy); err != nil || len(back.Recent) != 2 || !back.Recent[0].Call.Missed || back.Recent[1].Call.Missed {
+	if back, err := loadMemory(`{"relay":"r"}`, legacy); err != nil || len(back.Recent) != 2 || !back.Recent[0].Call.Missed || back.Recent[1].Call.Missed {
 		t.Errorf("legacy missed: %+v, %v", back.Recent, err)
 	}
-	if back, err := loadState(saved, "{"); err == nil || !reflect.DeepEqual(back.Popped, st.Popped) || back.Live != nil {
+	if back, err := loadMemory(saved, "{"); err == nil || !reflect.DeepEqual(back.Popped, st.Popped) || back.Live != nil {
 		t.Errorf("damaged calls: %+v, %v", back, err)
 	}
 }
@@ -218,20 +218,20 @@ func TestStateRoundTrip(t *testing.T) {
 // TestPoppingRecord: the calls popping, saved before their pops, come back
 // into a state saved before them, without overriding what it knew.
 func TestPoppingRecord(t *testing.T) {
-	var st State
+	var st Memory
 	acts := ring(t, &st, 1, "A", "0033612345682", env(conf))
 	popping := st.popping(acts)
 	k := line + "|A"
 	if len(popping) != 1 || popping[k] != now.UnixMilli() {
 		t.Fatalf("popping = %v, want the one call that popped", popping)
 	}
-	if got := (&State{}).popping(acts); got != nil {
+	if got := (&Memory{}).popping(acts); got != nil {
 		t.Errorf("popping of a state where nothing popped = %v", got)
 	}
 
 	// A worker stopped after the pop was asked for, before the whole
 	// state was saved: the state it reads back is older.
-	older := State{Popped: map[string]int64{line + "|B": 7}}
+	older := Memory{Popped: map[string]int64{line + "|B": 7}}
 	if err := mergePopping(&older, encodePopping(popping)); err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestPoppingRecord(t *testing.T) {
 		t.Errorf("merge overrode a saved time: %v (%v)", older.Popped, err)
 	}
 	// No state saved at all yet.
-	var fresh State
+	var fresh Memory
 	if err := mergePopping(&fresh, encodePopping(popping)); err != nil || fresh.Popped[k] == 0 {
 		t.Errorf("into a fresh state: %v (%v)", fresh.Popped, err)
 	}

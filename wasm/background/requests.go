@@ -15,7 +15,7 @@ import (
 
 // MarkSeen marks every missed call seen: the badge count drops to 0 and
 // their notifications go.
-func (st *State) MarkSeen(env Env) []Action {
+func (st *Memory) MarkSeen(env Env) []Action {
 	var acts []Action
 	for i := range st.Recent {
 		v := &st.Recent[i]
@@ -36,7 +36,7 @@ var (
 // Open opens call line/id in the CRM: in the reused CRM tab in reuse-tab
 // and in-page modes (the agent wants one CRM tab), else in a new tab. A
 // missed call opened is seen.
-func (st *State) Open(line, id string, env Env) ([]Action, error) {
+func (st *Memory) Open(line, id string, env Env) ([]Action, error) {
 	v := st.find(line + "|" + id)
 	if v == nil {
 		return nil, ErrNoCall
@@ -44,7 +44,7 @@ func (st *State) Open(line, id string, env Env) ([]Action, error) {
 	return st.open(v, env)
 }
 
-func (st *State) open(v *CallView, env Env) ([]Action, error) {
+func (st *Memory) open(v *CallView, env Env) ([]Action, error) {
 	if v.URL == "" {
 		u, err := env.expand(v.Call.LastEvent, v)
 		callURL(v, u, err)
@@ -69,7 +69,7 @@ func (st *State) open(v *CallView, env Env) ([]Action, error) {
 // NoteClicked handles a click on the notification with that ID (a call
 // key): button -1 is the notification itself, which opens the CRM like
 // button 0 ("Open in CRM"); button 1 calls back.
-func (st *State) NoteClicked(id string, button int, env Env) ([]Action, error) {
+func (st *Memory) NoteClicked(id string, button int, env Env) ([]Action, error) {
 	v := st.find(id)
 	if v == nil {
 		return nil, ErrNoCall
@@ -105,7 +105,7 @@ const TestLine = "test"
 // the chosen mode act: rules, pause and cap do not apply (the agent asked
 // for it), the mode and notifications do. The call is not listed as a
 // call; the side panel shows it as the last popped.
-func (st *State) TestPop(env Env) ([]Action, error) {
+func (st *Memory) TestPop(env Env) ([]Action, error) {
 	env.Settings = env.Settings.Normalize()
 	st.init()
 	now := env.Now
@@ -129,13 +129,13 @@ func (st *State) TestPop(env Env) ([]Action, error) {
 
 // PopFailed records that the pop of call k failed (silent mode's GET, a
 // window that could not open): the view says why.
-func (st *State) PopFailed(k, msg string) {
+func (st *Memory) PopFailed(k, msg string) {
 	if v := st.find(k); v != nil {
 		v.Error, st.dirty = msg, true
 	}
 }
 
 // SettingsChanged returns the badge for new settings (pause on or off).
-func (st *State) SettingsChanged(env Env) []Action {
+func (st *Memory) SettingsChanged(env Env) []Action {
 	return st.withBadge(nil, env.Settings.Normalize())
 }

@@ -4,8 +4,8 @@ package background
 // pages (options, popup) to show.
 const StatusKey = "status"
 
-// Status is the relay connection as the agent should understand it.
-type Status struct {
+// RelayStatus is the relay connection as the agent should understand it.
+type RelayStatus struct {
 	State   string `json:"state"`   // "connecting", "connected", "down", "settings"
 	Message string `json:"message"` // why, and what to do
 	Relay   string `json:"relay"`
@@ -16,7 +16,7 @@ type Status struct {
 	PopErrorAt int64  `json:"popErrorAt,omitempty"` // Unix ms
 }
 
-// Status states.
+// RelayStatus states.
 const (
 	StatusConnecting = "connecting"
 	StatusConnected  = "connected"

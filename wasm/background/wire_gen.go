@@ -496,9 +496,9 @@ func decodePopRules(v *stdlite.JSONValue, x *pop.Rules) {
 	}
 }
 
-// decodeState reads v into x, member by member: a member absent or of
+// decodeMemory reads v into x, member by member: a member absent or of
 // another JSON type leaves x's field as it is.
-func decodeState(v *stdlite.JSONValue, x *State) {
+func decodeMemory(v *stdlite.JSONValue, x *Memory) {
 	for i := range v.Object {
 		m := &v.Object[i].Value
 		switch v.Object[i].Key {
@@ -540,8 +540,8 @@ func decodeState(v *stdlite.JSONValue, x *State) {
 	}
 }
 
-// encodeState writes x as encoding/json does.
-func encodeState(e *stdlite.JSONEncoder, x *State) {
+// encodeMemory writes x as encoding/json does.
+func encodeMemory(e *stdlite.JSONEncoder, x *Memory) {
 	e.Begin()
 	e.Key("relay")
 	e.String(x.Relay)
@@ -727,9 +727,9 @@ func encodePopCap(e *stdlite.JSONEncoder, x *pop.Cap) {
 	e.End()
 }
 
-// decodeStatus reads v into x, member by member: a member absent or of
+// decodeRelayStatus reads v into x, member by member: a member absent or of
 // another JSON type leaves x's field as it is.
-func decodeStatus(v *stdlite.JSONValue, x *Status) {
+func decodeRelayStatus(v *stdlite.JSONValue, x *RelayStatus) {
 	for i := range v.Object {
 		m := &v.Object[i].Value
 		switch v.Object[i].Key {
@@ -749,8 +749,8 @@ func decodeStatus(v *stdlite.JSONValue, x *Status) {
 	}
 }
 
-// encodeStatus writes x as encoding/json does.
-func encodeStatus(e *stdlite.JSONEncoder, x *Status) {
+// encodeRelayStatus writes x as encoding/json does.
+func encodeRelayStatus(e *stdlite.JSONEncoder, x *RelayStatus) {
 	e.Begin()
 	e.Key("state")
 	e.String(x.State)

@@ -39,8 +39,8 @@ const (
 type worker struct {
 	inputs   chan input
 	settings settings.Settings
-	state    State
-	status   Status
+	state    Memory
+	status   RelayStatus
 	// relayError is the code of the last error the relay sent on this
 	// connection (too slow, rate limited…): the reconnection then backs
 	// off as after a failure.
@@ -112,13 +112,13 @@ func warn(msg string) { js.Global().Get("console").Call("warn", "screenpop: "+ms
 
 // load reads the settings, the state and the status from storage.
 func (w *worker) load() {
-	got, err := browser.StorageGetJSON(settings.StorageKey, StateKey, CallsKey, StatusKey, PoppingKey)
+	got, err := browser.StorageGetJSON(settings.StorageKey, MemoryKey, CallsKey, StatusKey, PoppingKey)
 	if err != nil {
 		warn("cannot read the storage: " + err.Error())
 	}
 	w.readSettings(got[settings.StorageKey])
-	if raw, ok := got[StateKey]; ok {
-		st, err := loadState(raw, got[CallsKey])
+	if raw, ok := got[MemoryKey]; ok {
+		st, err := loadMemory(raw, got[CallsKey])
 		if err != nil {
 			warn("the saved state is damaged: " + err.Error())
 		}
@@ -432,7 +432,7 @@ func (w *worker) do(acts []Action) {
 	case len(popping) > 0:
 		state = browser.StartStorageSet(nil, map[string]string{PoppingKey: encodePopping(popping)})
 	case saving:
-		state = browser.StartStorageSet(nil, map[string]string{StateKey: saveState(&w.state)})
+		state = browser.StartStorageSet(nil, map[string]string{MemoryKey: saveMemory(&w.state)})
 	}
 	// The badge goes right after the pop is asked for: the browser takes a
 	// few milliseconds to draw it, which delayed the CRM tab by as much when
@@ -497,7 +497,7 @@ func (w *worker) do(acts []Action) {
 		view := w.state.View()
 		text := map[string]string{}
 		if len(popping) > 0 {
-			text[StateKey] = saveState(&w.state)
+			text[MemoryKey] = saveMemory(&w.state)
 		}
 		calls := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, text)
 		err := state.Wait()
@@ -516,7 +516,7 @@ func (w *worker) save() {
 		return
 	}
 	view := w.state.View()
-	err := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, map[string]string{StateKey: saveState(&w.state)}).Wait()
+	err := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, map[string]string{MemoryKey: saveMemory(&w.state)}).Wait()
 	if err != nil {
 		warn("cannot save the calls: " + err.Error())
 	}

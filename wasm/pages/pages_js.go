@@ -126,7 +126,7 @@ func loadCalls() background.Calls {
 
 // loadStatus reads the relay connection state; ok is false before the
 // background ever wrote it.
-func loadStatus() (st background.Status, ok bool) {
+func loadStatus() (st background.RelayStatus, ok bool) {
 	ok, _ = storageGet(background.StatusKey, &st)
 	return st, ok
 }
@@ -228,7 +228,7 @@ func openOptions() {
 
 // relayBox renders the relay connection state: a headline, the
 // background's detail, what to do, and buttons for it.
-func relayBox(box dom.Element, st background.Status, known bool) {
+func relayBox(box dom.Element, st background.RelayStatus, known bool) {
 	state := ""
 	if known {
 		state = st.State

@@ -71,7 +71,7 @@ func helloMsg(t *testing.T, cursor uint64, live ...call.Call) []byte {
 	return b
 }
 
-func handle(t *testing.T, st *State, raw []byte, e Env) []Action {
+func handle(t *testing.T, st *Memory, raw []byte, e Env) []Action {
 	t.Helper()
 	acts, err := st.Handle(raw, e)
 	if err != nil {
@@ -81,7 +81,7 @@ func handle(t *testing.T, st *State, raw []byte, e Env) []Action {
 }
 
 // ring plays a ringing call: its start_ringing event.
-func ring(t *testing.T, st *State, id uint64, callID, from string, e Env) []Action {
+func ring(t *testing.T, st *Memory, id uint64, callID, from string, e Env) []Action {
 	t.Helper()
 	return handle(t, st, eventMsg(t, id, "start_ringing", callID, call.Ringing, from), e)
 }
@@ -128,7 +128,7 @@ func badgeOf(acts []Action) (string, bool) {
 }
 
 func TestRingPopsOnce(t *testing.T) {
-	var st State
+	var st Memory
 	e := env(conf)
 	acts := ring(t, &st, 1, "A", "0033612345682", e)
 	if p := pops(acts); len(p) != 1 || p[0].Kind != ActionOpenTab || !strings.HasSuffix(p[0].URL, "query_string=0033612345682") {
@@ -179,7 +179,7 @@ func TestModes(t *testing.T) {
 		{"future-mode", []string{ActionReuseTab}, false}, // the default mode
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			var st State
+			var st Memory
 			s := with(func(s *settings.Settings) { s.Mode, s.WindowWidth, s.WindowHeight = tc.mode, 900, 700 })
 			acts := ring(t, &st, 1, "A", "0033612345682", env(s))
 			var got []string
@@ -213,7 +213,7 @@ func TestModes(t *testing.T) {
 }
 
 func TestNotifySetting(t *testing.T) {
-	var st State
+	var st Memory
 	s := with(func(s *settings.Settings) { s.Notify = true })
 	acts := ring(t, &st, 1, "A", "0033612345682", env(s))
 	n := notes(acts)
@@ -231,7 +231,7 @@ func TestNotifySetting(t *testing.T) {
 		t.Errorf("missed notification %+v", n)
 	}
 	// Notifications off: none for ringing or missed calls.
-	st = State{}
+	st = Memory{}
 	acts = ring(t, &st, 1, "B", "0033612345682", env(conf))
 	acts = append(acts, handle(t, &st, eventMsg(t, 2, "end_ringing", "B", call.Missed, "0033612345682"), env(conf))...)
 	if n := notes(acts); len(n) != 0 {
@@ -279,7 +279,7 @@ func TestNotificationContent(t *testing.T) {
 }
 
 func TestCap(t *testing.T) {
-	var st State
+	var st Memory
 	s := with(func(s *settings.Settings) { s.CapPerMinute = 1 })
 	if p := pops(ring(t, &st, 1, "A", "0033612345682", env(s))); len(p) != 1 {
 		t.Fatalf("first call: %v", p)
@@ -303,7 +303,7 @@ func TestCap(t *testing.T) {
 }
 
 func TestPause(t *testing.T) {
-	var st State
+	var st Memory
 	s := with(func(s *settings.Settings) { s.Paused = true })
 	acts := st.SettingsChanged(env(s))
 	if b, _ := badgeOf(acts); b != "OFF" {
@@ -326,7 +326,7 @@ func TestPause(t *testing.T) {
 }
 
 func TestBadgeMissedAndSeen(t *testing.T) {
-	var st State
+	var st Memory
 	e := env(conf)
 	ring(t, &st, 1, "A", "0033612345682", e)
 	acts := handle(t, &st, eventMsg(t, 2, "end_ringing", "A", call.Missed, "0033612345682"), e)
@@ -364,7 +364,7 @@ func TestBadgeMissedAndSeen(t *testing.T) {
 }
 
 func TestRecentIsBounded(t *testing.T) {
-	var st State
+	var st Memory
 	e := env(conf)
 	for i := range 60 {
 		id := string(rune('a'+i%26)) + strings.Repeat("x", i/26)
@@ -381,10 +381,10 @@ func TestRecentIsBounded(t *testing.T) {
 
 // restart saves the state as the worker does, and reads it back as a new
 // worker would.
-func restart(t *testing.T, st *State) State {
+func restart(t *testing.T, st *Memory) Memory {
 	t.Helper()
 	view := st.View()
-	back, err := loadState(saveState(st), saveCalls(&view))
+	back, err := loadMemory(saveMemory(st), saveCalls(&view))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func restart(t *testing.T, st *State) State {
 }
 
 func TestStateSurvivesRestart(t *testing.T) {
-	var st State
+	var st Memory
 	e := env(conf)
 	ring(t, &st, 7, "A", "0033612345682", e)
 	back := restart(t, &st)
@@ -411,7 +411,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 // waking, the relay's hello lists no live call and replays the events
 // after the cursor: nothing pops, both are missed calls.
 func TestRingMissedWhileAway(t *testing.T) {
-	var st State
+	var st Memory
 	e := env(conf)
 	handle(t, &st, helloMsg(t, 0), e)
 	ring(t, &st, 1, "A", "0033612345682", e)
@@ -443,7 +443,7 @@ func TestRingMissedWhileAway(t *testing.T) {
 // TestReplayPopsCallStillRinging: a call that started ringing while the
 // worker was away and still rings pops once, from the hello or the replay.
 func TestReplayPopsCallStillRinging(t *testing.T) {
-	st := State{Cursor: 1}
+	st := Memory{Cursor: 1}
 	e := env(conf)
 	var acts []Action
 	acts = append(acts, handle(t, &st, helloMsg(t, 2, callOf("C", call.Ringing, "0033612345686", "start_ringing")), e)...)
@@ -460,7 +460,7 @@ func TestReplayPopsCallStillRinging(t *testing.T) {
 // TestReplayedRingOfEndedCall: the replay holds a call's start_ringing and,
 // later, its end: no pop, not even briefly a RING badge.
 func TestReplayedRingOfEndedCall(t *testing.T) {
-	st := State{Cursor: 10}
+	st := Memory{Cursor: 10}
 	e := env(conf)
 	var acts []Action
 	acts = append(acts, handle(t, &st, helloMsg(t, 13), e)...)
@@ -483,7 +483,7 @@ func TestReplayedRingOfEndedCall(t *testing.T) {
 // its log): calls we thought ringing are settled as missed, answered ones
 // as ended.
 func TestCallsEndedWithoutTrace(t *testing.T) {
-	var st State
+	var st Memory
 	e := with(func(s *settings.Settings) { s.Notify = true })
 	ring(t, &st, 5, "A", "0033612345682", env(e))
 	handle(t, &st, eventMsg(t, 6, "start_ringing", "B", call.Ringing, "0033612345683"), env(e))
@@ -508,7 +508,7 @@ func TestCallsEndedWithoutTrace(t *testing.T) {
 }
 
 func TestGapWithNothingToReplay(t *testing.T) {
-	var st State
+	var st Memory
 	e := env(conf)
 	ring(t, &st, 5, "A", "0033612345682", e)
 	handle(t, &st, helloMsg(t, 9), e)
@@ -522,7 +522,7 @@ func TestGapWithNothingToReplay(t *testing.T) {
 }
 
 func TestRelayErrors(t *testing.T) {
-	st := State{Cursor: 9}
+	st := Memory{Cursor: 9}
 	acts := handle(t, &st, []byte(`{"type":"error","error":{"code":"bad-secret","message":"paste a new connection string"}}`), env(conf))
 	if len(acts) == 0 || acts[0].Kind != ActionRelayError || acts[0].Key != stream.CodeBadSecret || acts[0].Text != "paste a new connection string" {
 		t.Errorf("acts %+v", acts)
@@ -534,7 +534,7 @@ func TestRelayErrors(t *testing.T) {
 }
 
 func TestBadMessages(t *testing.T) {
-	var st State
+	var st Memory
 	if _, err := st.Handle([]byte("not json"), env(conf)); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
 		t.Errorf("err = %v", err)
 	}
@@ -546,7 +546,7 @@ func TestBadMessages(t *testing.T) {
 }
 
 func TestWithheldCallerDoesNotSearch(t *testing.T) {
-	var st State
+	var st Memory
 	c := call.Call{Line: line, ID: "W", State: call.Ringing, Calling: "anonymous", LastEvent: "start_ringing"}
 	b, _ := json.Marshal(stream.Message{Type: stream.TypeEvent, ID: 1, Event: &stream.Event{Name: "start_ringing", Call: c, Calling: phone.Number{Raw: "anonymous", Kind: phone.Withheld}}})
 	acts := handle(t, &st, b, env(conf))
@@ -562,7 +562,7 @@ func TestWithheldCallerDoesNotSearch(t *testing.T) {
 }
 
 func TestOpenRequest(t *testing.T) {
-	var st State
+	var st Memory
 	e := env(with(func(s *settings.Settings) { s.Paused = true }))
 	ring(t, &st, 1, "A", "0033612345682", e)
 	handle(t, &st, eventMsg(t, 2, "end_ringing", "A", call.Missed, "0033612345682"), e)
@@ -583,7 +583,7 @@ func TestOpenRequest(t *testing.T) {
 }
 
 func TestNoteClicked(t *testing.T) {
-	var st State
+	var st Memory
 	e := env(with(func(s *settings.Settings) { s.Mode = settings.ModeNotify }))
 	ring(t, &st, 1, "A", "0033612345682", e)
 	acts, err := st.NoteClicked(line+"|A", -1, e)
@@ -597,7 +597,7 @@ func TestNoteClicked(t *testing.T) {
 }
 
 func TestTestPop(t *testing.T) {
-	var st State
+	var st Memory
 	s := with(func(s *settings.Settings) {
 		s.Mode, s.WindowWidth, s.WindowHeight, s.Paused, s.CapPerMinute = settings.ModeWindow, 640, 480, true, 1
 	})
@@ -635,7 +635,7 @@ func TestTestPop(t *testing.T) {
 func p0Key(acts []Action) string { return pops(acts)[0].Key }
 
 func TestCurrent(t *testing.T) {
-	var st State
+	var st Memory
 	e := env(conf)
 	if st.View().Current != nil {
 		t.Error("current with no call")
@@ -657,7 +657,7 @@ func TestCurrent(t *testing.T) {
 }
 
 func TestPrune(t *testing.T) {
-	st := State{Popped: map[string]int64{}, Live: []CallView{{Call: callOf("old", call.Ringing, "0033612345682", "start_ringing"), Since: now.Add(-time.Hour).UnixMilli()}}}
+	st := Memory{Popped: map[string]int64{}, Live: []CallView{{Call: callOf("old", call.Ringing, "0033612345682", "start_ringing"), Since: now.Add(-time.Hour).UnixMilli()}}}
 	for i := 0; i < poppedMax+10; i++ {
 		st.Popped[string(rune('a'+i%26))+strings.Repeat("x", i)] = now.UnixMilli() - int64(i)
 	}
@@ -675,7 +675,7 @@ func TestPrune(t *testing.T) {
 }
 
 func TestRelayChangeResets(t *testing.T) {
-	var st State
+	var st Memory
 	ring(t, &st, 5, "A", "0033612345682", env(conf))
 	st.Tab = 42
 	st.Reset("http://other:8080")
@@ -688,7 +688,7 @@ func TestRelayChangeResets(t *testing.T) {
 // away; the hello lists it answered, the replay still holds its ring. It
 // must not pop (it no longer rings), nor go back to ringing.
 func TestReplayAfterAnswer(t *testing.T) {
-	st := State{Cursor: 20}
+	st := Memory{Cursor: 20}
 	e := env(conf)
 	var acts []Action
 	acts = append(acts, handle(t, &st, helloMsg(t, 22, callOf("F", call.Answered, "0033612345689", "start_calling")), e)...)
@@ -708,7 +708,7 @@ func TestReplayAfterAnswer(t *testing.T) {
 }
 
 func TestRingingNoteClearedWhenCallEnds(t *testing.T) {
-	var st State
+	var st Memory
 	e := env(with(func(s *settings.Settings) { s.Notify = true }))
 	ring(t, &st, 1, "A", "0033612345682", e)
 	acts := handle(t, &st, eventMsg(t, 2, "start_calling", "A", call.Answered, "0033612345682"), e)

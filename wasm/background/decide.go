@@ -1,8 +1,8 @@
-// Package background is the extension's brain, run by the service worker
+// Package background is the extension's background logic, run by the service worker
 // (Chrome) or background page (Firefox): it keeps the connection to the
 // relay, decides what each call should do, and does it.
 //
-// brain.go is the deciding part: plain functions over explicit state, with
+// decide.go is the deciding part: plain functions over explicit state, with
 // no browser in sight, so it is unit-tested natively. The state is saved to
 // extension storage after every message, because Chrome stops the worker
 // at any time and all Go memory goes with it. The browser part (executing
@@ -21,8 +21,8 @@ import (
 	"github.com/screenpop/screenpop/internal/stream"
 )
 
-// StateKey is the storage key the brain's state lives under.
-const StateKey = "state"
+// MemoryKey is the storage key the brain's state lives under.
+const MemoryKey = "state"
 
 // Bounds on what the state remembers.
 const (
@@ -38,9 +38,9 @@ const (
 	liveStale    = 6 * time.Hour
 )
 
-// State is everything the background must remember across worker restarts.
-// It is saved as JSON (codec.go, wire_gen.go) under StateKey after every change.
-type State struct {
+// Memory is everything the background must remember across worker restarts.
+// It is saved as JSON (codec.go, wire_gen.go) under MemoryKey after every change.
+type Memory struct {
 	Relay  string           `json:"relay"`            // relay URL the cursor belongs to
 	Cursor uint64           `json:"cursor"`           // ID of the last event processed
 	Popped map[string]int64 `json:"popped"`           // call key → when it popped (Unix ms): one pop per call
@@ -108,8 +108,8 @@ type Action struct {
 // Action kinds.
 const (
 	ActionOpenTab    = "open-tab"    // a new tab on URL, focused
-	ActionReuseTab   = "reuse-tab"   // navigate and focus State.Tab, or open it
-	ActionOpenWindow = "open-window" // navigate and focus State.Window, or create a popup window of Width×Height
+	ActionReuseTab   = "reuse-tab"   // navigate and focus Memory.Tab, or open it
+	ActionOpenWindow = "open-window" // navigate and focus Memory.Window, or create a popup window of Width×Height
 	ActionInPage     = "inpage"      // the caller card in the CRM page already open (ShowInPage)
 	ActionFetch      = "fetch"       // a background GET of URL (silent mode); failures come back through PopFailed
 	ActionSidePanel  = "sidepanel"   // make sure the side panel is enabled on sidepanel.html
@@ -143,7 +143,7 @@ const (
 
 func key(c call.Call) string { return c.Line + "|" + c.ID }
 
-// Refusal identifies a relay and secret for State.Refused, with a hash
+// Refusal identifies a relay and secret for Memory.Refused, with a hash
 // of the secret rather than the secret itself.
 func Refusal(relay, secret string) string {
 	h := uint64(14695981039346656037) // FNV-1a
@@ -156,27 +156,27 @@ func Refusal(relay, secret string) string {
 // Reset forgets the cursor and the calls going on when the relay URL
 // changes: cursors of one relay mean nothing to another. What popped, the
 // history, the cap and the reused tab or window stay.
-func (st *State) Reset(relay string) {
+func (st *Memory) Reset(relay string) {
 	st.Relay, st.Cursor, st.Live = relay, 0, nil
 	st.replayTo, st.liveAtHello, st.sweepDue = 0, nil, false
 	st.dirty = true
 }
 
-func (st *State) init() {
+func (st *Memory) init() {
 	if st.Popped == nil {
 		st.Popped = map[string]int64{}
 	}
 }
 
 // Dirty reports whether the state changed since the last call to Dirty.
-func (st *State) Dirty() bool {
+func (st *Memory) Dirty() bool {
 	d := st.dirty
 	st.dirty = false
 	return d
 }
 
 // Handle processes one message from the relay and returns what to do.
-func (st *State) Handle(raw []byte, env Env) ([]Action, error) {
+func (st *Memory) Handle(raw []byte, env Env) ([]Action, error) {
 	m, err := decodeMessage(raw)
 	if err != nil {
 		return nil, err
@@ -226,7 +226,7 @@ func (st *State) Handle(raw []byte, env Env) ([]Action, error) {
 
 // hello starts a connection: the relay's live calls, and the cursor the
 // replay (if any) runs up to.
-func (st *State) hello(h *stream.Hello, env Env) []Action {
+func (st *Memory) hello(h *stream.Hello, env Env) []Action {
 	st.dirty = true
 	st.liveAtHello = make(map[string]bool, len(h.Live))
 	var acts []Action
@@ -275,7 +275,7 @@ func (st *State) hello(h *stream.Hello, env Env) []Action {
 // list happened while the worker was away and the call is over since: it
 // never pops nor notifies ringing. Its later events, in the same replay,
 // end it in the history (a missed call counts and notifies as missed).
-func (st *State) event(id uint64, ev *stream.Event, env Env) []Action {
+func (st *Memory) event(id uint64, ev *stream.Event, env Env) []Action {
 	c := ev.Call
 	k := key(c)
 	replayed := id != 0 && id <= st.replayTo
@@ -317,7 +317,7 @@ func (st *State) event(id uint64, ev *stream.Event, env Env) []Action {
 
 // take removes the view of call k from the live or recent calls and
 // returns it (a new one if unknown).
-func (st *State) take(k string) CallView {
+func (st *Memory) take(k string) CallView {
 	if v, ok := remove(&st.Live, k); ok {
 		return v
 	}
@@ -342,7 +342,7 @@ func remove(list *[]CallView, k string) (CallView, bool) {
 	return CallView{}, false
 }
 
-func (st *State) find(k string) *CallView {
+func (st *Memory) find(k string) *CallView {
 	for i := range st.Live {
 		if key(st.Live[i].Call) == k {
 			return &st.Live[i]
@@ -359,7 +359,7 @@ func (st *State) find(k string) *CallView {
 	return nil
 }
 
-func (st *State) addRecent(v CallView) {
+func (st *Memory) addRecent(v CallView) {
 	st.Recent = append(st.Recent, CallView{})
 	copy(st.Recent[1:], st.Recent)
 	st.Recent[0] = v
@@ -376,7 +376,6 @@ func sortLive(live []CallView) {
 		}
 	}
 }
-
 
 // expand is the CRM URL for one event of the call: the template, compiled
 // once per message (Handle), expanded once per event; the pop and "open in
@@ -405,7 +404,7 @@ func callURL(v *CallView, u string, err error) {
 // v.Reason says why, if the event was one that pops).
 //
 // u and err are the event's expansion of the template (Env.expand).
-func (st *State) decide(event string, v *CallView, u string, err error, env Env) []Action {
+func (st *Memory) decide(event string, v *CallView, u string, err error, env Env) []Action {
 	s := env.Settings
 	k := key(v.Call)
 	_, popped := st.Popped[k]
@@ -468,7 +467,7 @@ func popActions(v *CallView, env Env) []Action {
 // wants notifications, when the notification is the pop (notify and side
 // panel modes), and when the cap held the pop back (the agent must still
 // learn of the call).
-func (st *State) ringNote(v *CallView, env Env) []Action {
+func (st *Memory) ringNote(v *CallView, env Env) []Action {
 	if v.Call.State != call.Ringing || v.Notified {
 		return nil
 	}
@@ -484,7 +483,7 @@ func (st *State) ringNote(v *CallView, env Env) []Action {
 // sweep settles the calls that ended while the worker was away without
 // the replay telling how: a call that was ringing was missed, any other
 // is over.
-func (st *State) sweep(env Env) []Action {
+func (st *Memory) sweep(env Env) []Action {
 	st.sweepDue = false
 	var acts []Action
 	for i := range st.Recent {
@@ -496,7 +495,7 @@ func (st *State) sweep(env Env) []Action {
 }
 
 // settle ends a call whose end was never received.
-func (st *State) settle(v *CallView, env Env) []Action {
+func (st *Memory) settle(v *CallView, env Env) []Action {
 	st.dirty = true
 	v.Call.Settle(env.Now)
 	if v.Call.Missed && !v.Seen && env.Settings.Notify {
@@ -506,7 +505,7 @@ func (st *State) settle(v *CallView, env Env) []Action {
 }
 
 // UnseenMissed counts the missed calls the agent has not seen.
-func (st *State) UnseenMissed() int {
+func (st *Memory) UnseenMissed() int {
 	n := 0
 	for _, v := range st.Recent {
 		if v.Call.Missed && !v.Seen {
@@ -516,7 +515,7 @@ func (st *State) UnseenMissed() int {
 	return n
 }
 
-func (st *State) ringing() bool {
+func (st *Memory) ringing() bool {
 	for _, v := range st.Live {
 		if v.Call.State == call.Ringing {
 			return true
@@ -528,7 +527,7 @@ func (st *State) ringing() bool {
 // Badge returns the toolbar badge: RING (red) while a call rings, else
 // the number of missed calls not seen (orange), else OFF (grey) while
 // pops are paused, else nothing.
-func (st *State) Badge(s settings.Settings) (text, color string) {
+func (st *Memory) Badge(s settings.Settings) (text, color string) {
 	switch n := st.UnseenMissed(); {
 	case st.ringing():
 		return "RING", ringColor
@@ -543,7 +542,7 @@ func (st *State) Badge(s settings.Settings) (text, color string) {
 }
 
 // withBadge appends a badge action when the badge changed.
-func (st *State) withBadge(acts []Action, s settings.Settings) []Action {
+func (st *Memory) withBadge(acts []Action, s settings.Settings) []Action {
 	text, color := st.Badge(s)
 	if st.badgeShown && text == st.badge {
 		return acts
@@ -554,10 +553,10 @@ func (st *State) withBadge(acts []Action, s settings.Settings) []Action {
 
 // ForgetBadge makes the next decision set the badge again (a new worker
 // does not know what the toolbar shows).
-func (st *State) ForgetBadge() { st.badgeShown = false }
+func (st *Memory) ForgetBadge() { st.badgeShown = false }
 
 // View is what the pages show (stored under CallsKey).
-func (st *State) View() Calls {
+func (st *Memory) View() Calls {
 	c := Calls{Live: st.Live, Recent: st.Recent, UnseenMissed: st.UnseenMissed()}
 	if c.Live == nil {
 		c.Live = []CallView{}
@@ -584,7 +583,7 @@ func (st *State) View() Calls {
 	return c
 }
 
-func (st *State) prune(now time.Time) {
+func (st *Memory) prune(now time.Time) {
 	cut := now.Add(-poppedKeep).UnixMilli()
 	for k, t := range st.Popped {
 		if t < cut {
