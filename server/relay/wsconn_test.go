@@ -12,16 +12,27 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/screenpop/screenpop/internal/memhttp"
 )
 
 // wsServer serves handle on every WebSocket accepted the way the relay
 // accepts them.
 func wsServer(t *testing.T, handle func(c *websocket.Conn, nc *wsNetConn)) string {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	srv := httptest.NewServer(wsHandler(t, handle))
+	t.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// wsHandler accepts WebSockets the way the relay does and hands each to
+// handle.
+func wsHandler(t *testing.T, handle func(c *websocket.Conn, nc *wsNetConn)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		hj := &wsHijacker{ResponseWriter: w}
 		c, err := websocket.Accept(hj, req, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 		if err != nil {
@@ -30,9 +41,7 @@ func wsServer(t *testing.T, handle func(c *websocket.Conn, nc *wsNetConn)) strin
 		}
 		defer c.CloseNow()
 		handle(c, hj.conn)
-	}))
-	t.Cleanup(srv.Close)
-	return "ws" + strings.TrimPrefix(srv.URL, "http")
+	})
 }
 
 // dialTest connects to a wsServer; the connection and ctx end with the
@@ -142,46 +151,43 @@ func TestEarlyClientFrame(t *testing.T) {
 }
 
 // TestWatchdogClosesAStuckWrite: a client that stops reading is cut off
-// writeTimeout after a write blocked, not never.
+// writeTimeout after a write blocked, not never. In a bubble, over an
+// in-memory connection that holds nothing (net.Pipe: a write waits for
+// the reader), the write blocks at once and the watchdog's real timeout
+// passes on the fake clock, exactly.
 func TestWatchdogClosesAStuckWrite(t *testing.T) {
-	defer func(d time.Duration) { writeTimeout = d }(writeTimeout)
-	writeTimeout = 300 * time.Millisecond
-	type result struct {
-		err     error
-		stuck   time.Duration // how long the last write took
-		written int
-	}
-	done := make(chan result, 1)
-	url := wsServer(t, func(c *websocket.Conn, nc *wsNetConn) {
-		msg := bytes.Repeat([]byte("x"), 60<<10)
-		var res result
-		for res.written < 1<<30 {
-			start := time.Now()
-			res.err = nc.sendText(msg)
-			res.stuck = time.Since(start)
-			if res.err != nil {
-				break
-			}
-			res.written += len(msg)
+	synctest.Test(t, func(t *testing.T) {
+		type result struct {
+			err     error
+			stuck   time.Duration // how long the last write took
+			written int
 		}
-		done <- res
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow() // and never reads
-	select {
-	case res := <-done:
+		done := make(chan result, 1)
+		srv := memhttp.NewServer(t, wsHandler(t, func(c *websocket.Conn, nc *wsNetConn) {
+			msg := bytes.Repeat([]byte("x"), 60<<10)
+			var res result
+			for res.written < 1<<30 {
+				start := time.Now()
+				res.err = nc.sendText(msg)
+				res.stuck = time.Since(start)
+				if res.err != nil {
+					break
+				}
+				res.written += len(msg)
+			}
+			done <- res
+		}))
+		c, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(srv.URL, "http"), &websocket.DialOptions{HTTPClient: srv.Client})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow() // and never reads
+		res := <-done      // never coming fails the test as a deadlock of the bubble
 		if res.err == nil {
 			t.Fatalf("wrote %d bytes to a client that does not read", res.written)
 		}
-		if res.stuck < writeTimeout/2 || res.stuck > 3*time.Second {
-			t.Errorf("the stuck write ended after %v, want about %v", res.stuck, writeTimeout)
+		if res.stuck != writeTimeout {
+			t.Errorf("the stuck write ended after %v, want %v", res.stuck, writeTimeout)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("a write to a client that does not read is still going on")
-	}
+	})
 }
