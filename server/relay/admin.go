@@ -336,7 +336,7 @@ func (r *Relay) ListTokens(ctx context.Context) ([]TokenInfo, error) {
 	r.pmu.Lock()
 	defer r.pmu.Unlock()
 	for _, p := range r.pollers {
-		st := p.p.State()
+		st := p.p.Health()
 		i := slices.IndexFunc(out, func(t TokenInfo) bool { return t.Token == st.Token })
 		if i < 0 {
 			t := p.current()

@@ -16,7 +16,7 @@ type Health struct {
 	Store     bool             `json:"store"`             // a data file holds the log and history
 	Cursor    uint64           `json:"cursor"`            // newest event ID
 	Unsaved   int              `json:"unsaved,omitempty"` // events the data file failed to log
-	Upstream  []upstream.State `json:"upstream"`
+	Upstream  []upstream.Health `json:"upstream"`
 }
 
 // serveHealth is GET /healthz: 200 when every token polls OVH, else 503

@@ -154,7 +154,7 @@ func TestRenewRevokedToken(t *testing.T) {
 func TestRejectedTokenWithoutCredentials(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.sim.RevokeToken(h.token)
-	var st upstream.State
+	var st upstream.Health
 	waitfor.Until(t, "the poller to say the token was rejected", func() bool {
 		st = h.relay.pollerStates()[0]
 		return st.Status == "token-rejected" && st.LastError != ""

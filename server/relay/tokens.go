@@ -312,12 +312,12 @@ func (r *Relay) stopPolling(match func(store.Token) bool) int {
 }
 
 // pollerStates is a snapshot of every poller's state.
-func (r *Relay) pollerStates() []upstream.State {
+func (r *Relay) pollerStates() []upstream.Health {
 	r.pmu.Lock()
 	defer r.pmu.Unlock()
-	out := make([]upstream.State, 0, len(r.pollers))
+	out := make([]upstream.Health, 0, len(r.pollers))
 	for _, p := range r.pollers {
-		out = append(out, p.p.State())
+		out = append(out, p.p.Health())
 	}
 	return out
 }

@@ -78,8 +78,8 @@ func (b Backoff) Delay(n int, rnd func() float64) time.Duration {
 	return d/2 + time.Duration(rnd()*float64(d/2))
 }
 
-// State is what health and metrics show about one poller.
-type State struct {
+// Health is what health and metrics show about one poller.
+type Health struct {
 	Token         string    `json:"token"`  // masked (Mask): which token this is, never the token
 	Status        string    `json:"status"` // "starting", "polling", "backoff", "token-rejected", "renewing"
 	LastError     string    `json:"lastError,omitempty"`
@@ -141,14 +141,14 @@ type Poller struct {
 
 	mu    sync.Mutex
 	token string // current token, once Run started
-	state State
+	health Health
 }
 
-// State returns a snapshot of the poller's state.
-func (p *Poller) State() State {
+// Health returns a snapshot of the poller's health.
+func (p *Poller) Health() Health {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := p.state
+	s := p.health
 	if s.Token == "" {
 		s.Token = Mask(p.Token)
 	}
@@ -169,9 +169,9 @@ func (p *Poller) CurrentToken() string {
 	return p.token
 }
 
-func (p *Poller) setState(f func(*State)) {
+func (p *Poller) setHealth(f func(*Health)) {
 	p.mu.Lock()
-	f(&p.state)
+	f(&p.health)
 	p.mu.Unlock()
 }
 
@@ -212,7 +212,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 	p.mu.Lock()
 	p.token = p.Token
-	p.state.Token, p.state.Status = Mask(p.token), StatusStarting
+	p.health.Token, p.health.Status = Mask(p.token), StatusStarting
 	p.mu.Unlock()
 
 	token, session := p.Token, p.Session
@@ -226,7 +226,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		// A failing poller keeps its failure status while it retries, so
 		// that health does not flap to "polling" on every attempt.
-		p.setState(func(s *State) {
+		p.setHealth(func(s *Health) {
 			if failures == 0 {
 				s.Status = StatusPolling
 			}
@@ -280,7 +280,7 @@ func (p *Poller) Run(ctx context.Context) error {
 				msg += "; renewing it failed: " + renewErr.Error()
 			}
 			delay := p.Backoff.Delay(failures, rand.Float64)
-			p.setState(func(s *State) {
+			p.setHealth(func(s *Health) {
 				s.Status, s.LastError, s.Failures, s.NextAttemptIn = status, msg, failures, delay.Round(time.Millisecond).String()
 			})
 			log.Warn("polling OVH events failed; retrying", "err", err, "failures", failures, "retry_in", delay.Round(time.Millisecond))
@@ -310,7 +310,7 @@ func (p *Poller) Run(ctx context.Context) error {
 // took hands on a successful answer: its session (kept in *session) and
 // its events.
 func (p *Poller) took(a ovhevent.Answer, session *string) {
-	p.setState(func(s *State) { s.Status, s.LastError, s.Failures, s.LastSuccess = StatusPolling, "", 0, time.Now() })
+	p.setHealth(func(s *Health) { s.Status, s.LastError, s.Failures, s.LastSuccess = StatusPolling, "", 0, time.Now() })
 	if a.Session != *session && a.Session != "" {
 		*session = a.Session
 		if p.OnSession != nil {
@@ -346,7 +346,7 @@ func (p *Poller) deliver(events []ovhevent.Event) {
 	if len(events) == 0 {
 		return
 	}
-	p.setState(func(s *State) { s.Events += uint64(len(events)) })
+	p.setHealth(func(s *Health) { s.Events += uint64(len(events)) })
 	if p.OnEvents == nil {
 		return
 	}
@@ -358,7 +358,7 @@ func (p *Poller) deliver(events []ovhevent.Event) {
 // renew asks Renew for a new token to replace old, which OVH refused with
 // why, or which expires soon (why is errExpiresSoon).
 func (p *Poller) renew(ctx context.Context, log *slog.Logger, old string, why error) (string, error) {
-	p.setState(func(s *State) { s.Status, s.LastError = StatusRenewing, why.Error() })
+	p.setHealth(func(s *Health) { s.Status, s.LastError = StatusRenewing, why.Error() })
 	ahead := why == errExpiresSoon
 	fresh, err := p.Renew(ctx, old, ahead)
 	if err == nil {
@@ -371,13 +371,13 @@ func (p *Poller) renew(ctx context.Context, log *slog.Logger, old string, why er
 			status = StatusPolling
 		}
 		log.Error("renewing the event token failed", "why", why, "err", err)
-		p.setState(func(s *State) { s.Status, s.LastError = status, why.Error()+"; renewing it failed: "+err.Error() })
+		p.setHealth(func(s *Health) { s.Status, s.LastError = status, why.Error()+"; renewing it failed: "+err.Error() })
 		return "", err
 	}
 	log.Info("renewed the event token", "why", why, "new_token", Mask(fresh))
 	p.mu.Lock()
 	p.token = fresh
-	p.state.Token, p.state.Renewals, p.state.LastError = Mask(fresh), p.state.Renewals+1, ""
+	p.health.Token, p.health.Renewals, p.health.LastError = Mask(fresh), p.health.Renewals+1, ""
 	p.mu.Unlock()
 	return fresh, nil
 }

@@ -138,7 +138,7 @@ func TestPollerSurvivesOutages(t *testing.T) {
 		if f.sessions[0] != "" || f.sessions[1] != "s1" || f.sessions[5] != "s2" {
 			t.Errorf("sessions sent = %q", f.sessions)
 		}
-		if s := p.State(); s.Events != 2 {
+		if s := p.Health(); s.Events != 2 {
 			t.Errorf("state = %+v", s)
 		}
 	})
@@ -156,7 +156,7 @@ func TestPollerTokenRejected(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 		defer cancel()
 		p.Run(ctx)
-		s := p.State()
+		s := p.Health()
 		if s.Status != "token-rejected" || !strings.Contains(s.LastError, "Invalid token") || strings.Contains(s.LastError, token) {
 			t.Errorf("state = %+v", s)
 		}
@@ -175,7 +175,7 @@ func TestPollerUnreachable(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 		defer cancel()
 		p.Run(ctx)
-		s := p.State()
+		s := p.Health()
 		if !strings.Contains(s.LastError, "cannot reach the OVH event service") || strings.Contains(s.LastError, token) {
 			t.Errorf("state = %+v", s)
 		}
@@ -230,7 +230,7 @@ func TestPollerRenewsRejectedToken(t *testing.T) {
 		if len(sessions) != 1 || sessions[0] != "s2" {
 			t.Errorf("OnSession got %q, want [s2] once", sessions)
 		}
-		if s := p.State(); s.Renewals != 1 || s.Token != "AAAA…" || s.Status != StatusPolling {
+		if s := p.Health(); s.Renewals != 1 || s.Token != "AAAA…" || s.Status != StatusPolling {
 			t.Errorf("state = %+v", s)
 		}
 	})
@@ -251,7 +251,7 @@ func TestPollerRenewFails(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 		defer cancel()
 		p.Run(ctx)
-		s := p.State()
+		s := p.Health()
 		if s.Status != StatusRejected || !strings.Contains(s.LastError, "no OVH API credentials") {
 			t.Errorf("state = %+v", s)
 		}
@@ -318,7 +318,7 @@ func TestPollerRenewsAheadOfExpiry(t *testing.T) {
 		go func() { p.Run(ctx); close(ran) }()
 
 		synctest.Wait() // the first poll is held
-		if s := p.State(); s.Status != StatusPolling || sim.Stats().Polls == 0 {
+		if s := p.Health(); s.Status != StatusPolling || sim.Stats().Polls == 0 {
 			t.Fatalf("before the first ring: state %+v, sim %+v", s, sim.Stats())
 		}
 		ring("before")
@@ -350,7 +350,7 @@ func TestPollerRenewsAheadOfExpiry(t *testing.T) {
 		if len(renewed) != 1 || renewed[0] != old {
 			t.Errorf("Renew called with %d tokens, want once with the expiring one", len(renewed))
 		}
-		if s := p.State(); s.Renewals != 1 || s.Status == StatusRejected || strings.Contains(s.LastError, "rejected") {
+		if s := p.Health(); s.Renewals != 1 || s.Status == StatusRejected || strings.Contains(s.LastError, "rejected") {
 			t.Errorf("state = %+v: want one renewal and no rejection", s)
 		}
 		if got["after"] != 1 {
