@@ -3,8 +3,7 @@ package pop
 import (
 	"strings"
 
-	"github.com/screenpop/screenpop/internal/lean"
-	"github.com/screenpop/screenpop/internal/weburl"
+	"github.com/screenpop/screenpop/internal/stdlite"
 )
 
 // Preset is a ready-made template for one CRM: the agent gives the CRM's
@@ -122,7 +121,7 @@ func baseErr(msg string) error {
 // normalizeBase checks a CRM address and returns it as
 // scheme://host[:port][/path], without a trailing slash.
 func normalizeBase(base string, trim []string) (string, error) {
-	s := lean.TrimSpace(base)
+	s := stdlite.TrimSpace(base)
 	if s == "" {
 		return "", baseErr("enter your CRM's address, e.g. https://crm.example.com")
 	}
@@ -134,12 +133,12 @@ func normalizeBase(base string, trim []string) (string, error) {
 	}
 	// A space typed or pasted into the path is what a browser would
 	// encode; anywhere else it is refused below, as an invalid host.
-	u, err := weburl.Parse(strings.ReplaceAll(s, " ", "%20"))
+	u, err := stdlite.ParseURL(strings.ReplaceAll(s, " ", "%20"))
 	if err != nil {
-		switch e := err.(*weburl.Error); e.Code {
-		case weburl.ErrScheme:
+		switch e := err.(*stdlite.URLError); e.Code {
+		case stdlite.ErrURLScheme:
 			return "", baseErr("the CRM address must start with https:// or http://, not " + quote(e.Text+"//"))
-		case weburl.ErrNoHost:
+		case stdlite.ErrURLNoHost:
 			return "", baseErr("the CRM address " + quote(s) + " has no host, e.g. https://crm.example.com")
 		}
 		return "", baseErr("the CRM address " + quote(s) + " is not a valid address (" + err.Error() + ")")

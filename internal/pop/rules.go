@@ -2,9 +2,9 @@ package pop
 
 import (
 	"github.com/screenpop/screenpop/internal/call"
-	"github.com/screenpop/screenpop/internal/lean"
 	"github.com/screenpop/screenpop/internal/ovhevent"
 	"github.com/screenpop/screenpop/internal/phone"
+	"github.com/screenpop/screenpop/internal/stdlite"
 )
 
 // Reason says why ShouldPop decided as it did: a short stable string for
@@ -103,7 +103,7 @@ func (r Rules) Validate() error {
 		}
 	}
 	for _, l := range r.Lines {
-		if lean.TrimSpace(l) == "" {
+		if stdlite.TrimSpace(l) == "" {
 			return &RulesError{Field: "lines", Message: "a line in the filter is empty: enter its number (e.g. 0033972101010) or its name, or remove it"}
 		}
 	}

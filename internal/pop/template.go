@@ -20,9 +20,8 @@ import (
 	"strings"
 
 	"github.com/screenpop/screenpop/internal/call"
-	"github.com/screenpop/screenpop/internal/lean"
 	"github.com/screenpop/screenpop/internal/phone"
-	"github.com/screenpop/screenpop/internal/weburl"
+	"github.com/screenpop/screenpop/internal/stdlite"
 )
 
 // DefaultTemplate is the template of a fresh install: OVH's guide's
@@ -38,8 +37,8 @@ const exampleHost = "crm.example.com"
 // IsExample reports whether a template still points at DefaultTemplate's
 // example host, i.e. the agent has not yet said where the CRM is.
 func IsExample(template string) bool {
-	u, err := weburl.Parse(lean.TrimSpace(template))
-	return err == nil && u.Hostname() == exampleHost // weburl lowers the host's case
+	u, err := stdlite.ParseURL(stdlite.TrimSpace(template))
+	return err == nil && u.Hostname() == exampleHost // ParseURL lowers the host's case
 }
 
 // Values are what a template's placeholders expand to: one event of one
@@ -216,7 +215,7 @@ const (
 	ErrEscape          = "escape"                 // % not followed by two hex digits
 	ErrUnknown         = "unknown-placeholder"    // *FOO*
 	ErrCase            = "placeholder-case"       // *calling*
-	ErrURL             = "url"                    // not a valid address (weburl refuses it): a bad host or port
+	ErrURL             = "url"                    // not a valid address (stdlite.ParseURL refuses it): a bad host or port
 	ErrExpanded        = "expanded"               // the expanded address failed its final check (a bug)
 )
 
@@ -276,7 +275,7 @@ func Expand(template string, v Values) (string, error) {
 // which are refused as unknown placeholders so a typo is not silently
 // sent to the CRM. Surrounding white space is trimmed.
 func Compile(template string) (*Template, error) {
-	s := lean.TrimSpace(template)
+	s := stdlite.TrimSpace(template)
 	if s == "" {
 		return nil, tmplErr(ErrEmpty, -1, "the URL template is empty: choose a preset or enter your CRM's search address, e.g. "+DefaultTemplate)
 	}
@@ -327,9 +326,9 @@ func Compile(template string) (*Template, error) {
 			return nil, tmplErr(ErrEscape, i, "the URL template has a % at position "+pos(i)+" that does not start an escape like %20: write a literal % as %25")
 		}
 	}
-	u, err := weburl.Parse(s)
+	u, err := stdlite.ParseURL(s)
 	if err != nil {
-		if e, ok := err.(*weburl.Error); ok && e.Code == weburl.ErrNoHost {
+		if e, ok := err.(*stdlite.URLError); ok && e.Code == stdlite.ErrURLNoHost {
 			return nil, tmplErr(ErrNoHost, authStart, "the URL template has no host: write your CRM's address, e.g. https://crm.example.com/…")
 		}
 		return nil, tmplErr(ErrURL, -1, "the URL template is not a valid address ("+err.Error()+"): check the host and port")
@@ -403,7 +402,7 @@ func (t *Template) Expand(v Values) (string, error) {
 		escape(&b, sg.ph.value(&v), sg.in)
 	}
 	out := b.String()
-	u, err := weburl.Parse(out)
+	u, err := stdlite.ParseURL(out)
 	if err != nil || u.Scheme != t.scheme || u.HostPort() != t.host || u.HasUser {
 		return "", tmplErr(ErrExpanded, -1, "the expanded address does not have the template's scheme and host: this is a bug, please report it with the template")
 	}
@@ -478,4 +477,4 @@ func isUpperName(s string) bool {
 // pos is a 1-based position for messages.
 func pos(i int) string { return strconv.Itoa(i + 1) }
 
-func quote(s string) string { return lean.Quote(s) }
+func quote(s string) string { return stdlite.Quote(s) }

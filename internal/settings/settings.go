@@ -11,9 +11,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/screenpop/screenpop/internal/lean"
 	"github.com/screenpop/screenpop/internal/pop"
-	"github.com/screenpop/screenpop/internal/weburl"
+	"github.com/screenpop/screenpop/internal/stdlite"
 )
 
 // StorageKey is the extension storage key the settings live under.
@@ -92,7 +91,7 @@ func Connection(relayURL, secret string) string {
 
 // ParseConnection splits a pasted connection string.
 func ParseConnection(s string) (relayURL, secret string, err error) {
-	s = lean.TrimSpace(s)
+	s = stdlite.TrimSpace(s)
 	i := strings.LastIndexByte(s, '#')
 	if i < 0 {
 		return "", "", &FieldError{"connection", "this is not a connection string: it should look like https://relay.example.com/#sp_…; copy the whole line `screenpop-relay agent add` printed"}
@@ -145,22 +144,22 @@ func ValidateRelayURL(s string) error {
 	return err
 }
 
-func parseRelayURL(s string) (*weburl.URL, error) {
-	s = lean.TrimSpace(s)
+func parseRelayURL(s string) (*stdlite.URL, error) {
+	s = stdlite.TrimSpace(s)
 	if s == "" {
 		return nil, &FieldError{"relayUrl", "enter the relay's address, e.g. http://127.0.0.1:8080"}
 	}
-	u, err := weburl.Parse(s)
+	u, err := stdlite.ParseURL(s)
 	if err != nil {
-		switch e := err.(*weburl.Error); e.Code {
-		case weburl.ErrNoScheme:
-			return nil, &FieldError{"relayUrl", lean.Quote(s) + " is not a URL: the relay address must start with http:// or https://, e.g. http://127.0.0.1:8080"}
-		case weburl.ErrScheme:
-			return nil, &FieldError{"relayUrl", "the relay address must start with http:// or https:// (got " + lean.Quote(e.Text) + ")"}
-		case weburl.ErrNoHost:
+		switch e := err.(*stdlite.URLError); e.Code {
+		case stdlite.ErrURLNoScheme:
+			return nil, &FieldError{"relayUrl", stdlite.Quote(s) + " is not a URL: the relay address must start with http:// or https://, e.g. http://127.0.0.1:8080"}
+		case stdlite.ErrURLScheme:
+			return nil, &FieldError{"relayUrl", "the relay address must start with http:// or https:// (got " + stdlite.Quote(e.Text) + ")"}
+		case stdlite.ErrURLNoHost:
 			return nil, &FieldError{"relayUrl", "the relay address has no host; e.g. http://127.0.0.1:8080"}
 		}
-		return nil, &FieldError{"relayUrl", lean.Quote(s) + " is not a URL (" + err.Error() + "); enter the relay's address, e.g. http://127.0.0.1:8080"}
+		return nil, &FieldError{"relayUrl", stdlite.Quote(s) + " is not a URL (" + err.Error() + "); enter the relay's address, e.g. http://127.0.0.1:8080"}
 	}
 	if u.HasUser {
 		return nil, &FieldError{"relayUrl", "do not put a user name or password in the relay address"}

@@ -4,8 +4,10 @@
 // and its reflection: +320 KB gzipped on background.wasm), RFC 3339 times
 // without the time zone database's formatting code, Quote and TrimSpace
 // without strconv's and unicode's tables, a heap sort without slices'
-// pdqsort. Each is fuzzed against its standard counterpart in the tests
-// beside it, so that it behaves the same on what the extension gives it.
+// pdqsort, a parser of web addresses without net/url (and the fmt, reflect
+// and net/netip it brings). Each is fuzzed against its standard
+// counterpart in the tests beside it, so that it behaves the same on what
+// the extension gives it.
 //
 // The relay and the tools use the standard library.
 package stdlite

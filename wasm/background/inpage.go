@@ -3,8 +3,7 @@ package background
 import (
 	"errors"
 
-	"github.com/screenpop/screenpop/internal/lean"
-	"github.com/screenpop/screenpop/internal/weburl"
+	"github.com/screenpop/screenpop/internal/stdlite"
 )
 
 // The in-page panel ("inpage" pop mode) shows the caller card inside the
@@ -64,16 +63,16 @@ func CRMOrigin(crm string) (string, error) {
 	return u.Origin(), nil
 }
 
-func parseCRM(crm string) (*weburl.URL, error) {
-	u, err := weburl.Parse(lean.TrimSpace(crm))
+func parseCRM(crm string) (*stdlite.URL, error) {
+	u, err := stdlite.ParseURL(stdlite.TrimSpace(crm))
 	if err != nil {
-		if e := err.(*weburl.Error); e.Code == weburl.ErrScheme {
-			return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + lean.Quote(e.Text) + ")")
+		if e := err.(*stdlite.URLError); e.Code == stdlite.ErrURLScheme {
+			return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + stdlite.Quote(e.Text) + ")")
 		}
-		return nil, errors.New("the CRM address " + lean.Quote(crm) + " is not a URL like https://crm.example.com (" + err.Error() + "); fix it in the options")
+		return nil, errors.New("the CRM address " + stdlite.Quote(crm) + " is not a URL like https://crm.example.com (" + err.Error() + "); fix it in the options")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + lean.Quote(u.Scheme+":") + ")")
+		return nil, errors.New("the CRM address must start with http:// or https:// to show a card in its pages (got " + stdlite.Quote(u.Scheme+":") + ")")
 	}
 	return u, nil
 }

@@ -7,7 +7,7 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/screenpop/screenpop/internal/lean"
+	"github.com/screenpop/screenpop/internal/stdlite"
 	"github.com/screenpop/screenpop/wasm/browser"
 )
 
@@ -38,7 +38,7 @@ func SyncInPage(crmBase string) error {
 		_, err := browser.Await(scripting.Call("unregisterContentScripts", map[string]any{"ids": []any{InPageScriptID}}))
 		return err
 	}
-	if lean.TrimSpace(crmBase) == "" {
+	if stdlite.TrimSpace(crmBase) == "" {
 		return unregister()
 	}
 	pattern, err := CRMMatchPattern(crmBase)

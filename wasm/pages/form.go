@@ -14,7 +14,7 @@ import (
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/internal/settings"
-	"github.com/screenpop/screenpop/internal/weburl"
+	"github.com/screenpop/screenpop/internal/stdlite"
 )
 
 // Field IDs: the options page's input IDs, which the problems are shown under.
@@ -276,12 +276,12 @@ func relayProblem(s string) text {
 	if s == "" {
 		return msg("errRelayEmpty")
 	}
-	u, err := weburl.Parse(s)
+	u, err := stdlite.ParseURL(s)
 	if err != nil {
-		switch e := err.(*weburl.Error); e.Code {
-		case weburl.ErrScheme:
+		switch e := err.(*stdlite.URLError); e.Code {
+		case stdlite.ErrURLScheme:
 			return msg("errRelayScheme", e.Text)
-		case weburl.ErrNoHost:
+		case stdlite.ErrURLNoHost:
 			return msg("errRelayNoHost")
 		}
 		return msg("errRelayInvalid", s)
@@ -314,13 +314,13 @@ func baseProblem(s string) text {
 	case strings.ContainsAny(s, "*{}"):
 		return msg("errBaseCharacters")
 	}
-	u, err := weburl.Parse(strings.ReplaceAll(s, " ", "%20"))
-	var e *weburl.Error
+	u, err := stdlite.ParseURL(strings.ReplaceAll(s, " ", "%20"))
+	var e *stdlite.URLError
 	if err != nil {
-		e = err.(*weburl.Error)
+		e = err.(*stdlite.URLError)
 	}
 	switch {
-	case !strings.Contains(s, "://") || e != nil && e.Code == weburl.ErrScheme || err == nil && u.Scheme != "http" && u.Scheme != "https":
+	case !strings.Contains(s, "://") || e != nil && e.Code == stdlite.ErrURLScheme || err == nil && u.Scheme != "http" && u.Scheme != "https":
 		return msg("errBaseScheme")
 	case err != nil:
 		return msg("errBaseInvalid", s)
@@ -386,7 +386,7 @@ func origin(template string) string {
 	if pop.ValidateTemplate(template) != nil {
 		return ""
 	}
-	u, err := weburl.Parse(strings.TrimSpace(template))
+	u, err := stdlite.ParseURL(strings.TrimSpace(template))
 	if err != nil {
 		return ""
 	}

@@ -1,13 +1,15 @@
-// Package weburl parses the web addresses the extension deals in — http,
+package stdlite
+
+// This file parses the web addresses the extension deals in — http,
 // https, ws and wss URLs with a host — strictly, in a few hundred lines.
 //
-// It exists for the browser extension's wasm: net/url brings fmt, reflect
-// and net/netip along (dropping it, and fmt, took the background's wasm
-// from 1,013 to 890 KB gzipped) for the handful of checks the extension
-// needs: is this a CRM or relay address, on which host, with which origin.
-// What it accepts, net/url accepts too, and reads the same way but for the
-// case of the scheme and host, which it lowers (weburl_test.go checks that
-// on every input a fuzzer finds):
+// It stands in for net/url, which brings fmt, reflect and net/netip along
+// (dropping it, and fmt, took the background's wasm from 1,013 to 890 KB
+// gzipped), for the handful of checks the extension needs: is this a CRM
+// or relay address, on which host, with which origin. What it accepts,
+// net/url accepts too, and reads the same way but for the case of the
+// scheme and host, which it lowers (FuzzParseURL in url_test.go checks
+// that on every input a fuzzer finds):
 //
 //	scheme "://" [ userinfo "@" ] host [ ":" port ] path [ "?" query ] [ "#" fragment ]
 //
@@ -26,14 +28,11 @@
 // The path, query and fragment are kept as written (escaped).
 //
 // Case is handled for ASCII only, as in hosts the browsers send us:
-// package strings' Unicode case tables would weigh more than this package.
-package weburl
+// package strings' Unicode case tables would weigh more than this parser.
 
 import (
 	"strings"
 	"unicode/utf8"
-
-	"github.com/screenpop/screenpop/internal/lean"
 )
 
 // URL is a parsed web address. Its parts are as written in the address,
@@ -49,57 +48,57 @@ type URL struct {
 	Fragment string // after "#", escaped as written
 }
 
-// Error codes: Error.Code says what is wrong, for callers that explain it
-// in their own words.
+// URLError codes: URLError.Code says what is wrong, for callers that
+// explain it in their own words.
 const (
-	ErrNoScheme  = "no-scheme" // no scheme: "crm.example.com", "/path", "127.0.0.1:8080"
-	ErrScheme    = "scheme"    // a scheme other than http, https, ws, wss; Text is it with its colon ("ftp:")
-	ErrNoHost    = "no-host"   // no "//" after the scheme, or nothing before the port, path, query or fragment
-	ErrUserinfo  = "userinfo"  // a character userinfo cannot hold
-	ErrHost      = "host"      // a character a host cannot hold, or a malformed IPv6 address
-	ErrPort      = "port"      // a port that is not 1 to 5 digits up to 65535; Text is it with its colon
-	ErrCharacter = "character" // a space or control character
-	ErrEscape    = "escape"    // a % not followed by two hexadecimal digits; Text is the three bytes or fewer
+	ErrURLNoScheme  = "no-scheme" // no scheme: "crm.example.com", "/path", "127.0.0.1:8080"
+	ErrURLScheme    = "scheme"    // a scheme other than http, https, ws, wss; Text is it with its colon ("ftp:")
+	ErrURLNoHost    = "no-host"   // no "//" after the scheme, or nothing before the port, path, query or fragment
+	ErrURLUserinfo  = "userinfo"  // a character userinfo cannot hold
+	ErrURLHost      = "host"      // a character a host cannot hold, or a malformed IPv6 address
+	ErrURLPort      = "port"      // a port that is not 1 to 5 digits up to 65535; Text is it with its colon
+	ErrURLCharacter = "character" // a space or control character
+	ErrURLEscape    = "escape"    // a % not followed by two hexadecimal digits; Text is the three bytes or fewer
 )
 
-// Error is why Parse refused an address.
-type Error struct {
-	Code   string // one of the Err… codes
+// URLError is why ParseURL refused an address.
+type URLError struct {
+	Code   string // one of the ErrURL… codes
 	Offset int    // byte offset in the address where the problem is
 	Text   string // the offending text (see the codes)
 }
 
-func (e *Error) Error() string {
+func (e *URLError) Error() string {
 	msg, after := "invalid address", ""
 	switch e.Code {
-	case ErrNoScheme:
+	case ErrURLNoScheme:
 		return "missing scheme (http:// or https://)"
-	case ErrNoHost:
+	case ErrURLNoHost:
 		return "missing host"
-	case ErrScheme:
+	case ErrURLScheme:
 		msg, after = "unsupported scheme ", " (not http, https, ws or wss)"
-	case ErrUserinfo:
+	case ErrURLUserinfo:
 		msg, after = "invalid character ", " in user name or password"
-	case ErrHost:
+	case ErrURLHost:
 		msg = "invalid host "
-	case ErrPort:
+	case ErrURLPort:
 		msg, after = "invalid port ", " after host"
-	case ErrCharacter:
+	case ErrURLCharacter:
 		msg, after = "invalid character ", " at position "+itoa(e.Offset+1)
-	case ErrEscape:
+	case ErrURLEscape:
 		msg = "invalid URL escape "
 	default:
 		return msg
 	}
-	return msg + lean.Quote(e.Text) + after
+	return msg + Quote(e.Text) + after
 }
 
-func fail(code string, off int, text string) (*URL, error) {
-	return nil, &Error{Code: code, Offset: off, Text: text}
+func urlFail(code string, off int, text string) (*URL, error) {
+	return nil, &URLError{Code: code, Offset: off, Text: text}
 }
 
-// Parse parses an absolute web address. It does not trim white space.
-func Parse(s string) (*URL, error) {
+// ParseURL parses an absolute web address. It does not trim white space.
+func ParseURL(s string) (*URL, error) {
 	// The scheme: letters, digits, + - . after a first letter, then ":".
 	colon := -1
 	for i := 0; i < len(s); i++ {
@@ -113,22 +112,22 @@ func Parse(s string) (*URL, error) {
 		break
 	}
 	if colon < 0 {
-		return fail(ErrNoScheme, 0, "")
+		return urlFail(ErrURLNoScheme, 0, "")
 	}
-	u := &URL{Scheme: lower(s[:colon])}
+	u := &URL{Scheme: lowerASCII(s[:colon])}
 	switch u.Scheme {
 	case "http", "https", "ws", "wss":
 	default:
-		return fail(ErrScheme, 0, s[:colon+1])
+		return urlFail(ErrURLScheme, 0, s[:colon+1])
 	}
 	// Nothing after the scheme may be a space or a control character.
 	for i := colon + 1; i < len(s); i++ {
 		if c := s[i]; c <= ' ' || c == 0x7f {
-			return fail(ErrCharacter, i, s[i:i+1])
+			return urlFail(ErrURLCharacter, i, s[i:i+1])
 		}
 	}
 	if !strings.HasPrefix(s[colon+1:], "//") {
-		return fail(ErrNoHost, colon+1, "")
+		return urlFail(ErrURLNoHost, colon+1, "")
 	}
 
 	// The authority runs to the first / ? or #.
@@ -144,7 +143,7 @@ func Parse(s string) (*URL, error) {
 	if at := strings.LastIndexByte(s[start:end], '@'); at >= 0 {
 		u.User, u.HasUser = s[start:start+at], true
 		if i, ok := scan(u.User, isUserinfo); !ok {
-			return fail(ErrUserinfo, start+i, charAt(u.User, i))
+			return urlFail(ErrURLUserinfo, start+i, charAt(u.User, i))
 		}
 		hostStart = start + at + 1
 	}
@@ -157,7 +156,7 @@ func Parse(s string) (*URL, error) {
 	rest := s[end:]
 	restAt := end
 	if i, ok := scan(rest, isRest); !ok {
-		return fail(ErrEscape, restAt+i, escapeAt(rest, i))
+		return urlFail(ErrURLEscape, restAt+i, escapeAt(rest, i))
 	}
 	rest, u.Fragment, _ = strings.Cut(rest, "#")
 	u.Path, u.RawQuery, _ = strings.Cut(rest, "?")
@@ -170,31 +169,31 @@ func (u *URL) parseHostPort(hp string, at int) error {
 	if strings.HasPrefix(hp, "[") {
 		end := strings.IndexByte(hp, ']')
 		if end < 0 || !isIPv6(hp[1:end]) {
-			return &Error{Code: ErrHost, Offset: at, Text: hp}
+			return &URLError{Code: ErrURLHost, Offset: at, Text: hp}
 		}
 		host = hp[:end+1]
 		if rest := hp[end+1:]; rest != "" && rest[0] != ':' {
-			return &Error{Code: ErrHost, Offset: at, Text: hp}
+			return &URLError{Code: ErrURLHost, Offset: at, Text: hp}
 		}
 	} else if i := strings.IndexByte(hp, ':'); i >= 0 {
 		host = hp[:i]
 	}
 	if host == "" {
-		return &Error{Code: ErrNoHost, Offset: at}
+		return &URLError{Code: ErrURLNoHost, Offset: at}
 	}
 	if host[0] != '[' {
 		if i, ok := scan(host, isHostByte); !ok {
-			return &Error{Code: ErrHost, Offset: at + i, Text: host}
+			return &URLError{Code: ErrURLHost, Offset: at + i, Text: host}
 		}
 		if !utf8.ValidString(host) {
-			return &Error{Code: ErrHost, Offset: at, Text: host}
+			return &URLError{Code: ErrURLHost, Offset: at, Text: host}
 		}
 	}
-	u.Host = lower(host)
+	u.Host = lowerASCII(host)
 	if len(hp) > len(host) {
 		port := hp[len(host)+1:]
 		if !validPort(port) {
-			return &Error{Code: ErrPort, Offset: at + len(host), Text: hp[len(host):]}
+			return &URLError{Code: ErrURLPort, Offset: at + len(host), Text: hp[len(host):]}
 		}
 		u.Port = port
 	}
@@ -273,8 +272,8 @@ func escapeAt(s string, i int) string {
 	return s[i:min(i+3, len(s))]
 }
 
-// lower returns s with its ASCII letters in lower case.
-func lower(s string) string {
+// lowerASCII returns s with its ASCII letters in lower case.
+func lowerASCII(s string) string {
 	for i := 0; i < len(s); i++ {
 		if 'A' <= s[i] && s[i] <= 'Z' {
 			b := []byte(s)

@@ -1,4 +1,4 @@
-package weburl
+package stdlite
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func TestParse(t *testing.T) {
+func TestParseURL(t *testing.T) {
 	for _, tc := range []struct {
 		in                       string
 		scheme, user, host, port string
@@ -33,84 +33,84 @@ func TestParse(t *testing.T) {
 		{in: "https://my_crm.local~1:65535", scheme: "https", host: "my_crm.local~1", port: "65535"},
 		{in: "https://crm/%41%2f%2F?%25#%7e", scheme: "https", host: "crm", path: "/%41%2f%2F", query: "%25", fragment: "%7e"},
 	} {
-		u, err := Parse(tc.in)
+		u, err := ParseURL(tc.in)
 		if err != nil {
-			t.Errorf("Parse(%q): %v", tc.in, err)
+			t.Errorf("ParseURL(%q): %v", tc.in, err)
 			continue
 		}
 		want := URL{Scheme: tc.scheme, User: tc.user, HasUser: tc.hasUser, Host: tc.host, Port: tc.port, Path: tc.path, RawQuery: tc.query, Fragment: tc.fragment}
 		if *u != want {
-			t.Errorf("Parse(%q) =\n %+v, want\n %+v", tc.in, *u, want)
+			t.Errorf("ParseURL(%q) =\n %+v, want\n %+v", tc.in, *u, want)
 		}
 	}
 }
 
-func TestParseErrors(t *testing.T) {
+func TestParseURLErrors(t *testing.T) {
 	for in, code := range map[string]string{
-		"":                          ErrNoScheme,
-		"crm.example.com":           ErrNoScheme,
-		"127.0.0.1:8080":            ErrNoScheme,
-		"/index.php":                ErrNoScheme,
-		"://crm":                    ErrNoScheme,
-		"1http://crm":               ErrNoScheme,
-		"localhost:8080":            ErrScheme,
-		"javascript:alert(1)":       ErrScheme,
-		"javascript://crm/%0aalert": ErrScheme,
-		"file:///etc/passwd":        ErrScheme,
-		"ftp://x":                   ErrScheme,
-		"data:text/html,x":          ErrScheme,
-		"https:crm":                 ErrNoHost,
-		"https:/crm":                ErrNoHost,
-		"https://":                  ErrNoHost,
-		"https:///x":                ErrNoHost,
-		"https://:8080/":            ErrNoHost,
-		"https://u@":                ErrNoHost,
-		"https://?q":                ErrNoHost,
-		"https://a@b@crm":           ErrUserinfo,
-		"https://u\\@crm":           ErrUserinfo,
-		"https://u%zz@crm":          ErrUserinfo,
-		"https://crm\\evil.com/":    ErrHost,
-		"https://crm%2eexample.com": ErrHost,
-		"https://crm!.com":          ErrHost,
-		"https://cr<m":              ErrHost,
-		"https://a:b:c/":            ErrPort,
-		"https://[::1/x":            ErrHost,
-		"https://[::1]x/":           ErrHost,
-		"https://[1.2.3.4]/":        ErrHost,
-		"https://[::1%25en0]/":      ErrHost,
-		"https://[v1.x]/":           ErrHost,
-		"https://x[::1]/":           ErrHost,
-		"https://\xff\xfe/":         ErrHost,
-		"https://crm:port/":         ErrPort,
-		"https://crm:/":             ErrPort,
-		"https://crm:65536/":        ErrPort,
-		"https://crm:123456/":       ErrPort,
-		"https://[::1]:/":           ErrPort,
-		"https://crm/a b":           ErrCharacter,
-		"https://crm/a\nb":          ErrCharacter,
-		"https://crm/\x7f":          ErrCharacter,
-		"https://crm/#\t":           ErrCharacter,
-		"https://crm/50%":           ErrEscape,
-		"https://crm/?q=50%":        ErrEscape,
-		"https://crm/#%g0":          ErrEscape,
-		"https://crm/%2":            ErrEscape,
+		"":                          ErrURLNoScheme,
+		"crm.example.com":           ErrURLNoScheme,
+		"127.0.0.1:8080":            ErrURLNoScheme,
+		"/index.php":                ErrURLNoScheme,
+		"://crm":                    ErrURLNoScheme,
+		"1http://crm":               ErrURLNoScheme,
+		"localhost:8080":            ErrURLScheme,
+		"javascript:alert(1)":       ErrURLScheme,
+		"javascript://crm/%0aalert": ErrURLScheme,
+		"file:///etc/passwd":        ErrURLScheme,
+		"ftp://x":                   ErrURLScheme,
+		"data:text/html,x":          ErrURLScheme,
+		"https:crm":                 ErrURLNoHost,
+		"https:/crm":                ErrURLNoHost,
+		"https://":                  ErrURLNoHost,
+		"https:///x":                ErrURLNoHost,
+		"https://:8080/":            ErrURLNoHost,
+		"https://u@":                ErrURLNoHost,
+		"https://?q":                ErrURLNoHost,
+		"https://a@b@crm":           ErrURLUserinfo,
+		"https://u\\@crm":           ErrURLUserinfo,
+		"https://u%zz@crm":          ErrURLUserinfo,
+		"https://crm\\evil.com/":    ErrURLHost,
+		"https://crm%2eexample.com": ErrURLHost,
+		"https://crm!.com":          ErrURLHost,
+		"https://cr<m":              ErrURLHost,
+		"https://a:b:c/":            ErrURLPort,
+		"https://[::1/x":            ErrURLHost,
+		"https://[::1]x/":           ErrURLHost,
+		"https://[1.2.3.4]/":        ErrURLHost,
+		"https://[::1%25en0]/":      ErrURLHost,
+		"https://[v1.x]/":           ErrURLHost,
+		"https://x[::1]/":           ErrURLHost,
+		"https://\xff\xfe/":         ErrURLHost,
+		"https://crm:port/":         ErrURLPort,
+		"https://crm:/":             ErrURLPort,
+		"https://crm:65536/":        ErrURLPort,
+		"https://crm:123456/":       ErrURLPort,
+		"https://[::1]:/":           ErrURLPort,
+		"https://crm/a b":           ErrURLCharacter,
+		"https://crm/a\nb":          ErrURLCharacter,
+		"https://crm/\x7f":          ErrURLCharacter,
+		"https://crm/#\t":           ErrURLCharacter,
+		"https://crm/50%":           ErrURLEscape,
+		"https://crm/?q=50%":        ErrURLEscape,
+		"https://crm/#%g0":          ErrURLEscape,
+		"https://crm/%2":            ErrURLEscape,
 	} {
-		u, err := Parse(in)
-		var e *Error
+		u, err := ParseURL(in)
+		var e *URLError
 		if !errors.As(err, &e) || e.Code != code {
-			t.Errorf("Parse(%q) = %+v, %v; want code %s", in, u, err, code)
+			t.Errorf("ParseURL(%q) = %+v, %v; want code %s", in, u, err, code)
 			continue
 		}
 		if e.Offset < 0 || e.Offset > len(in) || e.Error() == "" {
-			t.Errorf("Parse(%q): offset %d, message %q", in, e.Offset, e.Error())
+			t.Errorf("ParseURL(%q): offset %d, message %q", in, e.Offset, e.Error())
 		}
 	}
-	_, err := Parse("FTP://x")
-	if e := err.(*Error); e.Text != "FTP:" || !strings.Contains(e.Error(), `"FTP:"`) {
+	_, err := ParseURL("FTP://x")
+	if e := err.(*URLError); e.Text != "FTP:" || !strings.Contains(e.Error(), `"FTP:"`) {
 		t.Errorf("scheme error %+v: %v", e, e)
 	}
-	_, err = Parse("https://crm:80x/")
-	if e := err.(*Error); e.Text != ":80x" || e.Error() != `invalid port ":80x" after host` {
+	_, err = ParseURL("https://crm:80x/")
+	if e := err.(*URLError); e.Text != ":80x" || e.Error() != `invalid port ":80x" after host` {
 		t.Errorf("port error %+v: %v", e, e)
 	}
 }
@@ -146,7 +146,7 @@ func FuzzIPv6(f *testing.F) {
 	})
 }
 
-func TestOrigin(t *testing.T) {
+func TestURLOrigin(t *testing.T) {
 	for in, want := range map[string]string{
 		"http://127.0.0.1:8080/demo-crm":  "http://127.0.0.1:8080",
 		"https://CRM.Example.com/sugar/":  "https://crm.example.com",
@@ -158,9 +158,9 @@ func TestOrigin(t *testing.T) {
 		"http://[::1]:9000/":              "http://[::1]:9000",
 		"HTTP://u:p@[FE80::1]:08080/?x#y": "http://[fe80::1]:8080",
 	} {
-		u, err := Parse(in)
+		u, err := ParseURL(in)
 		if err != nil {
-			t.Errorf("Parse(%q): %v", in, err)
+			t.Errorf("ParseURL(%q): %v", in, err)
 			continue
 		}
 		if got := u.Origin(); got != want {
@@ -169,8 +169,8 @@ func TestOrigin(t *testing.T) {
 	}
 }
 
-// seeds are addresses of every shape, good and bad, for the fuzz target.
-var seeds = []string{
+// urlSeeds are addresses of every shape, good and bad, for the fuzz target.
+var urlSeeds = []string{
 	"http://127.0.0.1:8080", "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=%256%251",
 	"https://crm.example.com/#search/612345682?modules=Contacts,Accounts,Leads", "https://[::1]:8443/p/x",
 	"https://u:p@crm/", "https://crm:port/", "https://[::1/x", "https://crm/a|b?é#x#y", "HTTPS://CRM/", "ws://r/v1/stream",
@@ -178,55 +178,55 @@ var seeds = []string{
 	"https://xn--socit-esab.example/", "https://société.example/", "http://1.2.3.4.5/", "https://crm:/", "https://crm/a b",
 }
 
-// FuzzParse: what Parse accepts, net/url accepts too and reads the same
+// FuzzParseURL: what ParseURL accepts, net/url accepts too and reads the same
 // way: scheme, user info, host and port, and the same path, query and
 // fragment once unescaped.
-func FuzzParse(f *testing.F) {
-	for _, s := range seeds {
+func FuzzParseURL(f *testing.F) {
+	for _, s := range urlSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		u, err := Parse(s)
+		u, err := ParseURL(s)
 		if err != nil {
-			var e *Error
+			var e *URLError
 			if !errors.As(err, &e) || e.Offset < 0 || e.Offset > len(s) {
-				t.Fatalf("Parse(%q): %v", s, err)
+				t.Fatalf("ParseURL(%q): %v", s, err)
 			}
 			return
 		}
 		n, err := url.Parse(s)
 		if err != nil {
-			t.Fatalf("Parse(%q) = %+v, but net/url: %v", s, *u, err)
+			t.Fatalf("ParseURL(%q) = %+v, but net/url: %v", s, *u, err)
 		}
-		if n.Scheme != u.Scheme || lower(n.Host) != u.HostPort() || lower(n.Hostname()) != u.Hostname() || n.Port() != u.Port || n.Opaque != "" {
-			t.Fatalf("Parse(%q): %s://%s (%s, %s); net/url %s://%s (%s, %s)", s, u.Scheme, u.HostPort(), u.Hostname(), u.Port, n.Scheme, n.Host, n.Hostname(), n.Port())
+		if n.Scheme != u.Scheme || lowerASCII(n.Host) != u.HostPort() || lowerASCII(n.Hostname()) != u.Hostname() || n.Port() != u.Port || n.Opaque != "" {
+			t.Fatalf("ParseURL(%q): %s://%s (%s, %s); net/url %s://%s (%s, %s)", s, u.Scheme, u.HostPort(), u.Hostname(), u.Port, n.Scheme, n.Host, n.Hostname(), n.Port())
 		}
-		if (n.User != nil) != u.HasUser || u.HasUser && n.User.String() != u.User && unescape(t, u.User) != unescape(t, n.User.String()) {
-			t.Fatalf("Parse(%q): user %q (%v), net/url %v", s, u.User, u.HasUser, n.User)
+		if (n.User != nil) != u.HasUser || u.HasUser && n.User.String() != u.User && urlUnescape(t, u.User) != urlUnescape(t, n.User.String()) {
+			t.Fatalf("ParseURL(%q): user %q (%v), net/url %v", s, u.User, u.HasUser, n.User)
 		}
-		if p := unescape(t, u.Path); p != n.Path {
-			t.Fatalf("Parse(%q): path %q (%q unescaped), net/url %q", s, u.Path, p, n.Path)
+		if p := urlUnescape(t, u.Path); p != n.Path {
+			t.Fatalf("ParseURL(%q): path %q (%q unescaped), net/url %q", s, u.Path, p, n.Path)
 		}
 		if u.RawQuery != n.RawQuery {
-			t.Fatalf("Parse(%q): query %q, net/url %q", s, u.RawQuery, n.RawQuery)
+			t.Fatalf("ParseURL(%q): query %q, net/url %q", s, u.RawQuery, n.RawQuery)
 		}
-		if fr := unescape(t, u.Fragment); fr != n.Fragment {
-			t.Fatalf("Parse(%q): fragment %q (%q unescaped), net/url %q", s, u.Fragment, fr, n.Fragment)
+		if fr := urlUnescape(t, u.Fragment); fr != n.Fragment {
+			t.Fatalf("ParseURL(%q): fragment %q (%q unescaped), net/url %q", s, u.Fragment, fr, n.Fragment)
 		}
 		if u.Host[0] != '[' {
 			if _, err := netip.ParseAddr(u.Host); err == nil && strings.Contains(u.Host, ":") {
-				t.Fatalf("Parse(%q): IPv6 host %q without brackets", s, u.Host)
+				t.Fatalf("ParseURL(%q): IPv6 host %q without brackets", s, u.Host)
 			}
 		}
 		// Its origin parses again, to the same host.
-		o, err := Parse(u.Origin())
+		o, err := ParseURL(u.Origin())
 		if err != nil || o.Path != "" || o.Host != u.Host || o.Scheme != u.Scheme {
-			t.Fatalf("Parse(%q).Origin() = %q: %+v, %v", s, u.Origin(), o, err)
+			t.Fatalf("ParseURL(%q).Origin() = %q: %+v, %v", s, u.Origin(), o, err)
 		}
 	})
 }
 
-func unescape(t *testing.T, s string) string {
+func urlUnescape(t *testing.T, s string) string {
 	d, err := url.PathUnescape(s)
 	if err != nil {
 		t.Fatalf("%q: %v", s, err)
