@@ -27,7 +27,6 @@ type Server struct {
 
 	srv       http.Server
 	transport *http.Transport
-	l         *listener
 }
 
 // servers numbers the servers, so that each has its own URL (a test may
@@ -38,7 +37,7 @@ var servers atomic.Int64
 // in a synctest bubble runs inside the bubble).
 func NewServer(t testing.TB, h http.Handler) *Server {
 	l := &listener{conns: make(chan net.Conn), closed: make(chan struct{})}
-	s := &Server{URL: fmt.Sprintf("http://memhttp-%d.test", servers.Add(1)), l: l, srv: http.Server{Handler: h}}
+	s := &Server{URL: fmt.Sprintf("http://memhttp-%d.test", servers.Add(1)), srv: http.Server{Handler: h}}
 	s.transport = &http.Transport{DialContext: l.dial}
 	s.Client = &http.Client{Transport: s.transport}
 	go s.srv.Serve(l)
@@ -53,36 +52,17 @@ func (s *Server) Close() {
 	s.transport.CloseIdleConnections()
 }
 
-// CloseClientConnections drops the open connections, as a server restart
-// or a network cut would, and keeps serving.
-func (s *Server) CloseClientConnections() {
-	s.transport.CloseIdleConnections()
-	s.l.mu.Lock()
-	conns := s.l.open
-	s.l.open = nil
-	s.l.mu.Unlock()
-	for _, c := range conns {
-		c.Close()
-	}
-}
-
 // listener hands the server one end of a net.Pipe per dial.
 type listener struct {
 	conns     chan net.Conn
 	closed    chan struct{}
 	closeOnce sync.Once
-
-	mu   sync.Mutex
-	open []net.Conn // client ends, for CloseClientConnections
 }
 
 func (l *listener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
 	client, server := net.Pipe()
 	select {
 	case l.conns <- server:
-		l.mu.Lock()
-		l.open = append(l.open, client)
-		l.mu.Unlock()
 		return client, nil
 	case <-l.closed:
 		return nil, errors.New("memhttp: server closed")
