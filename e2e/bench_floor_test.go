@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/serviceworker"
 	"github.com/chromedp/chromedp"
 )
 
@@ -191,4 +193,33 @@ func (br *browser) extWorker(id string) bool {
 		}
 	}
 	return false
+}
+
+// stopWorkers stops every service worker (CDP ServiceWorker.stopAllWorkers
+// through each page, which must have the ServiceWorker domain enabled)
+// until none of the extensions ids has one running, asking again if one
+// comes straight back.
+func stopWorkers(b *testing.B, br *browser, pages []context.Context, ids ...string) {
+	b.Helper()
+	running := func() bool {
+		for _, id := range ids {
+			if br.extWorker(id) {
+				return true
+			}
+		}
+		return false
+	}
+	for try := 0; try < 10; try++ {
+		for _, p := range pages {
+			if _, err := chromedp.Call(p, serviceworker.StopAllWorkers, cdp.Empty{}); err != nil {
+				b.Fatalf("stopping the workers: %v", err)
+			}
+		}
+		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if !running() {
+				return
+			}
+		}
+	}
+	b.Fatal("the service workers would not stop")
 }
