@@ -1,6 +1,8 @@
 package pop
 
 import (
+	"strings"
+
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/ovhevent"
 	"github.com/screenpop/screenpop/internal/phone"
@@ -99,7 +101,7 @@ func PoppableEvents() []string {
 func (r Rules) Validate() error {
 	for _, e := range r.Events {
 		if classify(ovhevent.Normalize(e)) == notACall {
-			return &RulesError{Field: "events", Message: "the event " + quote(e) + " cannot pop a call: choose among " + join(PoppableEvents(), ", ")}
+			return &RulesError{Field: "events", Message: "the event " + quote(e) + " cannot pop a call: choose among " + strings.Join(PoppableEvents(), ", ")}
 		}
 	}
 	for _, l := range r.Lines {

@@ -294,21 +294,21 @@ func Compile(template string) (*Template, error) {
 	}
 
 	colon := strings.IndexByte(s, ':')
-	if colon <= 0 || indexAny(s[:colon], "/?#*.") >= 0 || colon+1 < len(s) && '0' <= s[colon+1] && s[colon+1] <= '9' {
+	if colon <= 0 || stdlite.IndexAnyASCII(s[:colon], "/?#*.") >= 0 || colon+1 < len(s) && '0' <= s[colon+1] && s[colon+1] <= '9' {
 		// No scheme: a path, or host:port without https://.
 		return nil, tmplErr(ErrRelative, 0, "the URL template must be a full address starting with https:// (or http://), e.g. "+DefaultTemplate)
 	}
-	switch lowerASCII(s[:colon]) {
+	switch stdlite.ToLowerASCII(s[:colon]) {
 	case "http", "https":
 	default:
 		return nil, tmplErr(ErrScheme, 0, "the URL template starts with "+quote(s[:colon+1])+": only https:// and http:// addresses can be opened (no javascript:, data: or file:)")
 	}
 	if !strings.HasPrefix(s[colon+1:], "//") {
-		return nil, tmplErr(ErrNoHost, colon+1, "the URL template has no host: write it as "+lowerASCII(s[:colon])+"://your-crm.example.com/…")
+		return nil, tmplErr(ErrNoHost, colon+1, "the URL template has no host: write it as "+stdlite.ToLowerASCII(s[:colon])+"://your-crm.example.com/…")
 	}
 	authStart := colon + 3
 	authEnd := len(s)
-	if i := indexAny(s[authStart:], "/?#"); i >= 0 {
+	if i := stdlite.IndexAnyASCII(s[authStart:], "/?#"); i >= 0 {
 		authEnd = authStart + i
 	}
 	auth := s[authStart:authEnd]
@@ -358,8 +358,8 @@ func Compile(template string) (*Template, error) {
 			name := s[i : j+1]
 			ph := lookup(name)
 			if ph == nil {
-				if lookup(upperASCII(name)) != nil {
-					return nil, tmplErr(ErrCase, i, "the placeholder "+name+" at position "+pos(i)+" must be written in capitals: "+upperASCII(name))
+				if lookup(stdlite.ToUpperASCII(name)) != nil {
+					return nil, tmplErr(ErrCase, i, "the placeholder "+name+" at position "+pos(i)+" must be written in capitals: "+stdlite.ToUpperASCII(name))
 				}
 				if isUpperName(name[1 : len(name)-1]) {
 					return nil, tmplErr(ErrUnknown, i, "unknown placeholder "+name+" at position "+pos(i)+": check its spelling; the placeholders are "+placeholderNames())

@@ -3,7 +3,8 @@
 // the service worker pays for: a JSON parser and encoder (encoding/json
 // and its reflection: +320 KB gzipped on background.wasm), RFC 3339 times
 // without the time zone database's formatting code, Quote and TrimSpace
-// without strconv's and unicode's tables, a heap sort without slices'
+// without strconv's and unicode's tables, ASCII case and IndexAny
+// without strings' Unicode paths, a heap sort without slices'
 // pdqsort, a parser of web addresses without net/url (and the fmt, reflect
 // and net/netip it brings). Each is fuzzed against its standard
 // counterpart in the tests beside it, so that it behaves the same on what

@@ -67,3 +67,51 @@ func FuzzTrimSpace(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCaseASCII: ToUpperASCII and ToLowerASCII are strings.ToUpper and
+// strings.ToLower on ASCII text, and leave every other byte as it is.
+func FuzzCaseASCII(f *testing.F) {
+	for _, s := range []string{"", "HTTPS", "https", "*caller*", "Mixed-Case_09", "ÉQUIPE é", "\xffA\x80z", "ſK"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		up, low := ToUpperASCII(s), ToLowerASCII(s)
+		ascii := true
+		for i := 0; i < len(s); i++ {
+			if s[i] >= utf8.RuneSelf {
+				ascii = false
+				if up[i] != s[i] || low[i] != s[i] {
+					t.Fatalf("ToUpperASCII(%q) = %q, ToLowerASCII = %q: byte %d changed", s, up, low, i)
+				}
+			}
+		}
+		if len(up) != len(s) || len(low) != len(s) {
+			t.Fatalf("ToUpperASCII(%q) = %q, ToLowerASCII = %q: length changed", s, up, low)
+		}
+		if ascii && (up != strings.ToUpper(s) || low != strings.ToLower(s)) {
+			t.Fatalf("ToUpperASCII(%q) = %q, ToLowerASCII = %q; strings: %q, %q", s, up, low, strings.ToUpper(s), strings.ToLower(s))
+		}
+	})
+}
+
+// FuzzIndexAnyASCII: IndexAnyASCII is strings.IndexAny when chars are
+// ASCII, on any s, UTF-8 or not.
+func FuzzIndexAnyASCII(f *testing.F) {
+	for _, c := range []struct{ s, chars string }{
+		{"https://crm/x?y#z", "/?#"}, {"ftp", "/?#*."}, {"", "a"}, {"a", ""}, {"é\xff*", "*"}, {"crm.example", "/?#*."},
+	} {
+		f.Add(c.s, c.chars)
+	}
+	f.Fuzz(func(t *testing.T, s, chars string) {
+		ascii := make([]byte, 0, len(chars))
+		for i := 0; i < len(chars); i++ {
+			if chars[i] < utf8.RuneSelf {
+				ascii = append(ascii, chars[i])
+			}
+		}
+		chars = string(ascii)
+		if got, want := IndexAnyASCII(s, chars), strings.IndexAny(s, chars); got != want {
+			t.Fatalf("IndexAnyASCII(%q, %q) = %d, strings.IndexAny %d", s, chars, got, want)
+		}
+	})
+}

@@ -114,7 +114,7 @@ func ParseURL(s string) (*URL, error) {
 	if colon < 0 {
 		return urlFail(ErrURLNoScheme, 0, "")
 	}
-	u := &URL{Scheme: lowerASCII(s[:colon])}
+	u := &URL{Scheme: ToLowerASCII(s[:colon])}
 	switch u.Scheme {
 	case "http", "https", "ws", "wss":
 	default:
@@ -189,7 +189,7 @@ func (u *URL) parseHostPort(hp string, at int) error {
 			return &URLError{Code: ErrURLHost, Offset: at, Text: host}
 		}
 	}
-	u.Host = lowerASCII(host)
+	u.Host = ToLowerASCII(host)
 	if len(hp) > len(host) {
 		port := hp[len(host)+1:]
 		if !validPort(port) {
@@ -270,22 +270,6 @@ func charAt(s string, i int) string {
 
 func escapeAt(s string, i int) string {
 	return s[i:min(i+3, len(s))]
-}
-
-// lowerASCII returns s with its ASCII letters in lower case.
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
 }
 
 func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }

@@ -198,7 +198,7 @@ func FuzzParseURL(f *testing.F) {
 		if err != nil {
 			t.Fatalf("ParseURL(%q) = %+v, but net/url: %v", s, *u, err)
 		}
-		if n.Scheme != u.Scheme || lowerASCII(n.Host) != u.HostPort() || lowerASCII(n.Hostname()) != u.Hostname() || n.Port() != u.Port || n.Opaque != "" {
+		if n.Scheme != u.Scheme || ToLowerASCII(n.Host) != u.HostPort() || ToLowerASCII(n.Hostname()) != u.Hostname() || n.Port() != u.Port || n.Opaque != "" {
 			t.Fatalf("ParseURL(%q): %s://%s (%s, %s); net/url %s://%s (%s, %s)", s, u.Scheme, u.HostPort(), u.Hostname(), u.Port, n.Scheme, n.Host, n.Hostname(), n.Port())
 		}
 		if (n.User != nil) != u.HasUser || u.HasUser && n.User.String() != u.User && urlUnescape(t, u.User) != urlUnescape(t, n.User.String()) {
