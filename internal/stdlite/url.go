@@ -412,3 +412,37 @@ func (u *URL) Origin() string {
 	}
 	return o + ":" + itoa(port)
 }
+
+// PathUnescape is net/url's PathUnescape: s with each %XX escape replaced
+// by the byte it stands for, "+" left as it is. A % that does not start a
+// %XX escape is an error (ErrURLEscape).
+func PathUnescape(s string) (string, error) {
+	i, ok := scan(s, isRest)
+	if !ok {
+		return "", &URLError{Code: ErrURLEscape, Offset: i, Text: escapeAt(s, i)}
+	}
+	n := strings.Count(s, "%")
+	if n == 0 {
+		return s, nil
+	}
+	b := make([]byte, 0, len(s)-2*n)
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return string(b), nil
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}

@@ -233,3 +233,21 @@ func urlUnescape(t *testing.T, s string) string {
 	}
 	return d
 }
+
+// FuzzPathUnescape: PathUnescape is net/url's PathUnescape.
+func FuzzPathUnescape(f *testing.F) {
+	for _, s := range []string{"", "06%2012%2034", "%41%2f%2F+x", "50%", "%g0", "%2", "é%C3%A9", "%zz%41", "%%41"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := PathUnescape(s)
+		want, werr := url.PathUnescape(s)
+		if got != want || (err == nil) != (werr == nil) {
+			t.Fatalf("PathUnescape(%q) = %q, %v; net/url %q, %v", s, got, err, want, werr)
+		}
+		var e *URLError
+		if err != nil && (!errors.As(err, &e) || e.Code != ErrURLEscape || e.Offset < 0 || e.Offset >= len(s) || s[e.Offset] != '%') {
+			t.Fatalf("PathUnescape(%q): %#v", s, err)
+		}
+	})
+}

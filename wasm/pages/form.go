@@ -5,7 +5,6 @@ package pages
 
 import (
 	"errors"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,7 +86,7 @@ func placeholderSample(name string) string {
 	if err != nil {
 		return ""
 	}
-	v, err := url.PathUnescape(strings.TrimPrefix(u, "https://x/"))
+	v, err := stdlite.PathUnescape(strings.TrimPrefix(u, "https://x/"))
 	if err != nil {
 		return ""
 	}
