@@ -216,8 +216,3 @@ func (r Rules) selectsLine(line, lineName string) bool {
 	}
 	return false
 }
-
-// SameLine reports whether two spellings are the same phone line.
-//
-// Deprecated: call phone.SameLine (wasm/pages still calls this).
-func SameLine(a, b string) bool { return phone.SameLine(a, b) }

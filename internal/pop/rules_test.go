@@ -97,14 +97,6 @@ func TestShouldPop(t *testing.T) {
 	}
 }
 
-// TestSameLine: pop.SameLine, kept for the extension's pages, is
-// phone.SameLine (tested in phone).
-func TestSameLine(t *testing.T) {
-	if !SameLine("0033972101010", "09 72 10 10 10") || SameLine("0033972101010", "0033972101011") {
-		t.Error("SameLine is not phone.SameLine")
-	}
-}
-
 func TestRulesValidate(t *testing.T) {
 	if err := DefaultRules().Validate(); err != nil {
 		t.Errorf("DefaultRules: %v", err)

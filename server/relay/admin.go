@@ -78,7 +78,7 @@ type TokenInfo struct {
 // (a national number of region). A queue name or "*" stays as it is.
 func CanonicalLine(line, region string) string {
 	line = strings.TrimSpace(line)
-	if line == store.AllLines || lineDigits(line) == "" {
+	if line == store.AllLines || !phone.IsNumber(line) {
 		return line
 	}
 	if n := parse.Number(line, region); n.Kind == phone.Valid {

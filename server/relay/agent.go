@@ -32,22 +32,6 @@ func (a Agent) Sees(line string) bool {
 	return ls.seesLine(phone.LineKey(line))
 }
 
-// SameLine reports whether a and b are the same line: phone.SameLine.
-//
-// Deprecated: call phone.SameLine (tokens.go still calls this).
-func SameLine(a, b string) bool { return phone.SameLine(a, b) }
-
-// lineDigits is kept for CanonicalLine (admin.go), which asks whether a
-// line is a number: "" when it is not, else its key.
-//
-// Deprecated: CanonicalLine should ask phone.IsNumber.
-func lineDigits(s string) string {
-	if !phone.IsNumber(s) {
-		return ""
-	}
-	return phone.LineKey(s)
-}
-
 // lineForms lists the spellings of the agent's lines the store may hold
 // a call under (the store compares lines exactly): OVH's 00 form, E.164
 // and bare digits. nil means every line.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/server/store"
 	"github.com/screenpop/screenpop/server/upstream"
 )
@@ -76,10 +77,14 @@ func tokenKey(value string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// sameScope reports whether two tokens watch the same line or billing
-// account. A token whose scope is unknown shares it with none.
+// sameScope reports whether two tokens watch the same line
+// (phone.SameLine) or the same billing account (whose tokens have no
+// line). A token whose scope is unknown shares it with none.
 func sameScope(a, b store.Token) bool {
-	return a.Scope != "" && a.Scope == b.Scope && a.BillingAccount == b.BillingAccount && SameLine(a.Line, b.Line)
+	if a.Scope == "" || a.Scope != b.Scope || a.BillingAccount != b.BillingAccount {
+		return false
+	}
+	return a.Scope == store.ScopeBillingAccount || phone.SameLine(a.Line, b.Line)
 }
 
 // tokensToPoll decides which tokens the relay polls: the one configured
