@@ -88,6 +88,35 @@ func (b *browser) frame(prefix string, timeout time.Duration) context.Context {
 	return ctx
 }
 
+// frameWhere is like frame, for the frame on prefix where cond holds: the
+// card of an earlier call may still be listed while the content script
+// replaces it, and a context on it would never see the new call.
+func (b *browser) frameWhere(prefix string, timeout time.Duration, what string, cond func(ctx context.Context) bool) context.Context {
+	b.t.Helper()
+	var found context.Context
+	tried := map[target.ID]context.Context{}
+	b.waitFor(what, timeout, func() bool {
+		for _, ti := range b.targets() {
+			if ti.Type != "iframe" && ti.Type != "page" || !strings.HasPrefix(ti.URL, prefix) {
+				continue
+			}
+			ctx, ok := tried[ti.TargetID]
+			if !ok {
+				var cancel context.CancelFunc
+				ctx, cancel = chromedp.NewContext(b.ctx, chromedp.WithTargetID(ti.TargetID))
+				b.t.Cleanup(cancel)
+				tried[ti.TargetID] = ctx
+			}
+			if cond(ctx) {
+				found = ctx
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
 // inPageSettings pops calls as a card inside the open fake CRM page.
 func inPageSettings(s *stack) settings.Settings {
 	st := settings.Default()

@@ -60,8 +60,7 @@ func screenshots(t *testing.T, dir, lang string) {
 	if _, err := s.sim.Ring(ovhsim.Call{Line: line, Calling: "0033612345682", Scenario: ovhsim.Ringing}); err != nil {
 		t.Fatal(err)
 	}
-	card := b.frame(b.extURL("card.html"), 30*time.Second)
-	b.waitFor("the card to show the ringing caller", 20*time.Second, func() bool {
+	card := b.frameWhere(b.extURL("card.html"), 30*time.Second, "the card to show the ringing caller", func(card context.Context) bool {
 		n, _ := eval[string](card, `(document.getElementById('card-number') || {}).textContent`)
 		return n == "06 12 34 56 82"
 	})
