@@ -27,7 +27,8 @@ import (
 // (1,000, wasm/background) of the last 24 hours. The bench seeds that
 // state as the background saves it, while the worker is stopped, with
 // 0, 1,000 or 10,000 calls popped over the last hours, wakes the worker
-// (it reads the state at start) and rings. A seeding of 10,000 is cut to
+// (it reads the state at start, and resumes at the cursor it was at)
+// and rings. A seeding of 10,000 is cut to
 // the newest 1,000 by the extension's own bound at its first save; the
 // table says how many of the seeded calls the saved state still holds
 // after the rings, and its size. The three are interleaved in rounds
@@ -83,7 +84,15 @@ func busyRun(b *testing.B, s *stack, br *browser, page context.Context, n, per i
 	for i := 0; i < n; i++ {
 		pk = append(pk, fmt.Sprintf(`"%s|old-call-%d.":%d`, line, i, now-int64(i)*1000))
 	}
-	state := `{"relay":` + js(s.relay.URL) + `,"cursor":0,"popped":{` + strings.Join(pk, ",") + `},"cap":{"pops":[]}}`
+	// The cursor the worker is at, so that it resumes there as an agent
+	// does after a restart, instead of being sent the bench's history.
+	cursor, err := eval[float64](page, `chrome.storage.local.get('state').then((r) => {
+		try { const s = typeof r.state === 'string' ? JSON.parse(r.state) : r.state; return (s && s.cursor) || 0; } catch (e) { return 0; }
+	})`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	state := `{"relay":` + js(s.relay.URL) + `,"cursor":` + fmt.Sprint(uint64(cursor)) + `,"popped":{` + strings.Join(pk, ",") + `},"cap":{"pops":[]}}`
 	stopWorkers(b, br, []context.Context{page}, br.extID)
 	if _, err := eval[bool](page, `chrome.storage.local.set({state: `+js(state)+`}).then(() => true)`); err != nil {
 		b.Fatal(err)
