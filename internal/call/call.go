@@ -54,6 +54,12 @@ func (c *Call) missed() bool {
 	return c.Direction != Outbound && (c.State == Missed || c.State == Abandoned)
 }
 
+// WasMissed reports whether the call was missed: its Missed field, or,
+// for a call saved before calls had that field (the relay's stored
+// history), the rule the state machine sets it by. Whoever asks whether a
+// call was missed asks this.
+func (c *Call) WasMissed() bool { return c.Missed || c.missed() }
+
 // Settle ends a live call whose end was never received, at at: a ringing
 // line call is Missed, a ringing queue call Abandoned, any other live
 // call Ended (Missed set accordingly). A call that is over is left as it

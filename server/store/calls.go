@@ -18,8 +18,9 @@ import (
 // Call history: every call the relay saw, one record per line and call id,
 // rewritten on each state change, and an index by time (callTimes) so the
 // newest come first without sorting. The index value is the call's state,
-// so that missed-call lists and counts skip the other calls without
-// decoding them.
+// so that missed-call lists and counts skip the calls that cannot have
+// been missed without decoding them (mayBeMissed); the others' records
+// say (call.Call.WasMissed).
 //
 // Lines filters: nil, or a list holding AllLines, means every line; an
 // empty non-nil list means none (an agent with no line sees nothing).
@@ -173,7 +174,7 @@ func (s *Store) MissedCalls(agentName string, lines []string, unseenOnly bool, l
 		calls := tx.Bucket(bucketCalls)
 		c := tx.Bucket(bucketCallTimes).Cursor()
 		for k, state := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, state = c.Prev() {
-			if !missed(state) || !wantsLine(lines, lineOf(k)) {
+			if !mayBeMissed(state) || !wantsLine(lines, lineOf(k)) {
 				continue
 			}
 			isSeen := seen != nil && seen.Get(k[8:]) != nil
@@ -184,7 +185,9 @@ func (s *Store) MissedCalls(agentName string, lines []string, unseenOnly bool, l
 			if err != nil {
 				return err
 			}
-			out = append(out, MissedCall{Call: rec.Call, Seen: isSeen})
+			if rec.Call.WasMissed() {
+				out = append(out, MissedCall{Call: rec.Call, Seen: isSeen})
+			}
 		}
 		return nil
 	})
@@ -200,9 +203,17 @@ func (s *Store) UnseenMissedCount(agentName string, lines []string) (int, error)
 		if err != nil {
 			return err
 		}
+		calls := tx.Bucket(bucketCalls)
 		c := tx.Bucket(bucketCallTimes).Cursor()
 		for k, state := c.First(); k != nil; k, state = c.Next() {
-			if missed(state) && wantsLine(lines, lineOf(k)) && (seen == nil || seen.Get(k[8:]) == nil) {
+			if !mayBeMissed(state) || !wantsLine(lines, lineOf(k)) || seen != nil && seen.Get(k[8:]) != nil {
+				continue
+			}
+			rec, err := getCall(calls, k[8:])
+			if err != nil {
+				return err
+			}
+			if rec.Call.WasMissed() {
 				n++
 			}
 		}
@@ -246,9 +257,17 @@ func (s *Store) MarkAllSeen(agentName string, lines []string, upTo time.Time) (i
 		}
 		now := be64(unixNano(time.Now()))
 		end := unixNano(upTo)
+		calls := tx.Bucket(bucketCalls)
 		c := tx.Bucket(bucketCallTimes).Cursor()
 		for k, state := c.First(); k != nil && binary.BigEndian.Uint64(k) <= end; k, state = c.Next() {
-			if !missed(state) || !wantsLine(lines, lineOf(k)) || seen.Get(k[8:]) != nil {
+			if !mayBeMissed(state) || !wantsLine(lines, lineOf(k)) || seen.Get(k[8:]) != nil {
+				continue
+			}
+			rec, err := getCall(calls, k[8:])
+			if err != nil {
+				return err
+			}
+			if !rec.Call.WasMissed() {
 				continue
 			}
 			// Puts into another bucket: this cursor is not disturbed.
@@ -333,8 +352,12 @@ func getCall(calls *bolt.Bucket, key []byte) (callRecord, error) {
 	return rec, nil
 }
 
-func missed(state []byte) bool {
-	return string(state) == string(call.Missed) || string(state) == string(call.Abandoned)
+// mayBeMissed reports whether a call indexed with state may have been
+// missed: call.Call.WasMissed's rule for a call in that state whose
+// direction is not known (an outbound call is never missed).
+func mayBeMissed(state []byte) bool {
+	c := call.Call{State: call.State(state)}
+	return c.WasMissed()
 }
 
 // callKey is line NUL id: lines never hold NUL (validLine), so the first
