@@ -499,6 +499,7 @@ func (w *worker) do(acts []Action) {
 		if len(popping) > 0 {
 			text[MemoryKey] = saveMemory(&w.state)
 		}
+		text[PopupViewKey] = w.popupHTML(&view)
 		calls := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, text)
 		err := state.Wait()
 		if cerr := calls.Wait(); err == nil {
@@ -516,7 +517,7 @@ func (w *worker) save() {
 		return
 	}
 	view := w.state.View()
-	err := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, map[string]string{MemoryKey: saveMemory(&w.state)}).Wait()
+	err := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, map[string]string{MemoryKey: saveMemory(&w.state), PopupViewKey: w.popupHTML(&view)}).Wait()
 	if err != nil {
 		warn("cannot save the calls: " + err.Error())
 	}

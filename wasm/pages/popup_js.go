@@ -6,62 +6,39 @@ import (
 	"strconv"
 	"strings"
 	"syscall/js"
+	"time"
 
 	"honnef.co/go/js/dom/v2"
 
-	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/wasm/background"
 	"github.com/screenpop/screenpop/wasm/browser"
+	"github.com/screenpop/screenpop/wasm/popupview"
 )
 
 // popup renders the toolbar popup: the relay's state, the calls going on
 // with running timers, recent and missed calls with "open in CRM", the
 // pause switch, and the way to the side panel and the settings.
+//
+// Its markup is popupview's, the one renderer of the popup, which the
+// background also stores (background.PopupViewKey) so that pages.js has
+// painted it before this runs: rendering the same string from the Calls
+// view replaces what is shown by the same, and only then is it wired up.
 func popup(app dom.Element) {
 	app.SetAttribute("class", "popup")
+	s, _ := loadSettings()
+	c := loadCalls()
+	app.SetInnerHTML(popupview.Page(background.PopupView(&c, s.Paused), background.PopupEnv(time.Now())))
 
-	pause := el("button", map[string]string{"id": "pause", "type": "button", "role": "switch", "class": "switch", "aria-checked": "true"},
-		el("span", map[string]string{"class": "track", "aria-hidden": "true"}, el("span", map[string]string{"class": "thumb"})),
-		el("span", map[string]string{"class": "switch-label"}),
-	)
-	header := el("header", map[string]string{"class": "bar"},
-		el("h1", nil, el("span", map[string]string{"class": "logo", "aria-hidden": "true"}), t("popupTitle")),
-		pause,
-	)
-	relay := el("section", map[string]string{"id": "status", "class": "relay", "role": "status", "aria-live": "polite"})
-	paused := el("p", map[string]string{"id": "paused-banner", "class": "banner", "hidden": ""}, t("popupPausedBanner"))
-	problem := el("p", map[string]string{"id": "popup-error", "class": "error", "role": "alert"})
-
-	liveCount := el("span", map[string]string{"class": "count"})
-	live := el("ul", map[string]string{"id": "live", "class": "calls", "aria-labelledby": "live-title"})
-	liveSection := el("section", map[string]string{"class": "calls-section", "hidden": ""},
-		el("h2", map[string]string{"id": "live-title"}, t("popupLive"), " ", liveCount),
-		live,
-	)
-
-	missedCount := el("span", map[string]string{"id": "missed-count", "class": "missed-count", "hidden": ""})
-	markSeen := el("button", map[string]string{"id": "mark-seen", "type": "button", "class": "link", "hidden": ""}, t("popupMarkSeen"))
-	recent := el("ul", map[string]string{"id": "recent", "class": "calls", "aria-labelledby": "recent-title"})
-	empty := el("p", map[string]string{"id": "empty", "class": "empty", "hidden": ""},
-		el("strong", nil, t("popupEmpty")), el("span", nil, t("popupEmptyHint")))
-	recentSection := el("section", map[string]string{"class": "calls-section"},
-		el("div", map[string]string{"class": "section-head"},
-			el("h2", map[string]string{"id": "recent-title"}, t("popupRecent")),
-			missedCount, markSeen,
-		),
-		recent, empty,
-	)
-
-	footer := el("footer", map[string]string{"class": "bar foot"})
-	if panel := sidePanelOpener(); panel != nil {
-		footer.AppendChild(panel)
+	pause := app.QuerySelector("#pause")
+	relay := app.QuerySelector("#status")
+	paused := app.QuerySelector("#paused-banner")
+	problem := app.QuerySelector("#popup-error")
+	lists := app.QuerySelector("#lists")
+	if panel := app.QuerySelector("#open-sidepanel"); panel != nil {
+		sidePanelOpener(panel)
 	}
-	options := el("button", map[string]string{"id": "open-options", "type": "button", "class": "ghost"}, t("openSettings"))
-	onClick(options, func(dom.Event) { openOptions(); js.Global().Get("window").Call("close") })
-	footer.AppendChild(options)
-
-	app.AppendChild(el("div", nil, header, relay, paused, problem, liveSection, recentSection, footer))
+	onClick(app.QuerySelector("#open-options"), func(dom.Event) { openOptions(); js.Global().Get("window").Call("close") })
 
 	// The pause switch shows the saved settings; the background changes them.
 	isPaused := false
@@ -93,7 +70,14 @@ func popup(app dom.Element) {
 			showPause()
 		}()
 	})
-	onClick(markSeen, func(dom.Event) {
+	// One listener for the lists' buttons ("open in CRM", "mark all
+	// seen"), however often the lists are redrawn.
+	openCall := openCallOnClick(problem)
+	onClick(lists, func(ev dom.Event) {
+		if ev.Target().Closest("#mark-seen") == nil {
+			openCall(ev)
+			return
+		}
 		go func() {
 			if err := request(background.RequestMarkSeen, nil); err != nil {
 				problem.SetTextContent(t("errMarkSeen", err.Error()))
@@ -102,53 +86,24 @@ func popup(app dom.Element) {
 			problem.SetTextContent("")
 		}()
 	})
-	// One listener for every "open in CRM" button, however often the
-	// lists are redrawn.
-	openCall := openCallOnClick(problem)
-	onClick(live, openCall)
-	onClick(recent, openCall)
 
 	showCalls := func() {
 		c := loadCalls()
-		// Redrawing the lists must not lose the keyboard focus of an
-		// "open in CRM" button.
-		var focusID string
-		if a := js.Global().Get("document").Get("activeElement"); a.Truthy() && a.Call("matches", "[data-action=open]").Bool() {
-			focusID = a.Get("dataset").Get("id").String()
-		}
-		defer func() {
-			if focusID != "" {
-				if b := app.QuerySelector(`[data-action=open][data-id="` + strings.ReplaceAll(focusID, `"`, ``) + `"]`); b != nil {
-					b.(dom.HTMLElement).Focus()
-				}
+		// Redrawing the lists must not lose the keyboard focus of one of
+		// their buttons.
+		var focus string
+		if a := js.Global().Get("document").Get("activeElement"); a.Truthy() && lists.Underlying().Call("contains", a).Bool() {
+			if a.Call("matches", "[data-action=open]").Bool() {
+				focus = `[data-action=open][data-id="` + strings.ReplaceAll(a.Get("dataset").Get("id").String(), `"`, ``) + `"]`
+			} else if id := a.Get("id").String(); id != "" {
+				focus = "#" + id
 			}
-		}()
-		live.SetTextContent("")
-		for _, cv := range c.Live {
-			live.AppendChild(callRow(cv))
 		}
-		liveCount.SetTextContent(strconv.Itoa(len(c.Live)))
-		if len(c.Live) == 0 {
-			liveSection.SetAttribute("hidden", "")
-		} else {
-			liveSection.RemoveAttribute("hidden")
-		}
-		recent.SetTextContent("")
-		for _, cv := range c.Recent {
-			recent.AppendChild(callRow(cv))
-		}
-		if len(c.Recent) == 0 && len(c.Live) == 0 {
-			empty.RemoveAttribute("hidden")
-		} else {
-			empty.SetAttribute("hidden", "")
-		}
-		if c.UnseenMissed > 0 {
-			missedCount.SetTextContent(t("popupMissed", strconv.Itoa(c.UnseenMissed)))
-			missedCount.RemoveAttribute("hidden")
-			markSeen.RemoveAttribute("hidden")
-		} else {
-			missedCount.SetAttribute("hidden", "")
-			markSeen.SetAttribute("hidden", "")
+		lists.SetInnerHTML(popupview.Lists(background.PopupView(&c, isPaused), background.PopupEnv(time.Now())))
+		if focus != "" {
+			if b := lists.QuerySelector(focus); b != nil {
+				b.(dom.HTMLElement).Focus()
+			}
 		}
 	}
 	showStatus := func() {
@@ -158,58 +113,18 @@ func popup(app dom.Element) {
 
 	showPause()
 	showStatus()
-	showCalls()
 	startTimers()
 	onStorageChange(settings.StorageKey, showPause)
 	onStorageChange(background.StatusKey, showStatus)
 	onStorageChange(background.CallsKey, showCalls)
 }
 
-// callRow is one call in the popup's lists.
-func callRow(cv background.CallView) dom.Element {
-	who := say(callerLabel(cv))
-	attrs := map[string]string{"class": "call", "data-state": string(cv.Call.State), "data-id": cv.Call.ID}
-	if missed(cv) && !cv.Seen {
-		attrs["data-unseen"] = "true"
-	}
-	dir, arrow := "in", "↙"
-	dirLabel := t("callInbound")
-	if cv.Call.Direction == call.Outbound {
-		dir, arrow, dirLabel = "out", "↗", t("callOutbound")
-	}
-	meta := lineLabel(cv)
-	if w := when(cv.Call.RingAt); w != "" {
-		meta += " · " + w
-	}
-	whoBox := el("div", map[string]string{"class": "who"},
-		el("span", map[string]string{"class": "name"}, who),
-		el("span", map[string]string{"class": "meta"}, meta),
-	)
-	whyNot(whoBox, cv)
-	row := el("li", attrs,
-		el("span", map[string]string{"class": "dir", "data-dir": dir, "title": dirLabel, "role": "img", "aria-label": dirLabel}, arrow),
-		whoBox,
-		el("div", map[string]string{"class": "state"}, nodes(testChip(cv), chip(cv), timer(cv))),
-	)
-	if canOpen(cv) {
-		row.AppendChild(el("button", map[string]string{
-			"type": "button", "class": "open", "data-action": "open", "data-line": cv.Call.Line, "data-id": cv.Call.ID,
-			"title": t("openInCRM"), "aria-label": t("openCallInCRM", who),
-		}, t("openShort")))
-	}
-	return row
-}
-
-// sidePanelOpener is the button that opens the side panel (Chrome) or the
-// sidebar (Firefox), or nil when the browser has neither. Both open only
-// inside a click: the call is made in the click handler itself.
-func sidePanelOpener() dom.Element {
+// sidePanelOpener makes b open the side panel (Chrome) or the sidebar
+// (Firefox); popupview shows b only when the browser has either. Both
+// open only inside a click: the call is made in the click handler itself.
+func sidePanelOpener(b dom.Element) {
 	api := browser.API
 	chromePanel, firefoxBar := api.Get("sidePanel"), api.Get("sidebarAction")
-	if !chromePanel.Truthy() && !firefoxBar.Truthy() {
-		return nil
-	}
-	b := el("button", map[string]string{"id": "open-sidepanel", "type": "button"}, t("popupOpenSidePanel"))
 	windowID := js.Undefined()
 	if chromePanel.Truthy() {
 		go func() {
@@ -234,5 +149,4 @@ func sidePanelOpener() dom.Element {
 			}
 		}()
 	})
-	return b
 }

@@ -1,0 +1,287 @@
+// Package popupview renders the toolbar popup as an HTML string, in plain
+// Go: the one renderer of the popup's frame and call lists. The
+// background stores what it renders (background.PopupViewKey) with every
+// write of the Calls view, so popup.html can paint the current calls
+// before pages.wasm has loaded (extension/pages.js); pages.wasm then
+// renders the same string from the Calls view and wires it up (hydration).
+//
+// It imports no browser API and nothing heavy, so that the background can
+// carry it: the labels come through Env (chrome.i18n's messages, the
+// browser's way of writing a time).
+//
+// Times: the moment a call rang is written absolute ("14:05"), right
+// whenever the string is painted. A running timer (ringing, in call)
+// would be wrong at paint, so a view rendered without Env.Now leaves its
+// text empty with data-since, and the page fills it (pages' startTimers);
+// style.css keeps its line so nothing moves when it is filled.
+package popupview
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/screenpop/screenpop/internal/call"
+	"github.com/screenpop/screenpop/internal/phone"
+	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/stream"
+)
+
+// Call is what the popup shows of one call (the fields of
+// background.CallView it reads).
+type Call struct {
+	Call            call.Call
+	Calling, Called phone.Number
+	URL             string // the CRM URL: "open in CRM" is offered
+	Popped, Seen    bool
+	Test            bool // the options page's sample call
+	stream.Card
+	Reason pop.Reason // why it did not pop
+	Error  string     // why its pop failed
+}
+
+// View is what the popup shows.
+type View struct {
+	Live, Recent []Call
+	UnseenMissed int
+	Paused       bool // pops are paused (settings.Paused)
+}
+
+// Env is what the renderer needs from the browser.
+type Env struct {
+	// T is the message of key with its substitutions (chrome.i18n).
+	T func(key string, subs ...string) string
+	// When writes a moment in the browser's language; nil writes none.
+	When func(time.Time) string
+	// Now renders running timers' text; zero leaves it to the page.
+	Now time.Time
+	// SidePanel: the browser can open a side panel (sidebar).
+	SidePanel bool
+}
+
+// Page is the popup's whole content (inside <main id="app">): the bar
+// with the pause switch, the relay status box (blank: the pages fill it
+// from RelayStatus), the paused banner, the error line, the call lists
+// (Lists, inside <div id="lists">) and the footer.
+func Page(v View, e Env) string {
+	e = e.memo()
+	var w writer
+	label, hidden := e.T("popupPopsOn"), " hidden"
+	if v.Paused {
+		label, hidden = e.T("popupPopsPaused"), ""
+	}
+	w.raw(`<div><header class="bar"><h1><span class="logo" aria-hidden="true"></span>`)
+	w.esc(e.T("popupTitle"))
+	w.raw(`</h1><button id="pause" type="button" role="switch" class="switch" aria-checked="`)
+	w.raw(strconv.FormatBool(!v.Paused))
+	w.raw(`" data-paused="`)
+	w.raw(strconv.FormatBool(v.Paused))
+	w.raw(`" aria-label="`)
+	w.esc(e.T("popupPopsSwitch"))
+	w.raw(`"><span class="track" aria-hidden="true"><span class="thumb"></span></span><span class="switch-label">`)
+	w.esc(label)
+	w.raw(`</span></button></header><section id="status" class="relay" role="status" aria-live="polite">`)
+	// The status is not in the Calls view: its box keeps the height of
+	// the one line it shows when connected, for the page to fill.
+	w.raw(`<div class="relay-head" aria-hidden="true"><strong>&#8203;</strong><span class="relay-host">&#8203;</span></div></section><p id="paused-banner" class="banner"`)
+	w.raw(hidden)
+	w.raw(`>`)
+	w.esc(e.T("popupPausedBanner"))
+	w.raw(`</p><p id="popup-error" class="error" role="alert"></p><div id="lists">`)
+	w.lists(&v, e)
+	w.raw(`</div><footer class="bar foot">`)
+	if e.SidePanel {
+		w.raw(`<button id="open-sidepanel" type="button">`)
+		w.esc(e.T("popupOpenSidePanel"))
+		w.raw(`</button>`)
+	}
+	w.raw(`<button id="open-options" type="button" class="ghost">`)
+	w.esc(e.T("openSettings"))
+	w.raw(`</button></footer></div>`)
+	return w.String()
+}
+
+// Lists is the popup's call lists: the calls going on (their section
+// hidden when there is none) and the recent ones, with the missed count,
+// "mark all seen" and the empty state.
+func Lists(v View, e Env) string {
+	var w writer
+	w.lists(&v, e.memo())
+	return w.String()
+}
+
+func (w *writer) lists(v *View, e Env) {
+	w.raw(`<section class="calls-section"`)
+	if len(v.Live) == 0 {
+		w.raw(` hidden`)
+	}
+	w.raw(`><h2 id="live-title">`)
+	w.esc(e.T("popupLive"))
+	w.raw(` <span class="count">`)
+	w.raw(strconv.Itoa(len(v.Live)))
+	w.raw(`</span></h2><ul id="live" class="calls" aria-labelledby="live-title">`)
+	for i := range v.Live {
+		w.row(&v.Live[i], e)
+	}
+	w.raw(`</ul></section><section class="calls-section"><div class="section-head"><h2 id="recent-title">`)
+	w.esc(e.T("popupRecent"))
+	w.raw(`</h2>`)
+	if v.UnseenMissed > 0 {
+		w.raw(`<span id="missed-count" class="missed-count">`)
+		w.esc(e.T("popupMissed", strconv.Itoa(v.UnseenMissed)))
+		w.raw(`</span><button id="mark-seen" type="button" class="link">`)
+	} else {
+		w.raw(`<span id="missed-count" class="missed-count" hidden></span><button id="mark-seen" type="button" class="link" hidden>`)
+	}
+	w.esc(e.T("popupMarkSeen"))
+	w.raw(`</button></div><ul id="recent" class="calls" aria-labelledby="recent-title">`)
+	for i := range v.Recent {
+		w.row(&v.Recent[i], e)
+	}
+	w.raw(`</ul><p id="empty" class="empty"`)
+	if len(v.Live) > 0 || len(v.Recent) > 0 {
+		w.raw(` hidden`)
+	}
+	w.raw(`><strong>`)
+	w.esc(e.T("popupEmpty"))
+	w.raw(`</strong><span>`)
+	w.esc(e.T("popupEmptyHint"))
+	w.raw(`</span></p></section>`)
+}
+
+// memo makes e.T look each message up once per render: each lookup is a
+// call to chrome.i18n, and most repeat from row to row.
+func (e Env) memo() Env {
+	lookup, seen := e.T, map[string]string{}
+	e.T = func(key string, subs ...string) string {
+		k := key
+		for _, s := range subs {
+			k += "\x00" + s
+		}
+		m, ok := seen[k]
+		if !ok {
+			m = lookup(key, subs...)
+			seen[k] = m
+		}
+		return m
+	}
+	return e
+}
+
+// row writes one call of the lists.
+func (w *writer) row(c *Call, e Env) {
+	who := CallerLabel(*c).String(e.T)
+	state := string(c.Call.State)
+	w.raw(`<li class="call" data-state="`)
+	w.esc(state)
+	w.raw(`" data-id="`)
+	w.esc(c.Call.ID)
+	w.raw(`"`)
+	if c.Call.Missed && !c.Seen {
+		w.raw(` data-unseen="true"`)
+	}
+	dir, arrow, dirLabel := "in", "↙", e.T("callInbound")
+	if c.Call.Direction == call.Outbound {
+		dir, arrow, dirLabel = "out", "↗", e.T("callOutbound")
+	}
+	w.raw(`><span class="dir" data-dir="`)
+	w.raw(dir)
+	w.raw(`" title="`)
+	w.esc(dirLabel)
+	w.raw(`" role="img" aria-label="`)
+	w.esc(dirLabel)
+	w.raw(`">`)
+	w.raw(arrow)
+	w.raw(`</span><div class="who"><span class="name">`)
+	w.esc(who)
+	w.raw(`</span><span class="meta">`)
+	w.esc(LineLabel(*c))
+	if e.When != nil && !c.Call.RingAt.IsZero() {
+		if at := e.When(c.Call.RingAt); at != "" {
+			w.raw(` · `)
+			w.esc(at)
+		}
+	}
+	w.raw(`</span>`)
+	if c.Error != "" {
+		w.raw(`<span class="why error-text">`)
+		w.esc(e.T("callPopError", c.Error))
+		w.raw(`</span>`)
+	} else if why := NotPopped(*c); why.Key != "" {
+		w.raw(`<span class="why">`)
+		w.esc(why.String(e.T))
+		w.raw(`</span>`)
+	}
+	w.raw(`</div><div class="state">`)
+	if c.Test {
+		w.raw(`<span class="chip test">`)
+		w.esc(e.T("callTest"))
+		w.raw(`</span>`)
+	}
+	w.raw(`<span class="chip" data-state="`)
+	w.esc(state)
+	w.raw(`">`)
+	w.esc(e.T(StateKey(c.Call.State)))
+	w.raw(`</span>`)
+	if k := CallClock(c.Call); k.Shown {
+		if k.Since.IsZero() {
+			w.raw(`<span class="timer">`)
+			w.raw(k.At(e.Now))
+		} else {
+			w.raw(`<span class="timer" data-since="`)
+			w.raw(strconv.FormatInt(k.Since.UnixMilli(), 10))
+			w.raw(`" role="timer">`)
+			if !e.Now.IsZero() {
+				w.raw(k.At(e.Now))
+			}
+		}
+		w.raw(`</span>`)
+	}
+	w.raw(`</div>`)
+	if CanOpen(*c) {
+		w.raw(`<button type="button" class="open" data-action="open" data-line="`)
+		w.esc(c.Call.Line)
+		w.raw(`" data-id="`)
+		w.esc(c.Call.ID)
+		w.raw(`" title="`)
+		w.esc(e.T("openInCRM"))
+		w.raw(`" aria-label="`)
+		w.esc(e.T("openCallInCRM", who))
+		w.raw(`">`)
+		w.esc(e.T("openShort"))
+		w.raw(`</button>`)
+	}
+	w.raw(`</li>`)
+}
+
+// writer writes HTML: raw the markup, esc every value (text or attribute).
+type writer struct{ b []byte }
+
+// raw is kept out of line: inlined, its append grew the background's
+// wasm by about 20 KB of code, one copy per piece of markup.
+//
+//go:noinline
+func (w *writer) raw(s string) { w.b = append(w.b, s...) }
+
+// esc writes s escaped for text and for a quoted attribute value, as
+// html.EscapeString does (the html package would cost the background
+// its entity table).
+func (w *writer) esc(s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '&':
+			w.raw("&amp;")
+		case '<':
+			w.raw("&lt;")
+		case '>':
+			w.raw("&gt;")
+		case '"':
+			w.raw("&#34;")
+		case '\'':
+			w.raw("&#39;")
+		default:
+			w.b = append(w.b, c)
+		}
+	}
+}
+
+func (w *writer) String() string { return string(w.b) }
