@@ -78,7 +78,7 @@ func loadMemory(raw, calls string) (Memory, error) {
 		lists = &c
 	}
 	var saved Calls
-	decodeCalls(lists, &saved)
+	decodeViewCalls(lists, &saved)
 	legacyMissed(lists.Get("recent"), saved.Recent)
 	st.Live, st.Recent = saved.Live, saved.Recent
 	return st, nil
@@ -108,7 +108,7 @@ func saveMemory(st *Memory) string {
 // saveCalls writes the Calls view.
 func saveCalls(c *Calls) string {
 	var e stdlite.JSONEncoder
-	encodeCalls(&e, c)
+	encodeViewCalls(&e, c)
 	return string(e.Bytes())
 }
 

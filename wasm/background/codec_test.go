@@ -110,7 +110,7 @@ func TestWireEveryField(t *testing.T) {
 		want any
 		read func(v *stdlite.JSONValue) any
 	}{
-		{"calls", filled[Calls](), func(v *stdlite.JSONValue) any { var x Calls; decodeCalls(v, &x); return x }},
+		{"calls", filled[Calls](), func(v *stdlite.JSONValue) any { var x Calls; decodeViewCalls(v, &x); return x }},
 		{"status", filled[RelayStatus](), func(v *stdlite.JSONValue) any { var x RelayStatus; decodeRelayStatus(v, &x); return x }},
 		{"settings", filled[settings.Settings](), func(v *stdlite.JSONValue) any { var x settings.Settings; decodeSettingsSettings(v, &x); return x }},
 	} {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/wasm/browser"
-	"github.com/screenpop/screenpop/wasm/popupview"
+	"github.com/screenpop/screenpop/wasm/view"
 )
 
 // PopupEnv is what popupview needs from the browser, the same in the
@@ -15,9 +15,9 @@ import (
 // renders it again when pages.wasm has loaded): so both write the same
 // HTML. now renders running timers; zero leaves them to the page. Make
 // one per render: it keeps what it looked up for it.
-func PopupEnv(now time.Time) popupview.Env {
+func PopupEnv(now time.Time) view.Env {
 	api := browser.API
-	return popupview.Env{
+	return view.Env{
 		T:         browser.Message,
 		When:      whenToday(),
 		Now:       now,
@@ -26,8 +26,8 @@ func PopupEnv(now time.Time) popupview.Env {
 }
 
 // popupHTML is the popup of view as stored under PopupViewKey.
-func (w *worker) popupHTML(view *Calls) string {
-	return popupview.Page(PopupView(view, w.settings.Paused), PopupEnv(time.Time{}))
+func (w *worker) popupHTML(calls *Calls) string {
+	return view.Page(PopupView(calls, w.settings.Paused), PopupEnv(time.Time{}))
 }
 
 // whenToday returns how a moment is written in the browser's language:

@@ -1,11 +1,6 @@
 package background
 
-import (
-	"github.com/screenpop/screenpop/internal/call"
-	"github.com/screenpop/screenpop/internal/phone"
-	"github.com/screenpop/screenpop/internal/pop"
-	"github.com/screenpop/screenpop/internal/stream"
-)
+import "github.com/screenpop/screenpop/wasm/view"
 
 // What the pages (popup, side panel, options) show is read from extension
 // storage, written by the background after every change. The background is
@@ -15,49 +10,18 @@ import (
 // CallsKey is the storage key of the Calls view.
 const CallsKey = "calls"
 
-// CallView is one call as the pages show it.
-type CallView struct {
-	Call    call.Call    `json:"call"`
-	Calling phone.Number `json:"calling"`
-	Called  phone.Number `json:"called"`
-	URL     string       `json:"url,omitempty"`    // the CRM URL for "open in CRM" (the other party's search)
-	Popped  bool         `json:"popped,omitempty"` // whether it popped
-	Seen    bool         `json:"seen,omitempty"`   // a missed call the agent has seen
-	// Card is who the other party is (stream.Card: the caller's name,
-	// the CRM records found), as the relay sent it with the call's last
-	// event; empty, the pages show the number's forms.
-	stream.Card
+// The views of calls are package view's, which renders them for the pages
+// and the popup the background keeps ready.
+type (
+	CallView = view.CallView
+	Calls    = view.Calls
+)
 
-	// Reason says why the call did not pop (a pop.Reason: "capped",
-	// "paused", "line-filtered", "withheld", …); "" when it popped or no
-	// event of the call was one that pops.
-	Reason pop.Reason `json:"reason,omitempty"`
-	// Error says why its pop failed (silent mode's GET, a template that
-	// cannot be expanded); "" when it did not fail.
-	Error string `json:"error,omitempty"`
-	// Test marks RequestTestPop's sample call: not a real call.
-	Test bool `json:"test,omitempty"`
-	// Since is when the extension first saw the call (Unix ms).
-	Since int64 `json:"since,omitempty"`
-	// Notified: the ringing notification was shown (at most once per call).
-	Notified bool `json:"notified,omitempty"`
-}
-
-// ReasonPaused is CallView.Reason for a call that would have popped while
-// pops were paused (settings.Paused).
-const ReasonPaused pop.Reason = "paused"
-
-// ReasonBadTemplate is CallView.Reason for a call whose CRM URL could not
-// be built from the template (its Error says why).
-const ReasonBadTemplate pop.Reason = "bad-template"
-
-// Calls is the call list the pages show.
-type Calls struct {
-	Live         []CallView `json:"live"`              // going on now, oldest first
-	Recent       []CallView `json:"recent"`            // ended, newest first, bounded
-	UnseenMissed int        `json:"unseenMissed"`      // missed calls not yet seen (the badge count)
-	Current      *CallView  `json:"current,omitempty"` // the call the side panel shows: the newest ringing or answered one, else the last popped
-}
+// Reasons a call did not pop that the background adds to pop's.
+const (
+	ReasonPaused      = view.ReasonPaused
+	ReasonBadTemplate = view.ReasonBadTemplate
+)
 
 // Requests pages send to the background with runtime.sendMessage; the
 // answer is {"ok":true} or {"ok":false,"error":"…"}.

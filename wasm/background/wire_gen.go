@@ -10,6 +10,7 @@ import (
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stdlite"
 	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/wasm/view"
 )
 
 // decodeStreamMessage reads v into x, member by member: a member absent or of
@@ -524,9 +525,9 @@ func decodeMemory(v *stdlite.JSONValue, x *Memory) {
 				x.Last = nil
 			case stdlite.JSONObject:
 				if x.Last == nil {
-					x.Last = new(CallView)
+					x.Last = new(view.CallView)
 				}
-				decodeCallView(m, x.Last)
+				decodeViewCallView(m, x.Last)
 			}
 		case "cap":
 			decodePopCap(m, &x.Cap)
@@ -563,7 +564,7 @@ func encodeMemory(e *stdlite.JSONEncoder, x *Memory) {
 		if x.Last == nil {
 			e.Null()
 		} else {
-			encodeCallView(e, x.Last)
+			encodeViewCallView(e, x.Last)
 		}
 	}
 	e.Key("cap")
@@ -583,9 +584,9 @@ func encodeMemory(e *stdlite.JSONEncoder, x *Memory) {
 	e.End()
 }
 
-// decodeCallView reads v into x, member by member: a member absent or of
+// decodeViewCallView reads v into x, member by member: a member absent or of
 // another JSON type leaves x's field as it is.
-func decodeCallView(v *stdlite.JSONValue, x *CallView) {
+func decodeViewCallView(v *stdlite.JSONValue, x *view.CallView) {
 	for i := range v.Object {
 		m := &v.Object[i].Value
 		switch v.Object[i].Key {
@@ -627,8 +628,8 @@ func decodeCallView(v *stdlite.JSONValue, x *CallView) {
 	}
 }
 
-// encodeCallView writes x as encoding/json does.
-func encodeCallView(e *stdlite.JSONEncoder, x *CallView) {
+// encodeViewCallView writes x as encoding/json does.
+func encodeViewCallView(e *stdlite.JSONEncoder, x *view.CallView) {
 	e.Begin()
 	e.Key("call")
 	encodeCallCall(e, &x.Call)
@@ -771,9 +772,9 @@ func encodeRelayStatus(e *stdlite.JSONEncoder, x *RelayStatus) {
 	e.End()
 }
 
-// decodeCalls reads v into x, member by member: a member absent or of
+// decodeViewCalls reads v into x, member by member: a member absent or of
 // another JSON type leaves x's field as it is.
-func decodeCalls(v *stdlite.JSONValue, x *Calls) {
+func decodeViewCalls(v *stdlite.JSONValue, x *view.Calls) {
 	for i := range v.Object {
 		m := &v.Object[i].Value
 		switch v.Object[i].Key {
@@ -782,9 +783,9 @@ func decodeCalls(v *stdlite.JSONValue, x *Calls) {
 			case stdlite.JSONNull:
 				x.Live = nil
 			case stdlite.JSONArray:
-				x.Live = make([]CallView, len(m.Array))
+				x.Live = make([]view.CallView, len(m.Array))
 				for e3 := range m.Array {
-					decodeCallView((&m.Array[e3]), &x.Live[e3])
+					decodeViewCallView((&m.Array[e3]), &x.Live[e3])
 				}
 			}
 		case "recent":
@@ -792,9 +793,9 @@ func decodeCalls(v *stdlite.JSONValue, x *Calls) {
 			case stdlite.JSONNull:
 				x.Recent = nil
 			case stdlite.JSONArray:
-				x.Recent = make([]CallView, len(m.Array))
+				x.Recent = make([]view.CallView, len(m.Array))
 				for e3 := range m.Array {
-					decodeCallView((&m.Array[e3]), &x.Recent[e3])
+					decodeViewCallView((&m.Array[e3]), &x.Recent[e3])
 				}
 			}
 		case "unseenMissed":
@@ -805,16 +806,16 @@ func decodeCalls(v *stdlite.JSONValue, x *Calls) {
 				x.Current = nil
 			case stdlite.JSONObject:
 				if x.Current == nil {
-					x.Current = new(CallView)
+					x.Current = new(view.CallView)
 				}
-				decodeCallView(m, x.Current)
+				decodeViewCallView(m, x.Current)
 			}
 		}
 	}
 }
 
-// encodeCalls writes x as encoding/json does.
-func encodeCalls(e *stdlite.JSONEncoder, x *Calls) {
+// encodeViewCalls writes x as encoding/json does.
+func encodeViewCalls(e *stdlite.JSONEncoder, x *view.Calls) {
 	e.Begin()
 	e.Key("live")
 	if x.Live == nil {
@@ -823,7 +824,7 @@ func encodeCalls(e *stdlite.JSONEncoder, x *Calls) {
 		e.BeginArray()
 		for i1 := range x.Live {
 			e.Next(i1)
-			encodeCallView(e, &x.Live[i1])
+			encodeViewCallView(e, &x.Live[i1])
 		}
 		e.EndArray()
 	}
@@ -834,7 +835,7 @@ func encodeCalls(e *stdlite.JSONEncoder, x *Calls) {
 		e.BeginArray()
 		for i1 := range x.Recent {
 			e.Next(i1)
-			encodeCallView(e, &x.Recent[i1])
+			encodeViewCallView(e, &x.Recent[i1])
 		}
 		e.EndArray()
 	}
@@ -845,7 +846,7 @@ func encodeCalls(e *stdlite.JSONEncoder, x *Calls) {
 		if x.Current == nil {
 			e.Null()
 		} else {
-			encodeCallView(e, x.Current)
+			encodeViewCallView(e, x.Current)
 		}
 	}
 	e.End()
@@ -871,7 +872,7 @@ func encodeInPageCard(e *stdlite.JSONEncoder, x *InPageCard) {
 	e.Key("url")
 	e.String(x.URL)
 	e.Key("view")
-	encodeCallView(e, &x.View)
+	encodeViewCallView(e, &x.View)
 	e.Key("at")
 	e.Int(int64(x.At))
 	e.End()

@@ -5,194 +5,23 @@ package pages
 // these return into elements; these are tested natively (calls_test.go).
 
 import (
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/wasm/background"
+	"github.com/screenpop/screenpop/wasm/view"
 )
-
-// formatDuration writes a call's timer as the phone's display does: m:ss,
-// or h:mm:ss from an hour on. Negative durations (clock skew) show 0:00.
-func formatDuration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d / time.Second)
-	h, m, sec := s/3600, s/60%60, s%60
-	two := func(n int64) string {
-		if n < 10 {
-			return "0" + strconv.FormatInt(n, 10)
-		}
-		return strconv.FormatInt(n, 10)
-	}
-	if h > 0 {
-		return strconv.FormatInt(h, 10) + ":" + two(m) + ":" + two(sec)
-	}
-	return strconv.FormatInt(m, 10) + ":" + two(sec)
-}
-
-// clock is what a call's timer shows.
-type clock struct {
-	Since   time.Time     // a running timer counts from here; zero when it does not run
-	Elapsed time.Duration // a stopped timer shows this
-	Shown   bool          // false: nothing to show (an event was missed)
-}
-
-// at returns the timer's text at now.
-func (c clock) at(now time.Time) string {
-	if !c.Shown {
-		return ""
-	}
-	if !c.Since.IsZero() {
-		return formatDuration(now.Sub(c.Since))
-	}
-	return formatDuration(c.Elapsed)
-}
-
-// callClock says what a call's timer shows: how long it has been ringing,
-// or the conversation so far while it goes on; once over, how long the
-// conversation lasted, or for a call never answered how long it rang.
-func callClock(c call.Call) clock {
-	switch c.State {
-	case call.Ringing, call.Dialing:
-		if c.RingAt.IsZero() {
-			return clock{}
-		}
-		return clock{Since: c.RingAt, Shown: true}
-	case call.Answered:
-		if c.AnswerAt.IsZero() {
-			return clock{}
-		}
-		return clock{Since: c.AnswerAt, Shown: true}
-	}
-	if d := c.TalkDuration(); d > 0 {
-		return clock{Elapsed: d, Shown: true}
-	}
-	if d := c.RingDuration(); d > 0 {
-		return clock{Elapsed: d, Shown: true}
-	}
-	return clock{}
-}
-
-// stateKey is the message key of a call state's name.
-func stateKey(s call.State) string {
-	switch s {
-	case call.Ringing:
-		return "stateRinging"
-	case call.Answered:
-		return "stateAnswered"
-	case call.Ended:
-		return "stateEnded"
-	case call.Missed:
-		return "stateMissed"
-	case call.Abandoned:
-		return "stateAbandoned"
-	case call.Dialing:
-		return "stateDialing"
-	}
-	return "stateUnknown"
-}
 
 // missed reports whether a call was never answered by anyone here: the
 // calls the badge counts and "mark all seen" clears (the relay decides it:
 // call.Call.Missed).
 func missed(cv background.CallView) bool { return cv.Call.Missed }
 
-// otherParty is the number the agent cares about: the caller on an inbound
-// call, the called number on an outbound one.
-func otherParty(cv background.CallView) phone.Number {
-	return pop.OtherParty(cv.Call, cv.Calling, cv.Called)
-}
-
-// linePart is the agent's own side of a call: the line's number.
-func linePart(cv background.CallView) phone.Number {
-	n := cv.Called
-	if cv.Call.Direction == call.Outbound {
-		n = cv.Calling
-	}
-	if n.Raw == "" {
-		n.Raw = cv.Call.Line
-	}
-	return n
-}
-
-// text is a message to show: a message key and its substitutions, or,
-// when Key is empty, Plain as it is (a phone number needs no translation).
-type text struct {
-	Key   string
-	Subs  []string
-	Plain string
-}
-
-func plain(s string) text { return text{Plain: s} }
-
-func msg(key string, subs ...string) text { return text{Key: key, Subs: subs} }
-
-// String renders t with tr, the browser's message lookup.
-func (t text) String(tr func(string, ...string) string) string {
-	if t.Key == "" {
-		return t.Plain
-	}
-	return tr(t.Key, t.Subs...)
-}
-
-// numberLabel is how a number is written for the agent: grouped the way
-// its country writes it when it is from the line's own country (home, a
-// region such as "FR"), else in international form. Withheld and internal
-// callers say so; garbage shows as it came.
-func numberLabel(n phone.Number, home string) text {
-	switch n.Kind {
-	case phone.Valid:
-		if n.Forms.Grouped != "" && (home == "" || strings.EqualFold(n.Region, home)) {
-			return plain(n.Forms.Grouped)
-		}
-		if n.Forms.E164 != "" {
-			return plain(n.Forms.E164)
-		}
-	case phone.Withheld:
-		return msg("numberWithheld")
-	case phone.Internal:
-		return msg("numberInternal", n.Raw)
-	}
-	if strings.TrimSpace(n.Raw) == "" {
-		return msg("numberWithheld")
-	}
-	return plain(n.Raw)
-}
-
-// callerLabel is the call's title: the CRM record's name when exactly one
-// matched, else the other party's number.
-func callerLabel(cv background.CallView) text {
-	if len(cv.Matches) == 1 && cv.Matches[0].Name != "" {
-		return plain(cv.Matches[0].Name)
-	}
-	if name := strings.TrimSpace(cv.CallerName); name != "" && name != strings.TrimSpace(otherParty(cv).Raw) {
-		return plain(name)
-	}
-	return numberLabel(otherParty(cv), linePart(cv).Region)
-}
-
 // named reports whether callerLabel shows a name rather than the number.
 func named(cv background.CallView) bool {
-	l := callerLabel(cv)
-	return l.Key == "" && l.Plain != numberLabel(otherParty(cv), linePart(cv).Region).Plain
-}
-
-// lineLabel names the line a call came in on: its name in the OVH
-// manager, else its number.
-func lineLabel(cv background.CallView) string {
-	if name := strings.TrimSpace(cv.Call.LineName); name != "" {
-		return name
-	}
-	n := linePart(cv)
-	if n.Kind == phone.Valid && n.Forms.Grouped != "" {
-		return n.Forms.Grouped
-	}
-	return cv.Call.Line
+	l := view.CallerLabel(cv)
+	return l.Key == "" && l.Plain != view.NumberLabel(view.OtherParty(cv), view.LinePart(cv).Region).Plain
 }
 
 // form is one spelling of a number, labelled.
@@ -222,17 +51,11 @@ func numberForms(n phone.Number) []form {
 	return out
 }
 
-// canOpen reports whether "open in CRM" makes sense for a call: the
-// background has its CRM address, or there is a public number to search.
-func canOpen(cv background.CallView) bool {
-	return cv.URL != "" || otherParty(cv).Kind == phone.Valid
-}
-
 // sameParty reports whether two calls are with the same person: the same
 // other party, compared in E.164 when both numbers are valid, else as
 // OVH sent them. Withheld callers are never the same person.
 func sameParty(a, b background.CallView) bool {
-	na, nb := otherParty(a), otherParty(b)
+	na, nb := view.OtherParty(a), view.OtherParty(b)
 	if na.Kind == phone.Withheld || nb.Kind == phone.Withheld {
 		return false
 	}
@@ -331,17 +154,4 @@ var reasonKeys = map[pop.Reason]string{
 	pop.ReasonCapped:             "reasonCapped",
 	background.ReasonPaused:      "reasonPaused",
 	background.ReasonBadTemplate: "reasonBadTemplate",
-}
-
-// notPopped says why a call did not open the CRM, or nil text (Key and
-// Plain empty) when it popped or there is nothing worth saying: a
-// duplicate, or an event that never pops.
-func notPopped(cv background.CallView) text {
-	if cv.Popped {
-		return text{}
-	}
-	if k, ok := reasonKeys[cv.Reason]; ok {
-		return msg(k)
-	}
-	return text{}
 }

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"fmt"
+	"github.com/screenpop/screenpop/wasm/view"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +31,8 @@ func TestFormatDuration(t *testing.T) {
 		{2*time.Hour + 3*time.Minute + 4*time.Second, "2:03:04"},
 		{100 * time.Hour, "100:00:00"},
 	} {
-		if got := formatDuration(tt.d); got != tt.want {
-			t.Errorf("formatDuration(%v) = %q, want %q", tt.d, got, tt.want)
+		if got := view.FormatDuration(tt.d); got != tt.want {
+			t.Errorf("view.FormatDuration(%v) = %q, want %q", tt.d, got, tt.want)
 		}
 	}
 }
@@ -55,18 +56,18 @@ func TestCallClock(t *testing.T) {
 		{"ended without times shows nothing", call.Call{State: call.Ended}, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := callClock(tt.c).at(now); got != tt.want {
+			if got := view.CallClock(tt.c).At(now); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
 	}
 	// A running timer moves with the clock; a stopped one does not.
-	running := callClock(call.Call{State: call.Ringing, RingAt: t0})
-	stopped := callClock(call.Call{State: call.Missed, RingAt: t0, EndAt: t0.Add(time.Second)})
-	if a, b := running.at(now), running.at(now.Add(time.Second)); a == b {
+	running := view.CallClock(call.Call{State: call.Ringing, RingAt: t0})
+	stopped := view.CallClock(call.Call{State: call.Missed, RingAt: t0, EndAt: t0.Add(time.Second)})
+	if a, b := running.At(now), running.At(now.Add(time.Second)); a == b {
 		t.Errorf("a ringing call's timer did not move: %q then %q", a, b)
 	}
-	if a, b := stopped.at(now), stopped.at(now.Add(time.Hour)); a != b {
+	if a, b := stopped.At(now), stopped.At(now.Add(time.Hour)); a != b {
 		t.Errorf("a missed call's duration moved: %q then %q", a, b)
 	}
 }
@@ -74,13 +75,13 @@ func TestCallClock(t *testing.T) {
 func TestStateKey(t *testing.T) {
 	seen := map[string]bool{}
 	for _, s := range []call.State{call.Ringing, call.Answered, call.Ended, call.Missed, call.Abandoned, call.Dialing} {
-		k := stateKey(s)
+		k := view.StateKey(s)
 		if k == "stateUnknown" || seen[k] {
 			t.Errorf("state %q has key %q", s, k)
 		}
 		seen[k] = true
 	}
-	if stateKey("weird") != "stateUnknown" {
+	if view.StateKey("weird") != "stateUnknown" {
 		t.Error("an unknown state must still have a label")
 	}
 }
@@ -94,7 +95,7 @@ var (
 		E164: "+33972101010", National: "0972101010", Grouped: "09 72 10 10 10"}}
 )
 
-func view(id string, calling phone.Number, state call.State) background.CallView {
+func viewOf(id string, calling phone.Number, state call.State) background.CallView {
 	return background.CallView{
 		Call: call.Call{Line: "0033972101010", LineName: "Accueil", ID: id, Direction: call.Inbound, State: state, Calling: calling.Raw, Called: lineNum.Raw,
 			Missed: state == call.Missed || state == call.Abandoned}, // as the relay sends it
@@ -120,7 +121,7 @@ func TestNumberLabel(t *testing.T) {
 		{"not parsed, raw", phone.Number{Raw: "0033612345682"}, "FR", "0033612345682"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := numberLabel(tt.n, tt.home).String(tr); got != tt.want {
+			if got := view.NumberLabel(tt.n, tt.home).String(tr); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
@@ -129,23 +130,23 @@ func TestNumberLabel(t *testing.T) {
 
 func TestCallerAndLineLabels(t *testing.T) {
 	tr := func(k string, subs ...string) string { return k }
-	cv := view("1", mobile, call.Ringing)
-	if got := callerLabel(cv).String(tr); got != "06 12 34 56 82" {
+	cv := viewOf("1", mobile, call.Ringing)
+	if got := view.CallerLabel(cv).String(tr); got != "06 12 34 56 82" {
 		t.Errorf("caller = %q", got)
 	}
-	if got := lineLabel(cv); got != "Accueil" {
+	if got := view.LineLabel(cv); got != "Accueil" {
 		t.Errorf("line = %q", got)
 	}
 	cv.Call.LineName = ""
-	if got := lineLabel(cv); got != "09 72 10 10 10" {
+	if got := view.LineLabel(cv); got != "09 72 10 10 10" {
 		t.Errorf("unnamed line = %q", got)
 	}
 	cv.Matches = []stream.Match{{Name: "Jeanne Martin", Module: "Contacts", URL: "https://crm/1"}}
-	if got := callerLabel(cv).String(tr); got != "Jeanne Martin" {
+	if got := view.CallerLabel(cv).String(tr); got != "Jeanne Martin" {
 		t.Errorf("one match: caller = %q", got)
 	}
 	cv.Matches = append(cv.Matches, stream.Match{Name: "Martin SARL", Module: "Accounts"})
-	if got := callerLabel(cv).String(tr); got != "06 12 34 56 82" {
+	if got := view.CallerLabel(cv).String(tr); got != "06 12 34 56 82" {
 		t.Errorf("two matches: the number, not a guess; got %q", got)
 	}
 
@@ -154,18 +155,18 @@ func TestCallerAndLineLabels(t *testing.T) {
 		Call:    call.Call{Line: lineNum.Raw, ID: "2", Direction: call.Outbound, State: call.Dialing, Calling: lineNum.Raw, Called: usNumber.Raw},
 		Calling: lineNum, Called: usNumber,
 	}
-	if got := callerLabel(out).String(tr); got != "+14155550184" {
+	if got := view.CallerLabel(out).String(tr); got != "+14155550184" {
 		t.Errorf("outbound caller = %q", got)
 	}
-	if got := lineLabel(out); got != "09 72 10 10 10" {
+	if got := view.LineLabel(out); got != "09 72 10 10 10" {
 		t.Errorf("outbound line = %q", got)
 	}
 	// A view without parsed numbers falls back to the raw call fields.
 	bare := background.CallView{Call: call.Call{Line: "0033972101010", ID: "3", Direction: call.Inbound, Calling: "0033612345682"}}
-	if got := callerLabel(bare).String(tr); got != "0033612345682" {
+	if got := view.CallerLabel(bare).String(tr); got != "0033612345682" {
 		t.Errorf("bare caller = %q", got)
 	}
-	if got := lineLabel(bare); got != "0033972101010" {
+	if got := view.LineLabel(bare); got != "0033972101010" {
 		t.Errorf("bare line = %q", got)
 	}
 }
@@ -198,15 +199,15 @@ func TestHistory(t *testing.T) {
 	unparsed := phone.Number{Raw: "0033612345682"}
 	withheld := phone.Number{Raw: "anonymous", Kind: phone.Withheld}
 
-	cur := view("now", mobile, call.Ringing)
+	cur := viewOf("now", mobile, call.Ringing)
 	recent := []background.CallView{
-		view("a", mobile, call.Missed),
-		view("b", other, call.Ended),
-		view("c", samePlus, call.Ended),
-		view("now", mobile, call.Missed), // the current call itself, already over
-		view("d", unparsed, call.Missed),
-		view("e", withheld, call.Missed),
-		view("f", mobile, call.Ended),
+		viewOf("a", mobile, call.Missed),
+		viewOf("b", other, call.Ended),
+		viewOf("c", samePlus, call.Ended),
+		viewOf("now", mobile, call.Missed), // the current call itself, already over
+		viewOf("d", unparsed, call.Missed),
+		viewOf("e", withheld, call.Missed),
+		viewOf("f", mobile, call.Ended),
 	}
 	ids := func(cvs []background.CallView) string {
 		var s []string
@@ -221,7 +222,7 @@ func TestHistory(t *testing.T) {
 	if got := ids(history(recent, cur, 2)); got != "a,c" {
 		t.Errorf("bounded history = %s, want a,c", got)
 	}
-	if got := ids(history(recent, view("w", withheld, call.Ringing), 10)); got != "" {
+	if got := ids(history(recent, viewOf("w", withheld, call.Ringing), 10)); got != "" {
 		t.Errorf("withheld callers are nobody's history, got %s", got)
 	}
 	if got := ids(history(nil, cur, 10)); got != "" {
@@ -230,22 +231,22 @@ func TestHistory(t *testing.T) {
 }
 
 func TestMissedAndCanOpen(t *testing.T) {
-	if !missed(view("1", mobile, call.Missed)) || !missed(view("1", mobile, call.Abandoned)) {
+	if !missed(viewOf("1", mobile, call.Missed)) || !missed(viewOf("1", mobile, call.Abandoned)) {
 		t.Error("missed and abandoned inbound calls are missed")
 	}
-	if missed(view("1", mobile, call.Ended)) {
+	if missed(viewOf("1", mobile, call.Ended)) {
 		t.Error("an answered call is not missed")
 	}
 	// (Which calls are missed is internal/call's rule, tested there.)
-	if !canOpen(view("1", mobile, call.Ended)) {
+	if !view.CanOpen(viewOf("1", mobile, call.Ended)) {
 		t.Error("a valid number can be searched")
 	}
-	w := view("1", phone.Number{Raw: "anonymous", Kind: phone.Withheld}, call.Ended)
-	if canOpen(w) {
+	w := viewOf("1", phone.Number{Raw: "anonymous", Kind: phone.Withheld}, call.Ended)
+	if view.CanOpen(w) {
 		t.Error("a withheld number can't be searched")
 	}
 	w.URL = "https://crm.example.com/"
-	if !canOpen(w) {
+	if !view.CanOpen(w) {
 		t.Error("a call with a CRM address can be opened")
 	}
 }
@@ -304,46 +305,46 @@ func TestMaskSecret(t *testing.T) {
 
 func TestNamedCaller(t *testing.T) {
 	tr := func(k string, subs ...string) string { return k }
-	cv := view("1", mobile, call.Ringing)
+	cv := viewOf("1", mobile, call.Ringing)
 	if named(cv) {
 		t.Error("a bare number is not a name")
 	}
 	cv.CallerName = "0033612345682" // a queue's CID name that is only the number
-	if named(cv) || callerLabel(cv).String(tr) != "06 12 34 56 82" {
-		t.Errorf("a name that is the raw number: %q", callerLabel(cv).String(tr))
+	if named(cv) || view.CallerLabel(cv).String(tr) != "06 12 34 56 82" {
+		t.Errorf("a name that is the raw number: %q", view.CallerLabel(cv).String(tr))
 	}
 	cv.CallerName = "Camille Martin"
-	if !named(cv) || callerLabel(cv).String(tr) != "Camille Martin" {
-		t.Errorf("named caller: %q", callerLabel(cv).String(tr))
+	if !named(cv) || view.CallerLabel(cv).String(tr) != "Camille Martin" {
+		t.Errorf("named caller: %q", view.CallerLabel(cv).String(tr))
 	}
 	cv.Matches = []stream.Match{{Name: "Camille Martin (Contacts)"}}
-	if got := callerLabel(cv).String(tr); got != "Camille Martin (Contacts)" {
+	if got := view.CallerLabel(cv).String(tr); got != "Camille Martin (Contacts)" {
 		t.Errorf("one CRM match wins over the queue's name: %q", got)
 	}
 }
 
 func TestNotPopped(t *testing.T) {
-	cv := view("1", mobile, call.Missed)
-	if got := notPopped(cv); got.Key != "" {
+	cv := viewOf("1", mobile, call.Missed)
+	if got := view.NotPopped(cv); got.Key != "" {
 		t.Errorf("no reason: %v", got)
 	}
 	cv.Reason = pop.ReasonCapped
-	if got := notPopped(cv); got.Key != "reasonCapped" {
+	if got := view.NotPopped(cv); got.Key != "reasonCapped" {
 		t.Errorf("capped: %v", got)
 	}
 	cv.Reason = background.ReasonPaused
-	if got := notPopped(cv); got.Key != "reasonPaused" {
+	if got := view.NotPopped(cv); got.Key != "reasonPaused" {
 		t.Errorf("paused: %v", got)
 	}
 	cv.Reason = pop.ReasonDuplicate
-	if got := notPopped(cv); got.Key != "" {
+	if got := view.NotPopped(cv); got.Key != "" {
 		t.Errorf("a duplicate needs no explanation: %v", got)
 	}
 	cv.Reason, cv.Popped = pop.ReasonCapped, true
-	if got := notPopped(cv); got.Key != "" {
+	if got := view.NotPopped(cv); got.Key != "" {
 		t.Errorf("a popped call: %v", got)
 	}
-	m := view("2", mobile, call.Ended)
+	m := viewOf("2", mobile, call.Ended)
 	m.Call.Missed = true
 	if !missed(m) {
 		t.Error("the relay's Missed mark counts")

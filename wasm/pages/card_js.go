@@ -3,6 +3,7 @@
 package pages
 
 import (
+	"github.com/screenpop/screenpop/wasm/view"
 	"strconv"
 	"syscall/js"
 	"time"
@@ -33,33 +34,33 @@ func card(app dom.Element) {
 		cur = c
 		return true
 	}
-	var timer dom.Element // the running timer's text, updated every second
-	var clk clock
+	var timer dom.Element // the running timer's view.Text, updated every second
+	var clk view.Clock
 	render := func() {
 		app.SetInnerHTML("")
-		timer, clk = nil, clock{}
+		timer, clk = nil, view.Clock{}
 		if cur.View.Call.ID == "" {
 			app.AppendChild(el("p", map[string]string{"class": "card-empty"}, t("cardNoCall")))
 			post(cur.Origin, map[string]any{"type": "height", "height": app.GetBoundingClientRect().Height()})
 			return
 		}
 		cv := cur.View
-		party := otherParty(cv)
-		home := linePart(cv).Region
+		party := view.OtherParty(cv)
+		home := view.LinePart(cv).Region
 		closeBtn := el("button", map[string]string{"id": "card-close", "class": "card-close", "type": "button", "title": t("cardClose"), "aria-label": t("cardClose")}, "×")
 		closeBtn.AddEventListener("click", false, func(dom.Event) { post(cur.Origin, map[string]any{"type": "close"}) })
 
 		head := el("header", nil,
 			el("span", map[string]string{"class": "card-brand"}, "screenpop"),
-			el("span", map[string]string{"id": "card-line", "class": "card-line"}, t("cardLine", lineLabel(cv))),
+			el("span", map[string]string{"id": "card-line", "class": "card-line"}, t("cardLine", view.LineLabel(cv))),
 			closeBtn)
-		clk = callClock(cv.Call)
-		timer = el("span", map[string]string{"id": "card-timer", "class": "card-timer"}, clk.at(time.Now()))
+		clk = view.CallClock(cv.Call)
+		timer = el("span", map[string]string{"id": "card-timer", "class": "card-timer"}, clk.At(time.Now()))
 		state := el("p", map[string]string{"id": "card-state", "class": "card-state", "data-state": string(cv.Call.State)},
-			el("span", map[string]string{"class": "dot"}), t(stateKey(cv.Call.State))+" ", timer)
+			el("span", map[string]string{"class": "dot"}), t(view.StateKey(cv.Call.State))+" ", timer)
 
 		who := el("div", map[string]string{"class": "card-who"},
-			el("p", map[string]string{"id": "card-number", "class": "card-number"}, numberLabel(party, home).String(t)))
+			el("p", map[string]string{"id": "card-number", "class": "card-number"}, view.NumberLabel(party, home).String(t)))
 		if party.Forms.E164 != "" {
 			who.AppendChild(el("p", map[string]string{"id": "card-e164", "class": "card-e164"}, party.Forms.E164))
 		}
@@ -123,7 +124,7 @@ func card(app dom.Element) {
 	onStorageChange(background.CallsKey, follow)
 	for range time.Tick(time.Second) {
 		if timer != nil && clk.Shown && !clk.Since.IsZero() {
-			timer.SetTextContent(clk.at(time.Now()))
+			timer.SetTextContent(clk.At(time.Now()))
 		}
 	}
 }

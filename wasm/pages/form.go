@@ -5,6 +5,7 @@ package pages
 
 import (
 	"errors"
+	"github.com/screenpop/screenpop/wasm/view"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,7 +52,7 @@ type optionsForm struct {
 // problem is what is wrong with one field.
 type problem struct {
 	Field string
-	Text  text
+	Text  view.Text
 }
 
 // sample is the number the live preview expands the template with. The
@@ -118,7 +119,7 @@ func sameRelay(a, b string) bool {
 func (f optionsForm) settings(old settings.Settings) (settings.Settings, []problem) {
 	s := old
 	var probs []problem
-	add := func(field string, t text) { probs = append(probs, problem{field, t}) }
+	add := func(field string, t view.Text) { probs = append(probs, problem{field, t}) }
 
 	// Where the relay is, and the agent's secret. A secret belongs to one
 	// relay: typing another relay's address drops it, so it is never sent
@@ -164,13 +165,13 @@ func (f optionsForm) settings(old settings.Settings) (settings.Settings, []probl
 		w, errW := strconv.Atoi(strings.TrimSpace(f.Width))
 		h, errH := strconv.Atoi(strings.TrimSpace(f.Height))
 		if errW != nil || errH != nil || w < 200 || w > 4000 || h < 200 || h > 4000 {
-			add(fieldWindow, msg("errWindowSize"))
+			add(fieldWindow, view.Msg("errWindowSize"))
 		} else {
 			s.WindowWidth, s.WindowHeight = w, h
 		}
 	}
 	if c, err := strconv.Atoi(strings.TrimSpace(f.Cap)); err != nil || c < 0 || c > 100 {
-		add(fieldCap, msg("errCap"))
+		add(fieldCap, view.Msg("errCap"))
 	} else {
 		s.CapPerMinute = c
 	}
@@ -186,7 +187,7 @@ func (f optionsForm) settings(old settings.Settings) (settings.Settings, []probl
 		}
 	}
 	if len(events) == 0 {
-		add(fieldEvents, msg("errNoEvents"))
+		add(fieldEvents, view.Msg("errNoEvents"))
 	}
 	if slices.Equal(events, pop.DefaultEvents()) {
 		events = nil
@@ -258,60 +259,60 @@ func problemFor(err error, s settings.Settings) problem {
 			return problem{fieldRelay, relayProblem(s.RelayURL)}
 		case "rules":
 			if strings.Contains(fe.Message, "line") {
-				return problem{fieldLines, msg("errLines")}
+				return problem{fieldLines, view.Msg("errLines")}
 			}
-			return problem{fieldEvents, msg("errNoEvents")}
+			return problem{fieldEvents, view.Msg("errNoEvents")}
 		case "template":
-			return problem{fieldTemplate, msg("errTemplateInvalid")}
+			return problem{fieldTemplate, view.Msg("errTemplateInvalid")}
 		}
 	}
-	return problem{fieldTemplate, msg("errUnexpected", err.Error())}
+	return problem{fieldTemplate, view.Msg("errUnexpected", err.Error())}
 }
 
 // relayProblem says what is wrong with a relay address, in the order
-// settings.ValidateRelayURL checks; nil text when it is fine.
-func relayProblem(s string) text {
+// settings.ValidateRelayURL checks; an empty view.Text when it is fine.
+func relayProblem(s string) view.Text {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return msg("errRelayEmpty")
+		return view.Msg("errRelayEmpty")
 	}
 	u, err := stdlite.ParseURL(s)
 	if err != nil {
 		switch e := err.(*stdlite.URLError); e.Code {
 		case stdlite.ErrURLScheme:
-			return msg("errRelayScheme", e.Text)
+			return view.Msg("errRelayScheme", e.Text)
 		case stdlite.ErrURLNoHost:
-			return msg("errRelayNoHost")
+			return view.Msg("errRelayNoHost")
 		}
-		return msg("errRelayInvalid", s)
+		return view.Msg("errRelayInvalid", s)
 	}
 	if u.HasUser {
-		return msg("errRelayUser")
+		return view.Msg("errRelayUser")
 	}
-	return text{}
+	return view.Text{}
 }
 
 // connectionProblem says what is wrong with a pasted connection string.
-func connectionProblem(s string) text {
+func connectionProblem(s string) view.Text {
 	s = strings.TrimSpace(s)
 	i := strings.LastIndexByte(s, '#')
 	if i < 0 {
-		return msg("errConnectionShape")
+		return view.Msg("errConnectionShape")
 	}
 	if settings.ValidateRelayURL(strings.TrimRight(s[:i], "/")) != nil {
-		return msg("errConnectionRelay")
+		return view.Msg("errConnectionRelay")
 	}
-	return msg("errConnectionSecret")
+	return view.Msg("errConnectionSecret")
 }
 
 // baseProblem says what is wrong with a CRM address.
-func baseProblem(s string) text {
+func baseProblem(s string) view.Text {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
-		return msg("errBaseEmpty")
+		return view.Msg("errBaseEmpty")
 	case strings.ContainsAny(s, "*{}"):
-		return msg("errBaseCharacters")
+		return view.Msg("errBaseCharacters")
 	}
 	u, err := stdlite.ParseURL(strings.ReplaceAll(s, " ", "%20"))
 	var e *stdlite.URLError
@@ -320,50 +321,50 @@ func baseProblem(s string) text {
 	}
 	switch {
 	case !strings.Contains(s, "://") || e != nil && e.Code == stdlite.ErrURLScheme || err == nil && u.Scheme != "http" && u.Scheme != "https":
-		return msg("errBaseScheme")
+		return view.Msg("errBaseScheme")
 	case err != nil:
-		return msg("errBaseInvalid", s)
+		return view.Msg("errBaseInvalid", s)
 	case u.HasUser:
-		return msg("errBaseUser")
+		return view.Msg("errBaseUser")
 	}
-	return msg("errBaseInvalid", s)
+	return view.Msg("errBaseInvalid", s)
 }
 
 // templateProblem translates a template error by its stable code.
-func templateProblem(e *pop.TemplateError, template string) text {
+func templateProblem(e *pop.TemplateError, template string) view.Text {
 	s := strings.TrimSpace(template)
 	at := func() string { return strconv.Itoa(e.Offset + 1) }
 	switch e.Code {
 	case pop.ErrEmpty:
-		return msg("errTemplateEmpty")
+		return view.Msg("errTemplateEmpty")
 	case pop.ErrUnexpandedBase:
-		return msg("errTemplateBase")
+		return view.Msg("errTemplateBase")
 	case pop.ErrCharacter:
 		if e.Offset >= 0 && e.Offset < len(s) {
 			switch s[e.Offset] {
 			case ' ':
-				return msg("errTemplateSpace", at())
+				return view.Msg("errTemplateSpace", at())
 			case '\\':
-				return msg("errTemplateBackslash", at())
+				return view.Msg("errTemplateBackslash", at())
 			}
 		}
-		return msg("errTemplateControl", at())
+		return view.Msg("errTemplateControl", at())
 	case pop.ErrRelative:
-		return msg("errTemplateRelative")
+		return view.Msg("errTemplateRelative")
 	case pop.ErrScheme:
 		scheme := s
 		if i := strings.IndexByte(s, ':'); i >= 0 {
 			scheme = s[:i+1]
 		}
-		return msg("errTemplateScheme", scheme)
+		return view.Msg("errTemplateScheme", scheme)
 	case pop.ErrNoHost:
-		return msg("errTemplateNoHost")
+		return view.Msg("errTemplateNoHost")
 	case pop.ErrUserinfo:
-		return msg("errTemplateUser")
+		return view.Msg("errTemplateUser")
 	case pop.ErrPlaceholderHost:
-		return msg("errTemplatePlaceholderHost")
+		return view.Msg("errTemplatePlaceholderHost")
 	case pop.ErrEscape:
-		return msg("errTemplateEscape", at())
+		return view.Msg("errTemplateEscape", at())
 	case pop.ErrUnknown, pop.ErrCase:
 		name := ""
 		if e.Offset >= 0 && e.Offset < len(s) {
@@ -372,11 +373,11 @@ func templateProblem(e *pop.TemplateError, template string) text {
 			}
 		}
 		if e.Code == pop.ErrCase {
-			return msg("errTemplateCase", name, strings.ToUpper(name))
+			return view.Msg("errTemplateCase", name, strings.ToUpper(name))
 		}
-		return msg("errTemplateUnknown", name)
+		return view.Msg("errTemplateUnknown", name)
 	}
-	return msg("errTemplateInvalid")
+	return view.Msg("errTemplateInvalid")
 }
 
 // origin is the scheme://host[:port] a template opens, for the host

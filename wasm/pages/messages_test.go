@@ -2,6 +2,7 @@ package pages
 
 import (
 	"encoding/json"
+	"github.com/screenpop/screenpop/wasm/view"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -113,7 +114,7 @@ func usedKeys(t *testing.T) map[string]bool {
 		keys[k] = true
 	}
 	for _, s := range []call.State{call.Ringing, call.Answered, call.Ended, call.Missed, call.Abandoned, call.Dialing, "?"} {
-		keys[stateKey(s)] = true
+		keys[view.StateKey(s)] = true
 	}
 	for _, s := range []string{"connected", "connecting", "down", "settings", ""} {
 		rs := relayStateFor(s)

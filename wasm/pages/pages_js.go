@@ -11,6 +11,7 @@ package pages
 
 import (
 	"errors"
+	"github.com/screenpop/screenpop/wasm/view"
 	"strconv"
 	"syscall/js"
 	"time"
@@ -51,7 +52,7 @@ func setTitle(key string) {
 	js.Global().Get("document").Set("title", t(key))
 }
 
-// el creates an element with attributes and children (strings become text).
+// el creates an element with attributes and children (strings become view.Text).
 func el(tag string, attrs map[string]string, children ...any) dom.Element {
 	e := doc.CreateElement(tag)
 	for k, v := range attrs {
@@ -74,8 +75,8 @@ func el(tag string, attrs map[string]string, children ...any) dom.Element {
 
 func t(key string, subs ...string) string { return browser.Message(key, subs...) }
 
-// say renders a text (calls.go) in the browser's language.
-func say(x text) string { return x.String(t) }
+// say renders a view.Text (calls.go) in the browser's language.
+func say(x view.Text) string { return x.String(t) }
 
 // onStorageChange calls f (on a goroutine) whenever key changes in local storage.
 func onStorageChange(key string, f func()) {
@@ -155,7 +156,7 @@ func when(tm time.Time) string {
 }
 
 // startTimers refreshes every running timer on the page once a second:
-// each is an element with data-since (Unix ms) whose text is the time
+// each is an element with data-since (Unix ms) whose view.Text is the time
 // elapsed since.
 func startTimers() {
 	go func() {
@@ -166,7 +167,7 @@ func startTimers() {
 				if err != nil {
 					continue
 				}
-				e.SetTextContent(formatDuration(now.Sub(time.UnixMilli(ms))))
+				e.SetTextContent(view.FormatDuration(now.Sub(time.UnixMilli(ms))))
 			}
 		}
 	}()
@@ -175,7 +176,7 @@ func startTimers() {
 // timer is a call's timer element: running (data-since) while the call
 // goes on, fixed once it is over; nil when there is nothing to show.
 func timer(cv background.CallView) dom.Element {
-	c := callClock(cv.Call)
+	c := view.CallClock(cv.Call)
 	if !c.Shown {
 		return nil
 	}
@@ -184,12 +185,12 @@ func timer(cv background.CallView) dom.Element {
 		attrs["data-since"] = strconv.FormatInt(c.Since.UnixMilli(), 10)
 		attrs["role"] = "timer"
 	}
-	return el("span", attrs, c.at(time.Now()))
+	return el("span", attrs, c.At(time.Now()))
 }
 
 // chip is a call state's label.
 func chip(cv background.CallView) dom.Element {
-	return el("span", map[string]string{"class": "chip", "data-state": string(cv.Call.State)}, t(stateKey(cv.Call.State)))
+	return el("span", map[string]string{"class": "chip", "data-state": string(cv.Call.State)}, t(view.StateKey(cv.Call.State)))
 }
 
 // testChip marks the options page's test call; nil for a real call.
@@ -205,7 +206,7 @@ func testChip(cv background.CallView) dom.Element {
 func whyNot(box dom.Element, cv background.CallView) {
 	if cv.Error != "" {
 		box.AppendChild(el("span", map[string]string{"class": "why error-text"}, t("callPopError", cv.Error)))
-	} else if why := notPopped(cv); why.Key != "" {
+	} else if why := view.NotPopped(cv); why.Key != "" {
 		box.AppendChild(el("span", map[string]string{"class": "why"}, say(why)))
 	}
 }

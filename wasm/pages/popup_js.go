@@ -13,7 +13,7 @@ import (
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/wasm/background"
 	"github.com/screenpop/screenpop/wasm/browser"
-	"github.com/screenpop/screenpop/wasm/popupview"
+	"github.com/screenpop/screenpop/wasm/view"
 )
 
 // popup renders the toolbar popup: the relay's state, the calls going on
@@ -28,7 +28,7 @@ func popup(app dom.Element) {
 	app.SetAttribute("class", "popup")
 	s, _ := loadSettings()
 	c := loadCalls()
-	app.SetInnerHTML(popupview.Page(background.PopupView(&c, s.Paused), background.PopupEnv(time.Now())))
+	app.SetInnerHTML(view.Page(background.PopupView(&c, s.Paused), background.PopupEnv(time.Now())))
 
 	pause := app.QuerySelector("#pause")
 	relay := app.QuerySelector("#status")
@@ -99,7 +99,7 @@ func popup(app dom.Element) {
 				focus = "#" + id
 			}
 		}
-		lists.SetInnerHTML(popupview.Lists(background.PopupView(&c, isPaused), background.PopupEnv(time.Now())))
+		lists.SetInnerHTML(view.Lists(background.PopupView(&c, isPaused), background.PopupEnv(time.Now())))
 		if focus != "" {
 			if b := lists.QuerySelector(focus); b != nil {
 				b.(dom.HTMLElement).Focus()

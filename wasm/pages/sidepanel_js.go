@@ -3,6 +3,7 @@
 package pages
 
 import (
+	"github.com/screenpop/screenpop/wasm/view"
 	"strconv"
 
 	"honnef.co/go/js/dom/v2"
@@ -67,7 +68,7 @@ func sidepanel(app dom.Element) {
 			list.AppendChild(el("li", map[string]string{"class": "call", "data-state": string(cv.Call.State)},
 				el("div", map[string]string{"class": "who"},
 					el("span", map[string]string{"class": "name"}, when(cv.Call.RingAt)),
-					el("span", map[string]string{"class": "meta"}, lineLabel(cv)),
+					el("span", map[string]string{"class": "meta"}, view.LineLabel(cv)),
 				),
 				el("div", map[string]string{"class": "state"}, nodes(chip(cv), timer(cv))),
 			))
@@ -88,21 +89,21 @@ func sidepanel(app dom.Element) {
 // callerCard fills the card with one call.
 func callerCard(card dom.Element, cv background.CallView) {
 	card.SetAttribute("data-state", string(cv.Call.State))
-	other := otherParty(cv)
-	line := linePart(cv)
+	other := view.OtherParty(cv)
+	line := view.LinePart(cv)
 
 	dirKey := "sideInboundOn"
 	if cv.Call.Direction == call.Outbound {
 		dirKey = "sideOutboundOn"
 	}
-	lineText := lineLabel(cv)
+	lineText := view.LineLabel(cv)
 	if cv.Call.LineName != "" && line.Forms.Grouped != "" {
 		lineText += " (" + line.Forms.Grouped + ")"
 	}
 	card.AppendChild(el("div", map[string]string{"class": "caller-state"}, nodes(testChip(cv), chip(cv), timer(cv))))
-	card.AppendChild(el("h2", map[string]string{"id": "caller-name", "class": "caller-name"}, say(callerLabel(cv))))
+	card.AppendChild(el("h2", map[string]string{"id": "caller-name", "class": "caller-name"}, say(view.CallerLabel(cv))))
 	if named(cv) {
-		card.AppendChild(el("p", map[string]string{"class": "caller-number"}, say(numberLabel(other, line.Region))))
+		card.AppendChild(el("p", map[string]string{"class": "caller-number"}, say(view.NumberLabel(other, line.Region))))
 	}
 	lineP := el("p", map[string]string{"class": "caller-line"}, t(dirKey, lineText))
 	whyNot(lineP, cv)
@@ -138,7 +139,7 @@ func callerCard(card dom.Element, cv background.CallView) {
 		}
 		card.AppendChild(el("p", map[string]string{"class": "hint"}, t("sideNoMatchYet")))
 	}
-	if canOpen(cv) {
+	if view.CanOpen(cv) {
 		card.AppendChild(el("button", map[string]string{"type": "button", "id": "search-crm", "data-action": "open",
 			"data-line": cv.Call.Line, "data-id": cv.Call.ID}, t("sideSearchCRM")))
 	}

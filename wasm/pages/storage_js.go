@@ -11,7 +11,7 @@ import (
 
 // Extension storage through encoding/json, for the pages. (The background
 // has its own codec: encoding/json would cost its wasm about 35 KB gzipped,
-// so package browser has only JSON-text storage access.)
+// so package browser has only JSON-view.Text storage access.)
 
 // storageGet reads key from extension local storage into v (JSON-shaped).
 // A missing key leaves v unchanged and returns false.

@@ -14,7 +14,7 @@
 // would be wrong at paint, so a view rendered without Env.Now leaves its
 // text empty with data-since, and the page fills it (pages' startTimers);
 // style.css keeps its line so nothing moves when it is filled.
-package popupview
+package view
 
 import (
 	"strconv"
@@ -26,22 +26,53 @@ import (
 	"github.com/screenpop/screenpop/internal/stream"
 )
 
-// Call is what the popup shows of one call (the fields of
-// background.CallView it reads).
-type Call struct {
-	Call            call.Call
-	Calling, Called phone.Number
-	URL             string // the CRM URL: "open in CRM" is offered
-	Popped, Seen    bool
-	Test            bool // the options page's sample call
+// CallView is one call as the pages show it.
+type CallView struct {
+	Call    call.Call    `json:"call"`
+	Calling phone.Number `json:"calling"`
+	Called  phone.Number `json:"called"`
+	URL     string       `json:"url,omitempty"`    // the CRM URL for "open in CRM" (the other party's search)
+	Popped  bool         `json:"popped,omitempty"` // whether it popped
+	Seen    bool         `json:"seen,omitempty"`   // a missed call the agent has seen
+	// Card is who the other party is (stream.Card: the caller's name,
+	// the CRM records found), as the relay sent it with the call's last
+	// event; empty, the pages show the number's forms.
 	stream.Card
-	Reason pop.Reason // why it did not pop
-	Error  string     // why its pop failed
+
+	// Reason says why the call did not pop (a pop.Reason: "capped",
+	// "paused", "line-filtered", "withheld", …); "" when it popped or no
+	// event of the call was one that pops.
+	Reason pop.Reason `json:"reason,omitempty"`
+	// Error says why its pop failed (silent mode's GET, a template that
+	// cannot be expanded); "" when it did not fail.
+	Error string `json:"error,omitempty"`
+	// Test marks RequestTestPop's sample call: not a real call.
+	Test bool `json:"test,omitempty"`
+	// Since is when the extension first saw the call (Unix ms).
+	Since int64 `json:"since,omitempty"`
+	// Notified: the ringing notification was shown (at most once per call).
+	Notified bool `json:"notified,omitempty"`
+}
+
+// ReasonPaused is CallView.Reason for a call that would have popped while
+// pops were paused (settings.Paused).
+const ReasonPaused pop.Reason = "paused"
+
+// ReasonBadTemplate is CallView.Reason for a call whose CRM URL could not
+// be built from the template (its Error says why).
+const ReasonBadTemplate pop.Reason = "bad-template"
+
+// Calls is the call list the pages show.
+type Calls struct {
+	Live         []CallView `json:"live"`              // going on now, oldest first
+	Recent       []CallView `json:"recent"`            // ended, newest first, bounded
+	UnseenMissed int        `json:"unseenMissed"`      // missed calls not yet seen (the badge count)
+	Current      *CallView  `json:"current,omitempty"` // the call the side panel shows: the newest ringing or answered one, else the last popped
 }
 
 // View is what the popup shows.
 type View struct {
-	Live, Recent []Call
+	Live, Recent []CallView
 	UnseenMissed int
 	Paused       bool // pops are paused (settings.Paused)
 }
@@ -168,7 +199,7 @@ func (e Env) memo() Env {
 }
 
 // row writes one call of the lists.
-func (w *writer) row(c *Call, e Env) {
+func (w *writer) row(c *CallView, e Env) {
 	who := CallerLabel(*c).String(e.T)
 	state := string(c.Call.State)
 	w.raw(`<li class="call" data-state="`)

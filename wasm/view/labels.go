@@ -1,7 +1,6 @@
-package popupview
+package view
 
-// How a call is labelled: the same decisions as wasm/pages/calls.go
-// makes for the side panel and the card (which should come to call these).
+// How a call is labelled, for the popup, the side panel and the card.
 
 import (
 	"strconv"
@@ -21,6 +20,11 @@ type Text struct {
 	Plain string
 }
 
+// Plain is text shown as it is; Msg a message key and its substitutions.
+func Plain(s string) Text { return Text{Plain: s} }
+
+func Msg(key string, subs ...string) Text { return Text{Key: key, Subs: subs} }
+
 // String renders t with tr, the browser's message lookup.
 func (t Text) String(tr func(string, ...string) string) string {
 	if t.Key == "" {
@@ -31,10 +35,10 @@ func (t Text) String(tr func(string, ...string) string) string {
 
 // OtherParty is the number the agent cares about: the caller on an
 // inbound call, the called number on an outbound one.
-func OtherParty(c Call) phone.Number { return pop.OtherParty(c.Call, c.Calling, c.Called) }
+func OtherParty(c CallView) phone.Number { return pop.OtherParty(c.Call, c.Calling, c.Called) }
 
 // LinePart is the agent's own side of a call: the line's number.
-func LinePart(c Call) phone.Number {
+func LinePart(c CallView) phone.Number {
 	n := c.Called
 	if c.Call.Direction == call.Outbound {
 		n = c.Calling
@@ -71,7 +75,7 @@ func NumberLabel(n phone.Number, home string) Text {
 
 // CallerLabel is the call's title: the CRM record's name when exactly one
 // matched, else the caller's name, else the other party's number.
-func CallerLabel(c Call) Text {
+func CallerLabel(c CallView) Text {
 	if len(c.Matches) == 1 && c.Matches[0].Name != "" {
 		return Text{Plain: c.Matches[0].Name}
 	}
@@ -83,7 +87,7 @@ func CallerLabel(c Call) Text {
 
 // LineLabel names the line a call came in on: its name in the OVH
 // manager, else its number.
-func LineLabel(c Call) string {
+func LineLabel(c CallView) string {
 	if name := strings.TrimSpace(c.Call.LineName); name != "" {
 		return name
 	}
@@ -96,7 +100,7 @@ func LineLabel(c Call) string {
 
 // CanOpen reports whether "open in CRM" makes sense: the background has
 // the CRM address, or there is a public number to search.
-func CanOpen(c Call) bool { return c.URL != "" || OtherParty(c).Kind == phone.Valid }
+func CanOpen(c CallView) bool { return c.URL != "" || OtherParty(c).Kind == phone.Valid }
 
 // StateKey is the message key of a call state's name.
 func StateKey(s call.State) string {
@@ -180,17 +184,10 @@ func FormatDuration(d time.Duration) string {
 	return strconv.FormatInt(m, 10) + ":" + two(sec)
 }
 
-// ReasonPaused and ReasonBadTemplate are background's reasons (a call
-// that would have popped while paused; a template that cannot be built).
-const (
-	ReasonPaused      pop.Reason = "paused"
-	ReasonBadTemplate pop.Reason = "bad-template"
-)
-
 // NotPopped says why a call did not open the CRM (a message key), or an
 // empty Text when it popped or there is nothing worth saying: a
 // duplicate, or an event that never pops.
-func NotPopped(c Call) Text {
+func NotPopped(c CallView) Text {
 	if c.Popped {
 		return Text{}
 	}

@@ -1,4 +1,4 @@
-package popupview
+package view
 
 import (
 	"strconv"
@@ -32,9 +32,9 @@ func fr(raw, e164, grouped string) phone.Number {
 
 var lineNum = fr("0033972101010", "+33972101010", "09 72 10 10 10")
 
-func inbound(id string, calling phone.Number, c call.Call) Call {
+func inbound(id string, calling phone.Number, c call.Call) CallView {
 	c.Line, c.LineName, c.ID, c.Direction = "0033972101010", "Accueil", id, call.Inbound
-	return Call{Call: c, Calling: calling, Called: lineNum}
+	return CallView{Call: c, Calling: calling, Called: lineNum}
 }
 
 func TestLists(t *testing.T) {
@@ -64,7 +64,7 @@ func TestLists(t *testing.T) {
 		not: []string{"<li"},
 	}, {
 		name: "hostile caller name",
-		view: View{Live: []Call{hostile}},
+		view: View{Live: []CallView{hostile}},
 		at:   now,
 		want: []string{
 			`<span class="name">&lt;img src=x onerror=&#34;alert(1)&#34;&gt;&amp;&#39;</span>`,
@@ -74,7 +74,7 @@ func TestLists(t *testing.T) {
 		not: []string{"<img", "<script", `onerror="`},
 	}, {
 		name: "live, at paint (no now): the timer is left to the page",
-		view: View{Live: []Call{ringing}},
+		view: View{Live: []CallView{ringing}},
 		want: []string{
 			`<section class="calls-section"><h2 id="live-title">[popupLive] <span class="count">1</span>`,
 			`<li class="call" data-state="ringing" data-id="ring-1"><span class="dir" data-dir="in" title="[callInbound]" role="img" aria-label="[callInbound]">↙</span>`,
@@ -86,12 +86,12 @@ func TestLists(t *testing.T) {
 		},
 	}, {
 		name: "live, in the page: the timer runs",
-		view: View{Live: []Call{ringing}},
+		view: View{Live: []CallView{ringing}},
 		at:   now,
 		want: []string{`" role="timer">0:42</span>`},
 	}, {
 		name: "recent: missed unseen, withheld seen",
-		view: View{Recent: []Call{missed, withheld}, UnseenMissed: 1},
+		view: View{Recent: []CallView{missed, withheld}, UnseenMissed: 1},
 		at:   now,
 		want: []string{
 			`<section class="calls-section" hidden>`,
@@ -122,7 +122,7 @@ func TestLists(t *testing.T) {
 }
 
 func TestPage(t *testing.T) {
-	v := View{Live: []Call{inbound("ring-1", fr("0033612345682", "+33612345682", "06 12 34 56 82"), call.Call{State: call.Ringing, RingAt: now})}}
+	v := View{Live: []CallView{inbound("ring-1", fr("0033612345682", "+33612345682", "06 12 34 56 82"), call.Call{State: call.Ringing, RingAt: now})}}
 	on := Page(v, env(time.Time{}))
 	for _, w := range []string{
 		`<div><header class="bar"><h1><span class="logo" aria-hidden="true"></span>[popupTitle]</h1>`,
