@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/wasm/background"
 )
 
 // BenchmarkExtensionBusyDay (make bench-extension) is the default pop,
@@ -21,16 +23,16 @@ import (
 // run and browser: the work per event must not grow with the day.
 // Budget: p50 and p99 ≤ 1.1 × the fresh agent's.
 //
-// What "remembers" means: the background's saved state (storage key
-// "state") holds the calls that popped (call key → when), which it keeps
+// What "remembers" means: the background keeps the calls that popped
+// (a storage record per call, background.PoppedPrefix + call key → when),
 // to pop each call once across worker restarts, at most poppedMax
-// (1,000, wasm/background) of the last 24 hours. The bench seeds that
-// state as the background saves it, while the worker is stopped, with
+// (1,000, wasm/background) of the last 24 hours. The bench seeds those
+// records as the background saves them, while the worker is stopped, with
 // 0, 1,000 or 10,000 calls popped over the last hours, wakes the worker
 // (it reads the state at start, and resumes at the cursor it was at)
 // and rings. A seeding of 10,000 is cut to
 // the newest 1,000 by the extension's own bound at its first save; the
-// table says how many of the seeded calls the saved state still holds
+// table says how many of the seeded calls storage still holds
 // after the rings, and its size. The three are interleaved in rounds
 // (SCREENPOP_BENCH_RINGS, 60, rings each, in 3 rounds) so that the
 // machine's noise falls on all of them alike.
@@ -79,10 +81,12 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 // afterwards, and the saved state's size.
 func busyRun(b *testing.B, s *stack, br *browser, page context.Context, n, per int, next *int) ([]time.Duration, int, int) {
 	b.Helper()
-	var pk []string
+	// The calls popped, as the extension saves them: a record each
+	// (background.PoppedPrefix + call key → when, Unix ms as text).
+	records := map[string]string{}
 	now := time.Now().UnixMilli()
 	for i := 0; i < n; i++ {
-		pk = append(pk, fmt.Sprintf(`"%s|old-call-%d.":%d`, line, i, now-int64(i)*1000))
+		records[fmt.Sprintf("%s%s|old-call-%d.", background.PoppedPrefix, line, i)] = fmt.Sprint(now - int64(i)*1000)
 	}
 	// The cursor the worker is at, so that it resumes there as an agent
 	// does after a restart, instead of being sent the bench's history.
@@ -92,9 +96,12 @@ func busyRun(b *testing.B, s *stack, br *browser, page context.Context, n, per i
 	if err != nil {
 		b.Fatal(err)
 	}
-	state := `{"relay":` + js(s.relay.URL) + `,"cursor":` + fmt.Sprint(uint64(cursor)) + `,"popped":{` + strings.Join(pk, ",") + `},"cap":{"pops":[]}}`
+	state := `{"relay":` + js(s.relay.URL) + `,"cursor":` + fmt.Sprint(uint64(cursor)) + `,"cap":{"pops":[]}}`
 	stopWorkers(b, br, []context.Context{page}, br.extID)
-	if _, err := eval[bool](page, `chrome.storage.local.set({state: `+js(state)+`}).then(() => true)`); err != nil {
+	recs, _ := json.Marshal(records)
+	// The previous run's records go first: each run remembers its n calls only.
+	if _, err := eval[bool](page, `chrome.storage.local.get(null).then((all) => chrome.storage.local.remove(Object.keys(all).filter((k) => k.startsWith(`+js(background.PoppedPrefix)+`))))
+		.then(() => chrome.storage.local.set(Object.assign({state: `+js(state)+`}, `+string(recs)+`))).then(() => true)`); err != nil {
 		b.Fatal(err)
 	}
 	br.waitFor("the worker to start again, connected", 20*time.Second, func() bool {
@@ -143,9 +150,11 @@ func busyRun(b *testing.B, s *stack, br *browser, page context.Context, n, per i
 		s.sim.Emit(benchEnd(ev))
 		time.Sleep(150 * time.Millisecond)
 	}
-	saved, err := eval[[]float64](page, `chrome.storage.local.get('state').then((r) => {
-		const s = typeof r.state === 'string' ? r.state : JSON.stringify(r.state ?? '');
-		return [(s.match(/old-call-/g) || []).length, s.length];
+	// What the extension still remembers of the seeded calls (it keeps the
+	// newest poppedMax), and what it writes per message: the saved state.
+	saved, err := eval[[]float64](page, `chrome.storage.local.get(null).then((all) => {
+		const s = typeof all.state === 'string' ? all.state : JSON.stringify(all.state ?? '');
+		return [Object.keys(all).filter((k) => k.includes('old-call-')).length, s.length];
 	})`)
 	if err != nil || len(saved) != 2 {
 		b.Fatalf("reading the saved state: %v", err)

@@ -2,6 +2,8 @@ package background
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stdlite"
@@ -69,6 +71,9 @@ func loadMemory(raw, calls string) (Memory, error) {
 		return st, err
 	}
 	decodeMemory(&v, &st)
+	if p := v.Get("popped"); p.Kind == stdlite.JSONObject { // saved by an older version, with the state
+		mergePoppedObject(&st, p)
+	}
 	lists := &v
 	if !v.Has("live") && !v.Has("recent") && calls != "" {
 		c, err := stdlite.ParseJSON(calls)
@@ -126,9 +131,13 @@ func saveInPageCard(c *InPageCard) string {
 	return string(e.Bytes())
 }
 
-// PoppingKey is the storage key of the calls a pop is being asked for,
-// written before the pop instead of the whole state (see worker.do): an
-// object of call keys to the time they popped (Unix milliseconds).
+// PoppedPrefix starts the storage key of each call that popped: the
+// record is the time it popped (Unix ms, as text), written before its pop
+// is asked for (see worker.do), removed when the call is forgotten.
+const PoppedPrefix = "popped|"
+
+// PoppingKey is where an older version wrote the calls a pop was being
+// asked for (an object of call keys to times): read once, then removed.
 const PoppingKey = "popping"
 
 // popping returns, of the calls acts are about, those that popped, with
@@ -146,21 +155,32 @@ func (st *Memory) popping(acts []Action) map[string]int64 {
 	return out
 }
 
-// encodePopping writes the calls popping for PoppingKey.
-func encodePopping(popped map[string]int64) string {
-	var e stdlite.JSONEncoder
-	e.Begin()
-	for _, k := range stdlite.SortedKeys(popped) {
-		e.Key(k)
-		e.Int(popped[k])
+// poppedRecords are the storage records of popped calls (PoppedPrefix).
+func poppedRecords(popped map[string]int64) map[string]string {
+	out := make(map[string]string, len(popped))
+	for k, t := range popped {
+		out[PoppedPrefix+k] = strconv.FormatInt(t, 10)
 	}
-	e.End()
-	return string(e.Bytes())
+	return out
 }
 
-// mergePopping adds the calls of a saved PoppingKey record to st.Popped:
-// a worker stopped after asking for a pop and before saving its whole
-// state knows from them that those calls popped.
+// loadPopped adds the popped records among stored (every key read from
+// storage) to st.Popped, without overriding what it knew.
+func loadPopped(st *Memory, stored map[string]string) {
+	st.init()
+	for k, v := range stored {
+		if call, ok := strings.CutPrefix(k, PoppedPrefix); ok {
+			if _, known := st.Popped[call]; !known {
+				n := stdlite.JSONValue{Kind: stdlite.JSONNumber, Text: v}
+				st.Popped[call] = n.Int()
+			}
+		}
+	}
+}
+
+// mergePopping adds the calls of an older version's PoppingKey record to
+// st.Popped (a worker stopped after asking for a pop and before saving
+// its state), to be written as records.
 func mergePopping(st *Memory, raw string) error {
 	v, err := stdlite.ParseJSON(raw)
 	if err != nil {
@@ -169,11 +189,18 @@ func mergePopping(st *Memory, raw string) error {
 	if v.Kind != stdlite.JSONObject {
 		return errors.New("the saved pops going on are not an object")
 	}
+	mergePoppedObject(st, &v)
+	return nil
+}
+
+// mergePoppedObject adds an object of call keys to times to st.Popped
+// and marks them to be written as records (Memory.rewrite).
+func mergePoppedObject(st *Memory, v *stdlite.JSONValue) {
 	st.init()
 	for i := range v.Object {
 		if _, ok := st.Popped[v.Object[i].Key]; !ok {
 			st.Popped[v.Object[i].Key] = v.Object[i].Value.Int()
+			st.rewrite = true
 		}
 	}
-	return nil
 }

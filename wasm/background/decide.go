@@ -17,7 +17,6 @@ import (
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/internal/settings"
-	"github.com/screenpop/screenpop/internal/stdlite"
 	"github.com/screenpop/screenpop/internal/stream"
 )
 
@@ -43,7 +42,11 @@ const (
 type Memory struct {
 	Relay  string           `json:"relay"`            // relay URL the cursor belongs to
 	Cursor uint64           `json:"cursor"`           // ID of the last event processed
-	Popped map[string]int64 `json:"popped"`           // call key → when it popped (Unix ms): one pop per call
+	// Popped is every call that popped in the last day (up to poppedMax),
+	// call key → when (Unix ms): one pop per call. It is saved a record
+	// per call (PoppedPrefix), written before the pop, not with the rest:
+	// what a message costs to save must not grow with the day's calls.
+	Popped map[string]int64 `json:"-"`
 	Live   []CallView       `json:"-"`                // calls going on, oldest first (saved in the Calls view)
 	Recent []CallView       `json:"-"`                // ended calls, newest first, at most recentMax (saved in the Calls view)
 	Last   *CallView        `json:"last,omitempty"`   // the call popped last (a test pop too): the side panel's fallback
@@ -59,6 +62,8 @@ type Memory struct {
 	replayTo    uint64          // events up to this ID are a replay of what happened while away
 	liveAtHello map[string]bool // calls the hello said are going on
 	sweepDue    bool            // calls that ended while away are still to be settled
+	unpopped    []string        // storage keys of the popped records pruned, to remove (PoppedPrefix)
+	rewrite     bool            // Popped came from an older form: write all its records once
 	badge       string          // badge text shown last
 	badgeShown  bool
 	dirty       bool // something to save
@@ -166,6 +171,12 @@ func (st *Memory) init() {
 	if st.Popped == nil {
 		st.Popped = map[string]int64{}
 	}
+}
+
+// forget drops the popped call k, and its saved record.
+func (st *Memory) forget(k string) {
+	delete(st.Popped, k)
+	st.unpopped = append(st.unpopped, PoppedPrefix+k)
 }
 
 // Dirty reports whether the state changed since the last call to Dirty.
@@ -587,18 +598,19 @@ func (st *Memory) prune(now time.Time) {
 	cut := now.Add(-poppedKeep).UnixMilli()
 	for k, t := range st.Popped {
 		if t < cut {
-			delete(st.Popped, k)
+			st.forget(k)
 		}
 	}
-	if len(st.Popped) > poppedMax {
-		keys := make([]string, 0, len(st.Popped))
-		for k := range st.Popped {
-			keys = append(keys, k)
+	// Past the bound, the oldest go: one at a time as each new pop comes,
+	// found by one scan (no sort of the whole day on every pop).
+	for len(st.Popped) > poppedMax {
+		oldest, at := "", int64(0)
+		for k, t := range st.Popped {
+			if oldest == "" || t < at || t == at && k < oldest {
+				oldest, at = k, t
+			}
 		}
-		stdlite.SortStrings(keys, func(a, b string) bool { return st.Popped[a] < st.Popped[b] })
-		for _, k := range keys[:len(keys)-poppedMax] {
-			delete(st.Popped, k)
-		}
+		st.forget(oldest)
 	}
 	// A call whose end we never heard of (relay restarted, gap) must not
 	// show RING forever.

@@ -383,12 +383,7 @@ func TestRecentIsBounded(t *testing.T) {
 // worker would.
 func restart(t *testing.T, st *Memory) Memory {
 	t.Helper()
-	view := st.View()
-	back, err := loadMemory(saveMemory(st), saveCalls(&view))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return back
+	return loadStored(t, stored(st))
 }
 
 func TestStateSurvivesRestart(t *testing.T) {
@@ -668,6 +663,15 @@ func TestPrune(t *testing.T) {
 	}
 	if _, ok := st.Popped["ancient"]; ok {
 		t.Error("kept a day-old pop")
+	}
+	// The records of the calls forgotten are to be removed: the day-old
+	// one and the 10 oldest, not the newest.
+	gone := map[string]bool{}
+	for _, k := range st.unpopped {
+		gone[k] = true
+	}
+	if len(st.unpopped) != 11 || !gone[PoppedPrefix+"ancient"] || gone[PoppedPrefix+"a"] {
+		t.Errorf("records to remove: %d %v", len(st.unpopped), st.unpopped[:3])
 	}
 	if len(st.Live) != 0 || len(st.Recent) != 1 || !st.Recent[0].Call.Missed {
 		t.Errorf("a call ringing for an hour: live %+v recent %+v", st.Live, st.Recent)

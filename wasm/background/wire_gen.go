@@ -507,18 +507,6 @@ func decodeMemory(v *stdlite.JSONValue, x *Memory) {
 			m.ReadString(&x.Relay)
 		case "cursor":
 			m.ReadUint64(&x.Cursor)
-		case "popped":
-			switch m.Kind {
-			case stdlite.JSONNull:
-				x.Popped = nil
-			case stdlite.JSONObject:
-				x.Popped = make(map[string]int64, len(m.Object))
-				for e3 := range m.Object {
-					var el int64
-					(&m.Object[e3].Value).ReadInt64(&el)
-					x.Popped[m.Object[e3].Key] = el
-				}
-			}
 		case "last":
 			switch m.Kind {
 			case stdlite.JSONNull:
@@ -548,17 +536,6 @@ func encodeMemory(e *stdlite.JSONEncoder, x *Memory) {
 	e.String(x.Relay)
 	e.Key("cursor")
 	e.Uint(uint64(x.Cursor))
-	e.Key("popped")
-	if x.Popped == nil {
-		e.Null()
-	} else {
-		e.Begin()
-		for _, k1 := range stdlite.SortedKeys(x.Popped) {
-			e.Key(k1)
-			e.Int(int64(x.Popped[k1]))
-		}
-		e.End()
-	}
 	if x.Last != nil {
 		e.Key("last")
 		if x.Last == nil {

@@ -112,7 +112,7 @@ func warn(msg string) { js.Global().Get("console").Call("warn", "screenpop: "+ms
 
 // load reads the settings, the state and the status from storage.
 func (w *worker) load() {
-	got, err := browser.StorageGetJSON(settings.StorageKey, MemoryKey, CallsKey, StatusKey, PoppingKey)
+	got, err := browser.StorageGetAllJSON() // the popped records' keys are not known in advance
 	if err != nil {
 		warn("cannot read the storage: " + err.Error())
 	}
@@ -124,10 +124,12 @@ func (w *worker) load() {
 		}
 		w.state = st
 	}
-	if raw := got[PoppingKey]; raw != "" {
+	loadPopped(&w.state, got)
+	if raw := got[PoppingKey]; raw != "" { // an older version's
 		if err := mergePopping(&w.state, raw); err != nil {
 			warn("the saved pops going on are damaged: " + err.Error())
 		}
+		w.state.unpopped = append(w.state.unpopped, PoppingKey)
 	}
 	if w.state.Relay != w.settings.RelayURL {
 		w.state.Reset(w.settings.RelayURL)
@@ -418,19 +420,18 @@ func (w *worker) request(msg js.Value) (reconnect bool, err error) {
 // read from the Calls view and a new worker reads back from it too, are
 // written after the pop.
 //
-// What is written before a pop is only the calls popping (PoppingKey): the
-// whole state carries every call popped in the last day, up to a thousand
-// for a busy line, and encoding and storing it took milliseconds in front
-// of every pop. The whole state goes after the pops, with the calls, and
-// is saved (awaited) before the next message is handled, so the popping
-// record only ever needs the calls of this one.
+// What is written before a pop is only the record of each call popping
+// (PoppedPrefix): a day of pops, up to a thousand for a busy line, is
+// never written again whole (it took milliseconds in front of pops, and
+// grew with the day). The rest of the state goes after the pops, with
+// the calls, and is saved (awaited) before the next message is handled.
 func (w *worker) do(acts []Action) {
 	saving := w.state.Dirty()
 	var state browser.Pending
 	popping := w.state.popping(acts)
 	switch {
 	case len(popping) > 0:
-		state = browser.StartStorageSet(nil, map[string]string{PoppingKey: encodePopping(popping)})
+		state = browser.StartStorageSet(nil, poppedRecords(popping))
 	case saving:
 		state = browser.StartStorageSet(nil, map[string]string{MemoryKey: saveMemory(&w.state)})
 	}
@@ -495,11 +496,10 @@ func (w *worker) do(acts []Action) {
 	badge()
 	if saving {
 		view := w.state.View()
-		text := map[string]string{}
+		text := map[string]string{PopupViewKey: w.popupHTML(&view)}
 		if len(popping) > 0 {
 			text[MemoryKey] = saveMemory(&w.state)
 		}
-		text[PopupViewKey] = w.popupHTML(&view)
 		calls := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, text)
 		err := state.Wait()
 		if cerr := calls.Wait(); err == nil {
@@ -510,6 +510,26 @@ func (w *worker) do(acts []Action) {
 		}
 	}
 	w.save() // a tab or window remembered
+	w.savePopped()
+}
+
+// savePopped writes what the popped records lack after the message: the
+// records of calls forgotten (pruned) go, and a day of pops read from an
+// older version's form is written as records, once.
+func (w *worker) savePopped() {
+	if w.state.rewrite {
+		w.state.rewrite = false
+		if err := browser.StartStorageSet(nil, poppedRecords(w.state.Popped)).Wait(); err != nil {
+			warn("cannot save the calls that popped: " + err.Error())
+		}
+	}
+	if len(w.state.unpopped) > 0 {
+		gone := w.state.unpopped
+		w.state.unpopped = nil
+		if err := browser.StartStorageRemove(gone).Wait(); err != nil {
+			warn("cannot forget the calls that popped a day ago: " + err.Error())
+		}
+	}
 }
 
 func (w *worker) save() {

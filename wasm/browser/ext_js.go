@@ -35,6 +35,38 @@ func StorageGetJSON(keys ...string) (map[string]string, error) {
 	return out, nil
 }
 
+// StorageGetAllJSON reads everything in extension local storage, as
+// StorageGetJSON does for some keys: for records whose keys are not known
+// in advance (one per call), in the same single read.
+func StorageGetAllJSON() (map[string]string, error) {
+	res, err := Await(API.Get("storage").Get("local").Call("get", js.Null()))
+	if err != nil {
+		return nil, err
+	}
+	keys := js.Global().Get("Object").Call("keys", res)
+	out := make(map[string]string, keys.Length())
+	stringify := js.Global().Get("JSON").Get("stringify")
+	for i := range keys.Length() {
+		k := keys.Index(i).String()
+		switch v := res.Get(k); {
+		case v.Type() == js.TypeString:
+			out[k] = v.String()
+		case !v.IsUndefined() && !v.IsNull():
+			out[k] = stringify.Invoke(v).String()
+		}
+	}
+	return out, nil
+}
+
+// StartStorageRemove removes keys from extension local storage.
+func StartStorageRemove(keys []string) Pending {
+	arr := make([]any, len(keys))
+	for i, k := range keys {
+		arr[i] = k
+	}
+	return Pending{API.Get("storage").Get("local").Call("remove", arr)}
+}
+
 // StorageSetJSON writes each key's JSON text to extension local storage,
 // in one write.
 func StorageSetJSON(values map[string]string) error {
