@@ -46,10 +46,7 @@ type JSONMember struct {
 
 var null JSONValue
 
-// get returns member k of an object (null when absent). Not inlined: it
-// is called for every field, and inlined copies cost the wasm kilobytes.
-//
-//go:noinline
+// Get returns member k of an object (null when absent).
 func (v *JSONValue) Get(k string) *JSONValue {
 	for i := range v.Object {
 		if v.Object[i].Key == k {

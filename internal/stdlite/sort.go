@@ -1,7 +1,8 @@
 package stdlite
 
 // SortStrings sorts s by less: a heap sort, O(n log n) and a few hundred
-// bytes of wasm where package slices' pdqsort costs 6 KB gzipped.
+// bytes of wasm where slices.SortFunc costs background.wasm 3.9 KB gzipped
+// (measured with Go 1.26).
 func SortStrings(s []string, less func(a, b string) bool) {
 	sift := func(root, end int) {
 		for {

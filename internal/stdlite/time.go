@@ -158,7 +158,9 @@ func AppendTime(b []byte, t time.Time) []byte {
 	return append(b, 'Z')
 }
 
-// appendPadded appends v in decimal, zero-padded to width digits.
+// appendPadded appends v in decimal, zero-padded to width digits. Not
+// inlined: its six inlined copies cost background.wasm 1,354 bytes gzipped
+// (measured with Go 1.26).
 //
 //go:noinline
 func appendPadded(b []byte, v, width int) []byte {

@@ -337,8 +337,9 @@ func (st *Memory) take(k string) CallView {
 }
 
 // remove takes the view of call k out of list. (Loops rather than
-// package slices: its generic code over CallView keeps time.Time's
-// formatting in the wasm.)
+// slices.IndexFunc and Delete: their generic code over CallView keeps
+// time.Time's formatting in the wasm, +20 KB gzipped on background.wasm,
+// measured with Go 1.26.)
 func remove(list *[]CallView, k string) (CallView, bool) {
 	l := *list
 	for i := range l {
