@@ -8,14 +8,14 @@ import (
 
 // Health is the answer of GET /healthz.
 type Health struct {
-	OK        bool             `json:"ok"` // every token polls OVH successfully
-	Version   string           `json:"version"`
-	Clients   int              `json:"clients"`
-	Agents    int              `json:"agents"` // distinct named agents connected
-	Anonymous bool             `json:"anonymous,omitempty"`
-	Store     bool             `json:"store"`             // a data file holds the log and history
-	Cursor    uint64           `json:"cursor"`            // newest event ID
-	Unsaved   int              `json:"unsaved,omitempty"` // events the data file failed to log
+	OK        bool              `json:"ok"` // every token polls OVH successfully
+	Version   string            `json:"version"`
+	Clients   int               `json:"clients"`
+	Agents    int               `json:"agents"` // distinct named agents connected
+	Anonymous bool              `json:"anonymous,omitempty"`
+	Store     bool              `json:"store"`             // a data file holds the log and history
+	Cursor    uint64            `json:"cursor"`            // newest event ID
+	Unsaved   int               `json:"unsaved,omitempty"` // events the data file failed to log
 	Upstream  []upstream.Health `json:"upstream"`
 }
 

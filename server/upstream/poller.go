@@ -139,8 +139,8 @@ type Poller struct {
 
 	deliverMu sync.Mutex // one OnEvents at a time
 
-	mu    sync.Mutex
-	token string // current token, once Run started
+	mu     sync.Mutex
+	token  string // current token, once Run started
 	health Health
 }
 

@@ -40,8 +40,8 @@ const (
 // Memory is everything the background must remember across worker restarts.
 // It is saved as JSON (codec.go, wire_gen.go) under MemoryKey after every change.
 type Memory struct {
-	Relay  string           `json:"relay"`            // relay URL the cursor belongs to
-	Cursor uint64           `json:"cursor"`           // ID of the last event processed
+	Relay  string `json:"relay"`  // relay URL the cursor belongs to
+	Cursor uint64 `json:"cursor"` // ID of the last event processed
 	// Popped is every call that popped in the last day (up to poppedMax),
 	// call key → when (Unix ms): one pop per call. It is saved a record
 	// per call (PoppedPrefix), written before the pop, not with the rest:
