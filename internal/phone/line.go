@@ -1,11 +1,15 @@
 package phone
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/screenpop/screenpop/internal/stdlite"
+)
 
 // This file is the one "same line" rule: the relay's hub and agents, the
 // store's agents, the pop rules and the call state machine all compare
 // lines (and numbers) through LineKey and SameLine. It uses plain loops
-// and unicode/utf8 only: the extension's wasm imports it.
+// and unicode/utf8 (and stdlite's TrimSpace): the extension's wasm imports it.
 
 // LineKey returns the key of a line as the administrator, the agent or
 // OVH writes it: two spellings of one line have the same key, two lines
@@ -41,7 +45,7 @@ import "unicode/utf8"
 // A blank line keys as "", which is no line. A key is a spelling of its
 // line: LineKey(LineKey(s)) == LineKey(s).
 func LineKey(s string) string {
-	t := trimSpace(s)
+	t := stdlite.TrimSpace(s)
 	if t == "" {
 		return ""
 	}
@@ -93,7 +97,7 @@ func SameLine(a, b string) bool {
 // IsNumber reports whether line is written as a phone number (digits and
 // the punctuation LineKey ignores), not as a name.
 func IsNumber(line string) bool {
-	t := trimSpace(line)
+	t := stdlite.TrimSpace(line)
 	var buf [32]byte
 	_, ok := numberDigits(buf[:0], t)
 	return t != "" && ok
@@ -126,7 +130,7 @@ func numberDigits(buf []byte, t string) ([]byte, bool) {
 		switch {
 		case '0' <= r && r <= '9':
 			buf = append(buf, byte(r))
-		case r == '+' || r == '.' || r == '-' || r == '/' || r == '(' || r == ')' || isSpace(r):
+		case r == '+' || r == '.' || r == '-' || r == '/' || r == '(' || r == ')' || stdlite.IsSpace(r):
 		default:
 			return buf, false
 		}
@@ -208,32 +212,4 @@ func lowerLatin(r rune) rune {
 		return 0xFF
 	}
 	return r
-}
-
-// trimSpace is strings.TrimSpace.
-func trimSpace(s string) string {
-	for s != "" {
-		r, n := utf8.DecodeRuneInString(s)
-		if !isSpace(r) {
-			break
-		}
-		s = s[n:]
-	}
-	for s != "" {
-		r, n := utf8.DecodeLastRuneInString(s)
-		if !isSpace(r) {
-			break
-		}
-		s = s[:len(s)-n]
-	}
-	return s
-}
-
-// isSpace is unicode.IsSpace.
-func isSpace(r rune) bool {
-	switch r {
-	case '\t', '\n', '\v', '\f', '\r', ' ', 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
-		return true
-	}
-	return 0x2000 <= r && r <= 0x200A
 }

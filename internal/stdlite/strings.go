@@ -50,14 +50,14 @@ func Quote(s string) string {
 func TrimSpace(s string) string {
 	for s != "" {
 		r, n := utf8.DecodeRuneInString(s)
-		if !isSpace(r) {
+		if !IsSpace(r) {
 			break
 		}
 		s = s[n:]
 	}
 	for s != "" {
 		r, n := utf8.DecodeLastRuneInString(s)
-		if !isSpace(r) {
+		if !IsSpace(r) {
 			break
 		}
 		s = s[:len(s)-n]
@@ -65,8 +65,8 @@ func TrimSpace(s string) string {
 	return s
 }
 
-// isSpace is unicode.IsSpace.
-func isSpace(r rune) bool {
+// IsSpace is unicode.IsSpace, without its tables.
+func IsSpace(r rune) bool {
 	switch r {
 	case '\t', '\n', '\v', '\f', '\r', ' ', 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
 		return true
