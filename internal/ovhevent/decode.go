@@ -28,7 +28,9 @@ import (
 // Decode parses one long-poll answer. It accepts "Events": null and
 // events whose Ts is a number or a string, and keys in any case, as
 // encoding/json does. The error says what is wrong with the answer, and
-// where (Events[2].Data.Ts), so the relay log is actionable.
+// where (Events[2].Data.Ts), so the relay log is actionable. When only
+// some events are wrong, the error is a *BadEventsError and the answer
+// holds the others.
 func Decode(b []byte) (Answer, error) {
 	b, err := trimAnswer(b)
 	if err != nil {
@@ -36,9 +38,62 @@ func Decode(b []byte) (Answer, error) {
 	}
 	var a Answer
 	if err := json.Unmarshal(b, &a); err != nil {
+		if good, bad := readEvents(b); bad != nil {
+			return good, bad
+		}
 		return Answer{}, answerError(explain(b, err), b)
 	}
 	return a, nil
+}
+
+// BadEventsError is the error of an answer whose events could not all be
+// read: Decode returns the others (and the session) with it, so that one
+// event OVH wrote wrong costs that event only, never the calls around it.
+type BadEventsError struct {
+	Skipped []string // what is wrong with each event left out, with its index
+	Total   int      // the events in the answer
+}
+
+func (e *BadEventsError) Error() string {
+	return fmt.Sprintf("ovhevent: %d of the %d events of the event service's answer cannot be read and were left out (%s); the others were kept; if this repeats, the event service's format has changed: report this message",
+		len(e.Skipped), e.Total, strings.Join(e.Skipped, "; "))
+}
+
+// readEvents decodes an answer whose own fields are right event by event,
+// keeping those that decode; bad is nil when the answer's fault is not in
+// its events (then the whole answer is refused).
+func readEvents(b []byte) (good Answer, bad *BadEventsError) {
+	var shell struct {
+		Session string            `json:"Session"`
+		Message string            `json:"Message"`
+		Events  []json.RawMessage `json:"Events"`
+	}
+	if json.Unmarshal(b, &shell) != nil {
+		return Answer{}, nil
+	}
+	good = Answer{Session: shell.Session, Message: shell.Message}
+	bad = &BadEventsError{Total: len(shell.Events)}
+	for i, raw := range shell.Events {
+		var ev Event
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			what := err.Error()
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				path := fmt.Sprintf("Events[%d]", i)
+				if te.Field != "" {
+					path += "." + te.Field
+				}
+				what = fmt.Sprintf("%s: expected %s, got %s", path, expected(te.Type), got(te.Value))
+			}
+			bad.Skipped = append(bad.Skipped, what)
+			continue
+		}
+		good.Events = append(good.Events, ev)
+	}
+	if len(bad.Skipped) == 0 {
+		return Answer{}, nil
+	}
+	return good, bad
 }
 
 // trimAnswer trims the space around an answer, and says what is wrong

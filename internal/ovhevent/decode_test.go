@@ -5,6 +5,7 @@ package ovhevent
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -450,5 +451,27 @@ func TestFlexTypesUnmarshalJSON(t *testing.T) {
 	}
 	if b, _ := json.Marshal(Seconds(1.5)); string(b) != `"1.500"` {
 		t.Errorf("Seconds(1.5) encodes as %s", b)
+	}
+}
+
+// TestDecodeKeepsTheGoodEvents: one event OVH wrote wrong is left out,
+// named in the error; the others and the session are kept.
+func TestDecodeKeepsTheGoodEvents(t *testing.T) {
+	good := `{"Event":"start_ringing","Ressource":"0033972101010","Data":{"CallId":"%s","Ts":1425554670.1},"Details":{}}`
+	b := `{"Session":"s1","Events":[` + fmt.Sprintf(good, "a") + `,{"Event":"start_ringing","Data":{"CallId":"b","Ts":"soon"},"Details":{}},` + fmt.Sprintf(good, "c") + `]}`
+	a, err := Decode([]byte(b))
+	var bad *BadEventsError
+	if !errors.As(err, &bad) {
+		t.Fatalf("Decode = %v, want a *BadEventsError", err)
+	}
+	if len(bad.Skipped) != 1 || bad.Total != 3 || !strings.Contains(err.Error(), "Events[1].Data.Ts: expected a number of seconds") {
+		t.Errorf("error %q (%+v)", err, bad)
+	}
+	if a.Session != "s1" || len(a.Events) != 2 || a.Events[0].CallID() != "a" || a.Events[1].CallID() != "c" {
+		t.Errorf("answer %+v: want the session and events a and c", a)
+	}
+	// An answer whose own fields are wrong is refused whole.
+	if _, err := Decode([]byte(`{"Session":5,"Events":[]}`)); err == nil || errors.As(err, &bad) {
+		t.Errorf("a wrong Session: %v", err)
 	}
 }

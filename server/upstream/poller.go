@@ -418,7 +418,13 @@ func (p *Poller) poll(ctx context.Context, token, session string) (ovhevent.Answ
 		return ovhevent.Answer{}, fmt.Errorf("the OVH event service answered HTTP %d (%s); this is usually a passing outage", resp.StatusCode, message(body))
 	}
 	a, err := ovhevent.Decode(body)
-	if err != nil {
+	var bad *ovhevent.BadEventsError
+	switch {
+	case errors.As(err, &bad):
+		// Some events cannot be read: say which, keep the others (and the
+		// session), rather than lose every call of the answer.
+		p.Log.Warn("the OVH event service sent events the relay cannot read; the others were kept", "token", Mask(token), "err", err)
+	case err != nil:
 		return ovhevent.Answer{}, err
 	}
 	if a.Session == "" && len(a.Events) == 0 && a.Message != "" {

@@ -376,3 +376,44 @@ func TestRenewDue(t *testing.T) {
 		}
 	}
 }
+
+// TestPollerKeepsTheGoodEvents: an answer with one event the relay
+// cannot read still hands on the others, and its session, without a
+// backoff: one malformed event costs that event only.
+func TestPollerKeepsTheGoodEvents(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		held := make(chan struct{})
+		bad := `{"Event":"start_ringing","Ressource":"0033972101010","Data":{"CallId":"b","Ts":"soon"},"Details":{}}`
+		f := &fakeOVH{script: []http.HandlerFunc{
+			answer("s1", ev("start_ringing", "a"), bad, ev("start_ringing", "c")),
+			func(w http.ResponseWriter, r *http.Request) { close(held); <-r.Context().Done() },
+		}}
+		srv := memhttp.NewServer(t, f)
+		var got []string
+		p := &Poller{
+			EventsURL: srv.URL + "/",
+			Client:    srv.Client,
+			Token:     token,
+			OnEvents: func(evs []ovhevent.Event) {
+				for _, e := range evs {
+					got = append(got, e.CallID())
+				}
+			},
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { p.Run(ctx); close(done) }()
+		<-held
+		cancel()
+		<-done
+		if len(got) != 2 || got[0] != "a" || got[1] != "c" {
+			t.Errorf("events handed on = %v, want a and c", got)
+		}
+		if len(f.sessions) < 2 || f.sessions[1] != "s1" {
+			t.Errorf("sessions sent = %q: the answer's session was not kept", f.sessions)
+		}
+		if s := p.Health(); s.Failures != 0 {
+			t.Errorf("health %+v: a partly readable answer is not a failure", s)
+		}
+	})
+}
