@@ -17,6 +17,7 @@ import (
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/internal/stdlite"
 	"github.com/screenpop/screenpop/internal/stream"
 )
 
@@ -602,9 +603,11 @@ func (st *Memory) prune(now time.Time) {
 			st.forget(k)
 		}
 	}
-	// Past the bound, the oldest go: one at a time as each new pop comes,
-	// found by one scan (no sort of the whole day on every pop).
-	for len(st.Popped) > poppedMax {
+	// Past the bound, the oldest go: as each new pop comes, one, found by
+	// one scan (no sort of the whole day on every pop); many at once (a
+	// day read from an older form) by one sort.
+	switch excess := len(st.Popped) - poppedMax; {
+	case excess == 1:
 		oldest, at := "", int64(0)
 		for k, t := range st.Popped {
 			if oldest == "" || t < at || t == at && k < oldest {
@@ -612,6 +615,17 @@ func (st *Memory) prune(now time.Time) {
 			}
 		}
 		st.forget(oldest)
+	case excess > 1:
+		keys := make([]string, 0, len(st.Popped))
+		for k := range st.Popped {
+			keys = append(keys, k)
+		}
+		stdlite.SortStrings(keys, func(a, b string) bool {
+			return st.Popped[a] < st.Popped[b] || st.Popped[a] == st.Popped[b] && a < b
+		})
+		for _, k := range keys[:excess] {
+			st.forget(k)
+		}
 	}
 	// A call whose end we never heard of (relay restarted, gap) must not
 	// show RING forever.

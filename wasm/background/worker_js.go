@@ -524,11 +524,17 @@ func (w *worker) savePopped() {
 		}
 	}
 	if len(w.state.unpopped) > 0 {
+		// Not awaited: forgetting thousands at once (a day read from an
+		// older form) must not hold up the next message, and a record
+		// left behind by a stopped worker is forgotten again at load.
 		gone := w.state.unpopped
 		w.state.unpopped = nil
-		if err := browser.StartStorageRemove(gone).Wait(); err != nil {
-			warn("cannot forget the calls that popped a day ago: " + err.Error())
-		}
+		removing := browser.StartStorageRemove(gone)
+		go func() {
+			if err := removing.Wait(); err != nil {
+				warn("cannot forget the calls that popped a day ago: " + err.Error())
+			}
+		}()
 	}
 }
 
