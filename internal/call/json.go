@@ -72,7 +72,7 @@ func (b *Book) UnmarshalJSON(data []byte) error {
 		}
 		e := &entry{call: j.Call, seen: j.Seen, marks: j.Marks, mark: j.Mark % uint8(len(j.Marks)),
 			last: j.Last, since: j.Since, done: j.Done}
-		e.call.Missed = e.call.missed() // saved before calls had it
+		e.call.Missed = e.call.WasMissed() // saved before calls had it
 		k := e.key()
 		if old, ok := b.calls[k]; ok && old.call.Live() {
 			b.live--

@@ -179,6 +179,8 @@ func TestTokensToPoll(t *testing.T) {
 	}
 	lineA1, lineA2 := tok("A1", store.ScopeLine, "L1", 1), tok("A2", store.ScopeLine, "L1", 2)
 	acct := tok("B", store.ScopeBillingAccount, "", 1)
+	acct2 := tok("B2", store.ScopeBillingAccount, "", 2)                                                               // B's renewal: same account, no line
+	intl, spaced := tok("N1", store.ScopeLine, "0033972101010", 1), tok("N2", store.ScopeLine, "+33 9 72 10 10 10", 2) // one line, two spellings
 	values := func(ts []store.Token) (out []string) {
 		for _, t := range ts {
 			out = append(out, t.Value)
@@ -196,6 +198,8 @@ func TestTokensToPoll(t *testing.T) {
 		{"configured, unknown scope, plus saved", &store.Token{Value: "C"}, []store.Token{lineA1, acct}, []string{"C", "A1", "B"}},
 		{"configured with a scope hides its saved renewals", &store.Token{Value: "C", Scope: store.ScopeLine, BillingAccount: "ba", Line: "L1"}, []store.Token{lineA1, lineA2, acct}, []string{"C", "B"}},
 		{"configured and saved: once", &store.Token{Value: "A1"}, []store.Token{lineA1}, []string{"A1"}},
+		{"two billing-account tokens of one account: the newest", nil, []store.Token{acct, acct2}, []string{"B2"}},
+		{"one line in two spellings: the newest", nil, []store.Token{intl, spaced}, []string{"N2"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
