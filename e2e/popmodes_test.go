@@ -534,7 +534,10 @@ func TestPopAuth(t *testing.T) {
 		return s.State == background.StatusSettings && strings.Contains(s.Message, "connection string")
 	})
 	before := dials.Load()
-	time.Sleep(3 * time.Second)
+	// The worker answers requests only where it waits for inputs: once it
+	// has answered one, it has passed its refused-secret check and waits
+	// for new settings, with no timer to dial again (worker.run: idle(nil)).
+	e.settled()
 	if n := dials.Load() - before; n > 0 {
 		t.Errorf("%d more connections with the refused secret: it must wait for new settings", n)
 	}
@@ -550,7 +553,7 @@ func TestPopAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.waitFor("the service worker to wake", 10*time.Second, func() bool { return b.workerID() != "" })
-	time.Sleep(2 * time.Second)
+	e.settled() // the new worker has loaded its state and is past the refused-secret check
 	if n := dials.Load() - before; n > 0 {
 		t.Errorf("the restarted worker tried the refused secret again (%d connections)", n)
 	}

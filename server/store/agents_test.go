@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/screenpop/screenpop/server/store"
@@ -173,31 +174,35 @@ func TestAuthenticate(t *testing.T) {
 	}
 }
 
+// TestRotateSecret runs on synctest's clock, so that the rotation time
+// is later than the creation without waiting for the real clock to move.
 func TestRotateSecret(t *testing.T) {
-	s, _ := newStore(t)
-	old, err := s.AddAgent("alice", []string{"0033972101010"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, _ := s.GetAgent("alice")
-	time.Sleep(2 * time.Millisecond)
-	secret, err := s.RotateSecret("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if secret == old || !secretShape.MatchString(secret) {
-		t.Fatalf("RotateSecret = %q (old %q)", secret, old)
-	}
-	if _, err := s.Authenticate(old); !errors.Is(err, store.ErrBadSecret) {
-		t.Errorf("the old secret still works: %v", err)
-	}
-	a, err := s.Authenticate(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.ID != before.ID || !a.Created.Equal(before.Created) || !a.Rotated.After(before.Rotated) || !slices.Equal(a.Lines, before.Lines) {
-		t.Errorf("after rotation %+v, before %+v: want same id, created and lines, later rotated", a, before)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		s, _ := newStore(t)
+		old, err := s.AddAgent("alice", []string{"0033972101010"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, _ := s.GetAgent("alice")
+		time.Sleep(time.Millisecond) // on the bubble's clock: the rotation is later
+		secret, err := s.RotateSecret("alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if secret == old || !secretShape.MatchString(secret) {
+			t.Fatalf("RotateSecret = %q (old %q)", secret, old)
+		}
+		if _, err := s.Authenticate(old); !errors.Is(err, store.ErrBadSecret) {
+			t.Errorf("the old secret still works: %v", err)
+		}
+		a, err := s.Authenticate(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.ID != before.ID || !a.Created.Equal(before.Created) || !a.Rotated.After(before.Rotated) || !slices.Equal(a.Lines, before.Lines) {
+			t.Errorf("after rotation %+v, before %+v: want same id, created and lines, later rotated", a, before)
+		}
+	})
 }
 
 func TestRevokeAgent(t *testing.T) {
