@@ -28,16 +28,7 @@ const (
 // account, served by an httptest server closed at the end of the test.
 func newTestSim(t testing.TB, cfg Config) (*Sim, *httptest.Server) {
 	t.Helper()
-	if cfg.HoldTime == 0 {
-		cfg.HoldTime = testHold
-	}
-	if cfg.Logf == nil {
-		cfg.Logf = t.Logf
-	}
-	sim := New(cfg)
-	sim.AddLine(testBA, testLine, "Accueil")
-	sim.AddLine(testBA, testLine2, "Support")
-	sim.AddQueue(testBA, testQueue, "File support", KindEasyHunting)
+	sim := newLinesSim(t, cfg)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(func() {
 		sim.Close()
@@ -46,12 +37,9 @@ func newTestSim(t testing.TB, cfg Config) (*Sim, *httptest.Server) {
 	return sim, srv
 }
 
-// newBubbleSim is newTestSim for a testing/synctest bubble: the server is
-// in memory (memhttp), so that the bubble's clock runs while polls are
-// held, and poll and listen reach it through its client. Its calls ring
-// and end on the fake clock: no test waits for them.
-func newBubbleSim(t testing.TB, cfg Config) (*Sim, *memhttp.Server) {
-	t.Helper()
+// newLinesSim returns a Sim with two lines and a queue on one billing
+// account, with cfg's HoldTime and Logf defaulting to testHold and t.Logf.
+func newLinesSim(t testing.TB, cfg Config) *Sim {
 	if cfg.HoldTime == 0 {
 		cfg.HoldTime = testHold
 	}
@@ -62,6 +50,16 @@ func newBubbleSim(t testing.TB, cfg Config) (*Sim, *memhttp.Server) {
 	sim.AddLine(testBA, testLine, "Accueil")
 	sim.AddLine(testBA, testLine2, "Support")
 	sim.AddQueue(testBA, testQueue, "File support", KindEasyHunting)
+	return sim
+}
+
+// newBubbleSim is newTestSim for a testing/synctest bubble: the server is
+// in memory (memhttp), so that the bubble's clock runs while polls are
+// held, and poll and listen reach it through its client. Its calls ring
+// and end on the fake clock: no test waits for them.
+func newBubbleSim(t testing.TB, cfg Config) (*Sim, *memhttp.Server) {
+	t.Helper()
+	sim := newLinesSim(t, cfg)
 	srv := memhttp.NewServer(t, sim)
 	memClients.Store(srv.URL, srv.Client)
 	t.Cleanup(func() {
