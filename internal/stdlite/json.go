@@ -58,13 +58,6 @@ func (v *JSONValue) Get(k string) *JSONValue {
 
 func (v *JSONValue) Has(k string) bool { return v.Get(k).Kind != 0 }
 
-func (v *JSONValue) String() string {
-	if v.Kind == JSONString {
-		return v.Text
-	}
-	return ""
-}
-
 // Uint is a number of plain digits (as strconv.ParseUint reads it, which
 // the wasm does without: its errors bring strconv.Quote): 0 for anything
 // else, math.MaxUint64 when it overflows.
@@ -161,24 +154,6 @@ func (v *JSONValue) Int() int64 {
 		return -int64(mant)
 	}
 	return int64(mant)
-}
-
-func (v *JSONValue) Bool() bool { return v.Kind == JSONTrue }
-
-func (v *JSONValue) Strings() []string {
-	if v.Kind != JSONArray {
-		return nil
-	}
-	out := make([]string, 0, len(v.Array))
-	for i := range v.Array {
-		out = append(out, v.Array[i].String())
-	}
-	return out
-}
-
-func (v *JSONValue) Time() time.Time {
-	t, _ := ParseTime(v.String())
-	return t
 }
 
 // ParseJSON parses one JSON document.

@@ -36,8 +36,8 @@ func TestParseJSON(t *testing.T) {
 		}
 	}
 	v, _ := ParseJSON(`"\u00e9\ud83d\ude00\n"`)
-	if v.String() != "é😀\n" {
-		t.Errorf("escapes: %q", v.String())
+	if v.Text != "é😀\n" {
+		t.Errorf("escapes: %q", v.Text)
 	}
 }
 

@@ -14,7 +14,8 @@ import (
 // types' declarations and json tags by tools/jsongen, onto stdlite's
 // parser and encoder (the background cannot afford encoding/json; see
 // stdlite). Change a type, then run go generate ./wasm/background; a test
-// fails while the generated file is stale (TestWireCodecIsCurrent), and
+// fails while the generated file is stale (tools/jsongen's
+// TestGeneratedFilesAreCurrent), and
 // every field of every type is checked to round-trip, and to read and
 // write as encoding/json does (codec_test.go).
 

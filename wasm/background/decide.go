@@ -21,7 +21,8 @@ import (
 	"github.com/screenpop/screenpop/internal/stream"
 )
 
-// MemoryKey is the storage key the brain's state lives under.
+// MemoryKey is the storage key Memory lives under ("state", as saved by
+// earlier versions).
 const MemoryKey = "state"
 
 // Bounds on what the state remembers.
