@@ -73,19 +73,7 @@ func jsString(s string) string {
 // whose URL starts with prefix, waiting for it to appear.
 func (b *browser) frame(prefix string, timeout time.Duration) context.Context {
 	b.t.Helper()
-	var id target.ID
-	b.waitFor("a frame on "+prefix, timeout, func() bool {
-		for _, ti := range b.targets() {
-			if (ti.Type == "iframe" || ti.Type == "page") && strings.HasPrefix(ti.URL, prefix) {
-				id = ti.TargetID
-				return true
-			}
-		}
-		return false
-	})
-	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(id))
-	b.t.Cleanup(cancel)
-	return ctx
+	return b.frameWhere(prefix, timeout, "a frame on "+prefix, func(context.Context) bool { return true })
 }
 
 // frameWhere is like frame, for the frame on prefix where cond holds: the
