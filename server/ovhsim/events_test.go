@@ -64,13 +64,7 @@ func TestPollReturnsWhenEventArrives(t *testing.T) {
 		sim, srv := newBubbleSim(t, Config{HoldTime: 10 * time.Second})
 		tok := mustToken(t, sim, testLine, "1 day")
 
-		got := make(chan pollResult, 1)
-		go func() { got <- poll(context.Background(), srv.URL, tok, "") }()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := sim.WaitActivePolls(ctx, 1); err != nil {
-			t.Fatal(err)
-		}
+		got := heldPoll(t, sim, srv.URL, tok)
 		time.Sleep(time.Second) // held a while, well within HoldTime
 		synctest.Wait()
 		start := time.Now()
@@ -238,13 +232,7 @@ func TestBadTokens(t *testing.T) {
 func TestRevokeDuringPoll(t *testing.T) {
 	sim, srv := newTestSim(t, Config{HoldTime: 10 * time.Second})
 	tok := mustToken(t, sim, testLine, "1 day")
-	got := make(chan pollResult, 1)
-	go func() { got <- poll(context.Background(), srv.URL, tok, "") }()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := sim.WaitActivePolls(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
+	got := heldPoll(t, sim, srv.URL, tok)
 	sim.RevokeToken(tok)
 	select {
 	case res := <-got:

@@ -128,6 +128,20 @@ func poll(ctx context.Context, base, token, session string) pollResult {
 	return res
 }
 
+// heldPoll starts a poll of base with token and no session, and returns
+// its answer's channel once sim holds it.
+func heldPoll(t testing.TB, sim *Sim, base, token string) <-chan pollResult {
+	t.Helper()
+	got := make(chan pollResult, 1)
+	go func() { got <- poll(context.Background(), base, token, "") }()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := sim.WaitActivePolls(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 // mustPoll polls and fails the test on a transport or decode error, or a
 // status other than 200.
 func mustPoll(t testing.TB, base, token, session string) pollResult {
