@@ -22,7 +22,13 @@ func StorageGetJSON(keys ...string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
+	return jsonTexts(res, keys), nil
+}
+
+// jsonTexts returns the JSON text of each of keys present in res, an
+// object read from storage; a value stored as text comes back as it is.
+func jsonTexts(res js.Value, keys []string) map[string]string {
+	out := make(map[string]string, len(keys))
 	stringify := js.Global().Get("JSON").Get("stringify")
 	for _, k := range keys {
 		switch v := res.Get(k); {
@@ -32,7 +38,7 @@ func StorageGetJSON(keys ...string) (map[string]string, error) {
 			out[k] = stringify.Invoke(v).String()
 		}
 	}
-	return out, nil
+	return out
 }
 
 // StorageGetAllJSON reads everything in extension local storage, as
@@ -43,19 +49,12 @@ func StorageGetAllJSON() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := js.Global().Get("Object").Call("keys", res)
-	out := make(map[string]string, keys.Length())
-	stringify := js.Global().Get("JSON").Get("stringify")
-	for i := range keys.Length() {
-		k := keys.Index(i).String()
-		switch v := res.Get(k); {
-		case v.Type() == js.TypeString:
-			out[k] = v.String()
-		case !v.IsUndefined() && !v.IsNull():
-			out[k] = stringify.Invoke(v).String()
-		}
+	names := js.Global().Get("Object").Call("keys", res)
+	keys := make([]string, names.Length())
+	for i := range keys {
+		keys[i] = names.Index(i).String()
 	}
-	return out, nil
+	return jsonTexts(res, keys), nil
 }
 
 // StartStorageRemove removes keys from extension local storage.
