@@ -553,35 +553,33 @@ func (g *generator) writeEncode(b *bytes.Buffer, st *structType) {
 }
 
 // omitCond is the condition under which field f is written, "" for always.
+// omitempty and omitzero agree on scalars; they differ on slices and maps
+// (empty vs nil), and only omitzero omits a zero time or struct.
 func omitCond(f field, src string) string {
 	t := f.t
-	if f.omitEmpty {
-		switch t.kind {
-		case kString:
-			return src + ` != ""`
-		case kBool:
-			return src
-		case kInt, kInt64, kUint64:
-			return src + " != 0"
-		case kSlice, kMap:
-			return "len(" + src + ") > 0"
-		case kPtr:
-			return src + " != nil"
-		}
+	if !f.omitEmpty && !f.omitZero {
+		return ""
 	}
-	if f.omitZero {
-		switch t.kind {
-		case kString:
-			return src + ` != ""`
-		case kBool:
-			return src
-		case kInt, kInt64, kUint64:
-			return src + " != 0"
-		case kSlice, kMap, kPtr:
-			return src + " != nil"
-		case kTime:
+	switch t.kind {
+	case kString:
+		return src + ` != ""`
+	case kBool:
+		return src
+	case kInt, kInt64, kUint64:
+		return src + " != 0"
+	case kPtr:
+		return src + " != nil"
+	case kSlice, kMap:
+		if f.omitEmpty {
+			return "len(" + src + ") > 0"
+		}
+		return src + " != nil"
+	case kTime:
+		if f.omitZero {
 			return "!" + src + ".IsZero()"
-		case kStruct:
+		}
+	case kStruct:
+		if f.omitZero {
 			return src + " != (" + t.expr + "{})"
 		}
 	}
