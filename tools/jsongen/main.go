@@ -77,7 +77,6 @@ const (
 type typ struct {
 	kind kind
 	expr string // the type as written in the generated file: "string", "call.Direction", "stream.Event"
-	base string // for a named string, bool or number type: its underlying type ("string")
 	elem *typ   // kPtr, kSlice, kMap
 	st   *structType
 }
@@ -270,15 +269,15 @@ func (g *generator) resolve(pk *pkg, e ast.Expr, f *ast.File) (*typ, error) {
 	case *ast.Ident:
 		switch e.Name {
 		case "string":
-			return &typ{kind: kString, expr: "string", base: "string"}, nil
+			return &typ{kind: kString, expr: "string"}, nil
 		case "bool":
-			return &typ{kind: kBool, expr: "bool", base: "bool"}, nil
+			return &typ{kind: kBool, expr: "bool"}, nil
 		case "int":
-			return &typ{kind: kInt, expr: "int", base: "int"}, nil
+			return &typ{kind: kInt, expr: "int"}, nil
 		case "int64":
-			return &typ{kind: kInt64, expr: "int64", base: "int64"}, nil
+			return &typ{kind: kInt64, expr: "int64"}, nil
 		case "uint64":
-			return &typ{kind: kUint64, expr: "uint64", base: "uint64"}, nil
+			return &typ{kind: kUint64, expr: "uint64"}, nil
 		}
 		ts, ok := pk.types[e.Name]
 		if !ok {
@@ -418,7 +417,7 @@ func (g *generator) declared(pk *pkg, ts *ast.TypeSpec) (*typ, error) {
 	}
 	switch under.kind {
 	case kString, kBool, kInt, kInt64, kUint64:
-		return &typ{kind: under.kind, expr: qual, base: under.base}, nil
+		return &typ{kind: under.kind, expr: qual}, nil
 	}
 	return nil, fmt.Errorf("%s: named %s types are not handled; use the type itself", qual, under.expr)
 }
