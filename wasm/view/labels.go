@@ -10,6 +10,7 @@ import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/stdlite"
 )
 
 // Text is a message to show: a message key and its substitutions, or,
@@ -219,21 +220,4 @@ func NotPopped(c CallView) Text {
 
 // sameRegion compares two ISO 3166 region codes, which are ASCII, in
 // either case (strings.EqualFold would bring the Unicode fold tables).
-func sameRegion(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'a' <= x && x <= 'z' {
-			x -= 'a' - 'A'
-		}
-		if 'a' <= y && y <= 'z' {
-			y -= 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
+func sameRegion(a, b string) bool { return stdlite.ToUpperASCII(a) == stdlite.ToUpperASCII(b) }
