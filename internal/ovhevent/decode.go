@@ -12,9 +12,9 @@ package ovhevent
 // side, OVH's long poll and the browser opening the CRM, take
 // milliseconds; so the standard library does the work.
 //
-// Decoding succeeds or fails for the whole answer, as it always has: the
-// relay never hands on part of an answer. Only when it fails is the answer
-// read again, event by event, to say which event is wrong.
+// Only when the whole answer fails to decode is it read again, event by
+// event (readEvents): to keep the events that decode when only some are
+// wrong, and to say which event is wrong.
 
 import (
 	"bytes"
@@ -38,10 +38,11 @@ func Decode(b []byte) (Answer, error) {
 	}
 	var a Answer
 	if err := json.Unmarshal(b, &a); err != nil {
-		if good, bad := readEvents(b); bad != nil {
-			return good, bad
+		good, skipped, ownOK := readEvents(b)
+		if ownOK && len(skipped) > 0 {
+			return good, &BadEventsError{Skipped: skipped, Total: len(good.Events) + len(skipped)}
 		}
-		return Answer{}, answerError(explain(b, err), b)
+		return Answer{}, answerError(explain(b, err, skipped), b)
 	}
 	return a, nil
 }
@@ -59,41 +60,49 @@ func (e *BadEventsError) Error() string {
 		len(e.Skipped), e.Total, strings.Join(e.Skipped, "; "))
 }
 
-// readEvents decodes an answer whose own fields are right event by event,
-// keeping those that decode; bad is nil when the answer's fault is not in
-// its events (then the whole answer is refused).
-func readEvents(b []byte) (good Answer, bad *BadEventsError) {
+// readEvents decodes the (valid JSON) answer b event by event: good holds
+// its own fields and the events that decode, skipped says what is wrong
+// with each other event, with its index, and ownOK whether the answer's
+// own fields (Session, Message, Events an array or null) decode. Only an
+// answer whose own fields decode is handed on without its wrong events;
+// else the whole answer is refused.
+func readEvents(b []byte) (good Answer, skipped []string, ownOK bool) {
 	var shell struct {
 		Session string            `json:"Session"`
 		Message string            `json:"Message"`
 		Events  []json.RawMessage `json:"Events"`
 	}
-	if json.Unmarshal(b, &shell) != nil {
-		return Answer{}, nil
-	}
+	ownOK = json.Unmarshal(b, &shell) == nil // a type error elsewhere still fills Events
 	good = Answer{Session: shell.Session, Message: shell.Message}
-	bad = &BadEventsError{Total: len(shell.Events)}
 	for i, raw := range shell.Events {
 		var ev Event
 		if err := json.Unmarshal(raw, &ev); err != nil {
-			what := err.Error()
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) {
-				path := fmt.Sprintf("Events[%d]", i)
-				if te.Field != "" {
-					path += "." + te.Field
-				}
-				what = fmt.Sprintf("%s: expected %s, got %s", path, expected(te.Type), got(te.Value))
-			}
-			bad.Skipped = append(bad.Skipped, what)
+			skipped = append(skipped, eventError(i, err))
 			continue
 		}
 		good.Events = append(good.Events, ev)
 	}
-	if len(bad.Skipped) == 0 {
-		return Answer{}, nil
+	return good, skipped, ownOK
+}
+
+// eventError says what is wrong with the answer's event i, which
+// encoding/json refused with err: its path with the event's index, what
+// was expected there and what came.
+func eventError(i int, err error) string {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return err.Error()
 	}
-	return good, bad
+	path := fmt.Sprintf("Events[%d]", i)
+	if te.Field != "" {
+		path += "." + te.Field
+	}
+	return wrongType(path, te)
+}
+
+// wrongType says that the value at path is not of te's type.
+func wrongType(path string, te *json.UnmarshalTypeError) string {
+	return fmt.Sprintf("%s: expected %s, got %s", path, expected(te.Type), got(te.Value))
 }
 
 // trimAnswer trims the space around an answer, and says what is wrong
@@ -123,9 +132,10 @@ func preview(b []byte) string {
 }
 
 // explain says what encoding/json's err on the answer b means: for a
-// syntax error, where it is; for a value of the wrong type, its path with
-// the event's index, what was expected there and what came.
-func explain(b []byte, err error) string {
+// syntax error, where it is; for a value of the wrong type, its path (in
+// an event, the first of skipped, readEvents' words for the events that
+// do not decode), what was expected there and what came.
+func explain(b []byte, err error, skipped []string) string {
 	var syntax *json.SyntaxError
 	if errors.As(err, &syntax) {
 		// Offset counts the bytes read, the wrong one included.
@@ -139,37 +149,11 @@ func explain(b []byte, err error) string {
 	if !errors.As(err, &te) {
 		return err.Error()
 	}
-	path := te.Field
-	if path == "Events" || strings.HasPrefix(path, "Events.") {
-		if i, ev := failingEvent(b); ev != nil {
-			// encoding/json's path has no index: find the event, and
-			// say what is wrong with it.
-			te, path = ev, fmt.Sprintf("Events[%d]", i)
-			if ev.Field != "" {
-				path += "." + ev.Field
-			}
-		}
+	if (te.Field == "Events" || strings.HasPrefix(te.Field, "Events.")) && len(skipped) > 0 {
+		// encoding/json's path has no index: say which event is wrong.
+		return skipped[0]
 	}
-	return fmt.Sprintf("%s: expected %s, got %s", path, expected(te.Type), got(te.Value))
-}
-
-// failingEvent decodes b's events one by one and returns the first that
-// fails, with its error; nil when each decodes on its own (the answer's
-// error is then outside Events, or Events is not an array).
-func failingEvent(b []byte) (int, *json.UnmarshalTypeError) {
-	var shell struct {
-		Answer
-		Events []json.RawMessage // shadows Answer.Events
-	}
-	_ = json.Unmarshal(b, &shell) // b is valid JSON: a type error elsewhere still fills Events
-	for i, raw := range shell.Events {
-		var ev Event
-		var te *json.UnmarshalTypeError
-		if err := json.Unmarshal(raw, &ev); errors.As(err, &te) {
-			return i, te
-		}
-	}
-	return 0, nil
+	return wrongType(te.Field, te)
 }
 
 // expected says what a value of type t is, in the answer's terms.
