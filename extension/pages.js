@@ -1,6 +1,6 @@
 // Bootstraps the Go wasm that renders this page (wasm/pages). The popup
 // first shows the popup the background keeps ready (popupView, rendered
-// by wasm/popupview with every change of the calls), so the calls paint
+// by wasm/view with every change of the calls), so the calls paint
 // before pages.wasm has loaded; pages.wasm then renders the same and
 // takes over. No view stored yet (a fresh install): it waits for the wasm.
 const go = new Go();

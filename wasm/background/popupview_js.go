@@ -10,7 +10,7 @@ import (
 	"github.com/screenpop/screenpop/wasm/view"
 )
 
-// PopupEnv is what popupview needs from the browser, the same in the
+// PopupEnv is what package view needs from the browser, the same in the
 // background (which stores the popup it renders) and in the popup (which
 // renders it again when pages.wasm has loaded): so both write the same
 // HTML. now renders running timers; zero leaves them to the page. Make

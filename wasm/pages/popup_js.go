@@ -20,7 +20,7 @@ import (
 // with running timers, recent and missed calls with "open in CRM", the
 // pause switch, and the way to the side panel and the settings.
 //
-// Its markup is popupview's, the one renderer of the popup, which the
+// Its markup is package view's, the one renderer of the popup, which the
 // background also stores (background.PopupViewKey) so that pages.js has
 // painted it before this runs: rendering the same string from the Calls
 // view replaces what is shown by the same, and only then is it wired up.
@@ -120,7 +120,7 @@ func popup(app dom.Element) {
 }
 
 // sidePanelOpener makes b open the side panel (Chrome) or the sidebar
-// (Firefox); popupview shows b only when the browser has either. Both
+// (Firefox); view shows b only when the browser has either. Both
 // open only inside a click: the call is made in the click handler itself.
 func sidePanelOpener(b dom.Element) {
 	api := browser.API

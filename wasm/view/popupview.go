@@ -1,5 +1,7 @@
-// Package popupview renders the toolbar popup as an HTML string, in plain
-// Go: the one renderer of the popup's frame and call lists. The
+// Package view holds what the pages show of calls: the call views the
+// background keeps (CallView, Calls), how a call is labelled (labels.go),
+// and the toolbar popup rendered as an HTML string, in plain Go: the one
+// renderer of the popup's frame and call lists. The
 // background stores what it renders (background.PopupViewKey) with every
 // write of the Calls view, so popup.html can paint the current calls
 // before pages.wasm has loaded (extension/pages.js); pages.wasm then
