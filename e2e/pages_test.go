@@ -499,7 +499,12 @@ func TestPagesPopup(t *testing.T) {
 	})
 }
 
-func TestPagesLiveCall(t *testing.T) {
+// connectedPopup starts the stack and the browser, opens the popup and
+// stores settings for the stack's relay and CRM in notify mode (nothing
+// opens: the pages are what is tested); it returns once the popup shows
+// the connection, with the settings stored.
+func connectedPopup(t *testing.T) (*stack, *browser, context.Context, settings.Settings) {
+	t.Helper()
 	s := startStack(t)
 	b := pagesBrowser(t, "")
 	popup := b.page("popup.html", "status")
@@ -507,11 +512,16 @@ func TestPagesLiveCall(t *testing.T) {
 	conf.RelayURL = s.relay.URL
 	conf.CRMBase = s.crm.URL
 	conf.Template = s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_E164*"
-	conf.Mode = settings.ModeNotify // nothing opens: the pages are what is tested
+	conf.Mode = settings.ModeNotify
 	store(t, popup, settings.StorageKey, conf)
 	b.waitFor("the popup to show the connection", 20*time.Second, func() bool {
 		return strings.Contains(textOf(popup, "status"), "Connected to the relay")
 	})
+	return s, b, popup, conf
+}
+
+func TestPagesLiveCall(t *testing.T) {
+	s, b, popup, _ := connectedPopup(t)
 	panel := b.page("sidepanel.html", "status")
 
 	// A call rings: the popup lists it live with a running timer, the side

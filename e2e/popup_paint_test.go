@@ -46,18 +46,7 @@ func (b *browser) heldTab(page string) context.Context {
 // the background keeps ready (background.PopupViewKey) before pages.wasm
 // has run, and pages.wasm then shows the same call once, where it was.
 func TestPopupPaint(t *testing.T) {
-	s := startStack(t)
-	b := pagesBrowser(t, "")
-	popup := b.page("popup.html", "status")
-	conf := settings.Default()
-	conf.RelayURL = s.relay.URL
-	conf.CRMBase = s.crm.URL
-	conf.Template = s.crm.URL + "/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING_E164*"
-	conf.Mode = settings.ModeNotify // nothing opens: the popup is what is tested
-	store(t, popup, settings.StorageKey, conf)
-	b.waitFor("the popup to show the connection", 20*time.Second, func() bool {
-		return strings.Contains(textOf(popup, "status"), "Connected to the relay")
-	})
+	s, b, popup, conf := connectedPopup(t)
 
 	// No view stored (a fresh install): pages.js paints nothing, and the
 	// wasm renders as it always did.
