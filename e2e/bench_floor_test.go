@@ -139,33 +139,7 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 // extension loaded beside dist/chrome; it also returns the floor's ID.
 func startBenchBrowser(b *testing.B, floorExt string) (*browser, string) {
 	b.Helper()
-	exe := chromiumPath(b)
-	ext := extensionDir(b)
-	both := ext + "," + floorExt
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", "new"),
-		chromedp.Flag("disable-extensions", false),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("load-extension", both),
-		chromedp.Flag("disable-extensions-except", both),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.Env("LANGUAGE=en_US"),
-		chromedp.UserDataDir(b.TempDir()),
-	)
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelB := chromedp.NewContext(actx, chromedp.WithLogf(b.Logf))
-	b.Cleanup(func() { cancelB(); cancelA() })
-	if err := chromedp.Do(ctx); err != nil {
-		b.Fatalf("cannot start chromium: %v", err)
-	}
-	br := &browser{t: b, ctx: ctx}
+	br := launchBrowser(b, browserOptions{Ext: extensionDir(b) + "," + floorExt})
 	var floorID string
 	br.waitFor("both extensions' service workers to start", 20*time.Second, func() bool {
 		for _, ti := range br.targets() {

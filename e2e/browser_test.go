@@ -73,6 +73,15 @@ type browserOptions struct {
 
 func startBrowserWith(t testing.TB, o browserOptions) *browser {
 	t.Helper()
+	b := launchBrowser(t, o)
+	b.extID = b.waitExtension()
+	return b
+}
+
+// launchBrowser starts Chromium with o.Ext loaded (a comma-separated list
+// of unpacked extension folders), without waiting for any of them.
+func launchBrowser(t testing.TB, o browserOptions) *browser {
+	t.Helper()
 	exe := chromiumPath(t)
 	ext := o.Ext
 	if ext == "" {
@@ -108,9 +117,7 @@ func startBrowserWith(t testing.TB, o browserOptions) *browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("cannot start chromium: %v", err)
 	}
-	b := &browser{t: t, ctx: ctx}
-	b.extID = b.waitExtension()
-	return b
+	return &browser{t: t, ctx: ctx}
 }
 
 // waitExtension finds the extension's service worker and returns its ID.
