@@ -159,16 +159,6 @@ func startBenchBrowser(b *testing.B, floorExt string) (*browser, string) {
 	return br, floorID
 }
 
-// extWorker reports whether extension id has a running service worker.
-func (br *browser) extWorker(id string) bool {
-	for _, ti := range br.targets() {
-		if ti.Type == "service_worker" && strings.HasPrefix(ti.URL, "chrome-extension://"+id+"/") {
-			return true
-		}
-	}
-	return false
-}
-
 // stopWorkers stops every service worker (CDP ServiceWorker.stopAllWorkers
 // through each page, which must have the ServiceWorker domain enabled)
 // until none of the extensions ids has one running, asking again if one
@@ -177,7 +167,7 @@ func stopWorkers(b *testing.B, br *browser, pages []context.Context, ids ...stri
 	b.Helper()
 	running := func() bool {
 		for _, id := range ids {
-			if br.extWorker(id) {
+			if br.workerOf(id) != "" {
 				return true
 			}
 		}

@@ -181,9 +181,13 @@ func (b *browser) waitFor(what string, timeout time.Duration, cond func() bool) 
 }
 
 // workerID returns the target ID of the extension's running service worker, or "".
-func (b *browser) workerID() string {
+func (b *browser) workerID() string { return b.workerOf(b.extID) }
+
+// workerOf returns the target ID of extension id's running service
+// worker, or "".
+func (b *browser) workerOf(id string) string {
 	for _, ti := range b.targets() {
-		if ti.Type == "service_worker" && strings.HasPrefix(ti.URL, "chrome-extension://"+b.extID+"/") {
+		if ti.Type == "service_worker" && strings.HasPrefix(ti.URL, "chrome-extension://"+id+"/") {
 			return string(ti.TargetID)
 		}
 	}
