@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -103,3 +104,8 @@ func pctlRatio(v, f sample) string {
 }
 
 func okp(ok bool) *bool { return &ok }
+
+// reportMS reports d as the benchmark's metric unit, in milliseconds.
+func reportMS(b *testing.B, d time.Duration, unit string) {
+	b.ReportMetric(float64(d)/float64(time.Millisecond), unit)
+}

@@ -114,8 +114,8 @@ func BenchmarkExtension(b *testing.B) {
 		t.add(fmt.Sprintf("worker cold start → connected (n=%d)", len(v)),
 			"p50 "+ms(v.p50())+", max "+ms(v.max()), "p50 "+ms(f.p50())+", max "+ms(f.max()),
 			"p50 "+x(r)+", max "+x(ratio(v.max(), f.max())), "p50 ≤ 1.5× floor", okp(r <= 1.5))
-		b.ReportMetric(float64(v.p50())/float64(time.Millisecond), "cold-p50-ms")
-		b.ReportMetric(float64(f.p50())/float64(time.Millisecond), "cold-floor-p50-ms")
+		reportMS(b, v.p50(), "cold-p50-ms")
+		reportMS(b, f.p50(), "cold-floor-p50-ms")
 	}
 
 	// 2. Ring → pop, new tab per call. Tab creations are timestamped on
@@ -337,15 +337,15 @@ func BenchmarkExtension(b *testing.B) {
 			continue
 		}
 		v := sorted(m.d)
-		b.ReportMetric(float64(v.p50())/float64(time.Millisecond), m.key+"-p50-ms")
-		b.ReportMetric(float64(v.p99())/float64(time.Millisecond), m.key+"-p99-ms")
+		reportMS(b, v.p50(), m.key+"-p50-ms")
+		reportMS(b, v.p99(), m.key+"-p99-ms")
 		if len(m.floor) == 0 {
 			t.add(m.name, v.pctl(), "", "", "", nil)
 			continue
 		}
 		f := sorted(m.floor)
-		b.ReportMetric(float64(f.p50())/float64(time.Millisecond), m.key+"-floor-p50-ms")
-		b.ReportMetric(float64(f.p99())/float64(time.Millisecond), m.key+"-floor-p99-ms")
+		reportMS(b, f.p50(), m.key+"-floor-p50-ms")
+		reportMS(b, f.p99(), m.key+"-floor-p99-ms")
 		if m.budget == 0 {
 			t.add(m.name, v.pctl(), m.floorName+": "+f.pctl(), pctlRatio(v, f), "", nil)
 			continue
@@ -357,8 +357,8 @@ func BenchmarkExtension(b *testing.B) {
 		v, f := sorted(popup), sorted(popupFloor)
 		r := ratio(v.p50(), f.p50())
 		t.add("toolbar popup: popup.html opens → the current call painted", v.pctl(), "static copy, first paint: "+f.pctl(), pctlRatio(v, f), "p50 ≤ 2× floor", okp(r <= 2))
-		b.ReportMetric(float64(v.p50())/float64(time.Millisecond), "popup-p50-ms")
-		b.ReportMetric(float64(f.p50())/float64(time.Millisecond), "popup-floor-p50-ms")
+		reportMS(b, v.p50(), "popup-p50-ms")
+		reportMS(b, f.p50(), "popup-floor-p50-ms")
 	}
 	fmt.Print(t.String())
 }

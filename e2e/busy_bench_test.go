@@ -62,15 +62,15 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 	t := &benchTable{title: "busy day: ring → pop (reuse-tab, the CRM tab starts navigating), beside a fresh agent in the same run"}
 	fresh := sorted(got[0])
 	t.add(fmt.Sprintf("fresh agent (saved state %s)", kb(stateSize[0])), fresh.pctl(), "", "", "", nil)
-	b.ReportMetric(float64(fresh.p50())/float64(time.Millisecond), "fresh-p50-ms")
-	b.ReportMetric(float64(fresh.p99())/float64(time.Millisecond), "fresh-p99-ms")
+	reportMS(b, fresh.p50(), "fresh-p50-ms")
+	reportMS(b, fresh.p99(), "fresh-p99-ms")
 	for _, n := range days[1:] {
 		v := sorted(got[n])
 		r50, r99 := ratio(v.p50(), fresh.p50()), ratio(v.p99(), fresh.p99())
 		t.add(fmt.Sprintf("%d calls seeded → %d of them remembered (saved state %s)", n, kept[n], kb(stateSize[n])),
 			v.pctl(), "fresh: "+fresh.pctl(), pctlRatio(v, fresh), "p50, p99 ≤ 1.1× fresh", okp(r50 <= 1.1 && r99 <= 1.1))
-		b.ReportMetric(float64(v.p50())/float64(time.Millisecond), fmt.Sprintf("busy%d-p50-ms", n))
-		b.ReportMetric(float64(v.p99())/float64(time.Millisecond), fmt.Sprintf("busy%d-p99-ms", n))
+		reportMS(b, v.p50(), fmt.Sprintf("busy%d-p50-ms", n))
+		reportMS(b, v.p99(), fmt.Sprintf("busy%d-p99-ms", n))
 	}
 	fmt.Print(t.String())
 }
