@@ -163,9 +163,7 @@ func BenchmarkExtension(b *testing.B) {
 		callID := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)
 		caller := fmt.Sprintf("00336%08d", 12000000+i)
 		// Drain what older tabs said.
-		for len(created) > 0 {
-			<-created
-		}
+		drain(created)
 		ev := benchRing(callID, caller)
 		t0 = time.Now()
 		s.sim.Emit(ev)
@@ -217,9 +215,7 @@ func BenchmarkExtension(b *testing.B) {
 	started := make(chan tabEvent, 1024)
 	for i := 0; i < rings; i++ {
 		q := fmt.Sprintf("+floor-nav-%d", i)
-		for len(floorStarted) > 0 {
-			<-floorStarted
-		}
+		drain(floorStarted)
 		t0 := time.Now()
 		if _, err := chromedp.Call(crmTab, cdppage.Navigate, cdppage.NavigateParams{URL: crmSearch + url.QueryEscape(q)}); err != nil {
 			b.Fatal(err)
@@ -239,12 +235,8 @@ func BenchmarkExtension(b *testing.B) {
 		n := 13000000 + i
 		caller := fmt.Sprintf("00336%08d", n)
 		want := fmt.Sprintf("336%08d", n) // in the URL as *CALLING_E164*, %2B33…
-		for len(created) > 0 {
-			<-created
-		}
-		for len(started) > 0 {
-			<-started
-		}
+		drain(created)
+		drain(started)
 		ev := benchRing(callID, caller)
 		t0 = time.Now()
 		s.sim.Emit(ev)
@@ -295,9 +287,7 @@ func BenchmarkExtension(b *testing.B) {
 	// opened again and again, each time beside the static copy.
 	caller, digits := "0033698765432", "698765432"
 	ring := benchRing(fmt.Sprintf("bench-popup-%d", time.Now().UnixNano()), caller)
-	for len(started) > 0 {
-		<-started
-	}
+	drain(started)
 	s.sim.Emit(ring)
 	select {
 	case <-started:
@@ -478,6 +468,13 @@ func watchNavigations(b *testing.B, ctx context.Context, ch chan<- tabEvent) {
 	})
 	if err != nil {
 		b.Fatalf("watching the tab's navigations: %v", err)
+	}
+}
+
+// drain empties ch of what was said before.
+func drain(ch chan tabEvent) {
+	for len(ch) > 0 {
+		<-ch
 	}
 }
 

@@ -115,9 +115,7 @@ func busyRun(b *testing.B, s *stack, br *browser, page context.Context, n, per i
 		*next++
 		caller := fmt.Sprintf("00336%08d", *next)
 		want := fmt.Sprintf("336%08d", *next)
-		for len(started) > 0 {
-			<-started
-		}
+		drain(started)
 		ev := benchRing(fmt.Sprintf("busy-%d-%d", time.Now().UnixNano(), i), caller)
 		t0 := time.Now()
 		s.sim.Emit(ev)
