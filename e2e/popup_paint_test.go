@@ -49,7 +49,13 @@ func TestPopupPaint(t *testing.T) {
 	s, b, popup, conf := connectedPopup(t)
 
 	// No view stored (a fresh install): pages.js paints nothing, and the
-	// wasm renders as it always did.
+	// wasm renders as it always did. The background stores its view once
+	// the relay's hello is handled, just after "connected": removed before
+	// that, it would come back (the test was flaky so).
+	b.waitFor("the background to store the popup after the hello", 10*time.Second, func() bool {
+		var v string
+		return stored(t, popup, background.PopupViewKey, &v)
+	})
 	if _, err := eval[any](popup, `chrome.storage.local.remove(`+js(background.PopupViewKey)+`)`); err != nil {
 		t.Fatal(err)
 	}
