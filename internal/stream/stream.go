@@ -157,6 +157,10 @@ type Error struct {
 // tools/jsongen). The relay fills them when it knows (a queue's caller
 // name today, a CRM directory later); empty, the card shows the number.
 type Card struct {
+	// OtherParty is the number the agent cares about, chosen once by the
+	// relay (pop.OtherParty): the caller on an inbound call, the called
+	// number on an outbound one, parsed, with its forms.
+	OtherParty phone.Number `json:"otherParty"`
 	// CallerName is the other party's name: a queue's QueueMemberCIDName,
 	// or the matching CRM record's.
 	CallerName string `json:"callerName,omitempty"`

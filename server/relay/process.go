@@ -6,6 +6,7 @@ import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/ovhevent"
 	"github.com/screenpop/screenpop/internal/phone/parse"
+	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/internal/stream"
 )
 
@@ -23,12 +24,14 @@ func Process(book *call.Book, numbers *parse.Cache, ev *ovhevent.Event, now time
 }
 
 func streamEvent(numbers *parse.Cache, name string, c call.Call, now time.Time, region string) stream.Event {
+	calling, called := numbers.Number(c.Calling, region), numbers.Number(c.Called, region)
 	return stream.Event{
 		Name:     name,
 		Call:     c,
-		Calling:  numbers.Number(c.Calling, region),
-		Called:   numbers.Number(c.Called, region),
+		Calling:  calling,
+		Called:   called,
 		Received: now,
+		Card:     stream.Card{OtherParty: pop.OtherParty(c, calling, called)},
 	}
 }
 
@@ -37,7 +40,8 @@ func LiveCalls(book *call.Book, numbers *parse.Cache, region string) []stream.Li
 	live := book.Live()
 	out := make([]stream.LiveCall, 0, len(live))
 	for _, c := range live {
-		out = append(out, stream.LiveCall{Call: c, Calling: numbers.Number(c.Calling, region), Called: numbers.Number(c.Called, region)})
+		calling, called := numbers.Number(c.Calling, region), numbers.Number(c.Called, region)
+		out = append(out, stream.LiveCall{Call: c, Calling: calling, Called: called, Card: stream.Card{OtherParty: pop.OtherParty(c, calling, called)}})
 	}
 	return out
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stdlite"
 	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/wasm/view"
 )
 
 // MemoryKey is the storage key Memory lives under ("state", as saved by
@@ -401,14 +402,16 @@ func (e *Env) expand(event string, v *CallView) (string, error) {
 	if e.templateErr != nil {
 		return "", e.templateErr
 	}
-	return e.template.Expand(pop.ValuesFor(event, v.Call, v.Calling, v.Called))
+	vals := pop.ValuesFor(event, v.Call, v.Calling, v.Called)
+	vals.Other = view.OtherParty(*v)
+	return e.template.Expand(vals)
 }
 
 // callURL sets v.URL, the CRM URL for "open in CRM", from an expansion
 // when the other party is a number the CRM can be searched for and the
 // call has none yet.
 func callURL(v *CallView, u string, err error) {
-	if v.URL == "" && err == nil && pop.OtherParty(v.Call, v.Calling, v.Called).Kind == phone.Valid {
+	if v.URL == "" && err == nil && view.OtherParty(*v).Kind == phone.Valid {
 		v.URL = u
 	}
 }
@@ -422,7 +425,7 @@ func (st *Memory) decide(event string, v *CallView, u string, err error, env Env
 	s := env.Settings
 	k := key(v.Call)
 	_, popped := st.Popped[k]
-	ok, reason := s.Rules.ShouldPop(event, v.Call, pop.OtherParty(v.Call, v.Calling, v.Called), popped)
+	ok, reason := s.Rules.ShouldPop(event, v.Call, view.OtherParty(*v), popped)
 	if !ok {
 		switch reason {
 		case pop.ReasonNotACall, pop.ReasonEventNotSelected, pop.ReasonDuplicate:

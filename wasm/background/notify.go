@@ -3,7 +3,7 @@ package background
 import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
-	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/wasm/view"
 )
 
 // Notification texts. Message keys are in extension/_locales/*/messages.json.
@@ -55,7 +55,7 @@ func noteButtons(v *CallView, env Env) []Button {
 
 // CallBackURL is a tel: URL of the other party's E.164 number, or "".
 func CallBackURL(v *CallView) string {
-	n := pop.OtherParty(v.Call, v.Calling, v.Called)
+	n := view.OtherParty(*v)
 	if n.Kind != phone.Valid || n.Forms.E164 == "" {
 		return ""
 	}
@@ -74,7 +74,7 @@ func callerText(v *CallView, env Env) string {
 // the national way (06 12 34 56 82) when it is from the line's country,
 // else international (+44…).
 func numberText(v *CallView, env Env) string {
-	n := pop.OtherParty(v.Call, v.Calling, v.Called)
+	n := view.OtherParty(*v)
 	line := v.Called
 	if v.Call.Direction == call.Outbound {
 		line = v.Calling

@@ -85,6 +85,8 @@ func decodeStreamEvent(v *stdlite.JSONValue, x *stream.Event) {
 			m.ReadBool(&x.Duplicate)
 		case "received":
 			m.ReadTime(&x.Received)
+		case "otherParty":
+			decodePhoneNumber(m, &x.Card.OtherParty)
 		case "callerName":
 			m.ReadString(&x.Card.CallerName)
 		case "matches":
@@ -381,6 +383,8 @@ func decodeStreamLiveCall(v *stdlite.JSONValue, x *stream.LiveCall) {
 			decodePhoneNumber(m, &x.Calling)
 		case "called":
 			decodePhoneNumber(m, &x.Called)
+		case "otherParty":
+			decodePhoneNumber(m, &x.Card.OtherParty)
 		case "callerName":
 			m.ReadString(&x.Card.CallerName)
 		case "matches":
@@ -579,6 +583,8 @@ func decodeViewCallView(v *stdlite.JSONValue, x *view.CallView) {
 			m.ReadBool(&x.Popped)
 		case "seen":
 			m.ReadBool(&x.Seen)
+		case "otherParty":
+			decodePhoneNumber(m, &x.Card.OtherParty)
 		case "callerName":
 			m.ReadString(&x.Card.CallerName)
 		case "matches":
@@ -626,6 +632,8 @@ func encodeViewCallView(e *stdlite.JSONEncoder, x *view.CallView) {
 		e.Key("seen")
 		e.Bool(x.Seen)
 	}
+	e.Key("otherParty")
+	encodePhoneNumber(e, &x.Card.OtherParty)
 	if x.Card.CallerName != "" {
 		e.Key("callerName")
 		e.String(x.Card.CallerName)

@@ -35,8 +35,15 @@ func (t Text) String(tr func(string, ...string) string) string {
 }
 
 // OtherParty is the number the agent cares about: the caller on an
-// inbound call, the called number on an outbound one.
-func OtherParty(c CallView) phone.Number { return pop.OtherParty(c.Call, c.Calling, c.Called) }
+// inbound call, the called number on an outbound one, as the relay chose
+// it (stream.Card.OtherParty). A view stored by an extension older than
+// that field has none: the same rule (pop.OtherParty) then picks it.
+func OtherParty(c CallView) phone.Number {
+	if c.Card.OtherParty.Raw != "" {
+		return c.Card.OtherParty
+	}
+	return pop.OtherParty(c.Call, c.Calling, c.Called)
+}
 
 // LinePart is the agent's own side of a call: the line's number.
 func LinePart(c CallView) phone.Number {
