@@ -33,13 +33,29 @@ takes -data, -config and -public-url, like the relay.
 
 // adminFor returns the Admin the commands use: the running relay's admin
 // endpoint when admin.json says one runs, else the data file itself.
-func adminFor(cfg Config, stderr io.Writer) (relay.Admin, func(), error) {
+// changes says whether the command changes anything (for what it tells
+// the user when it opens the data file), needURL whether it prints a
+// connection string, and so needs the relay's public URL: without one it
+// fails before changing anything, rather than add an agent whose secret
+// it cannot print.
+func adminFor(cfg Config, stderr io.Writer, changes, needURL bool) (relay.Admin, func(), error) {
 	link, ok, err := readAdminLink(cfg.Data)
 	if err != nil {
 		return nil, nil, err
 	}
 	if ok && link.answers() {
+		if needURL && link.PublicURL == "" {
+			return nil, nil, fmt.Errorf("the running relay (pid %d) has no public URL for connection strings: it listens on every interface and was started without -public-url; restart it with -public-url set to the address agents reach it at (e.g. http://192.0.2.10:8080 or https://relay.example.com), then run this again", link.PID)
+		}
 		return relay.AdminClient{URL: link.URL, Token: link.Token}, func() {}, nil
+	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	public, urlErr := publicURL(cfg.PublicURL, scheme, cfg.Listen)
+	if needURL && urlErr != nil {
+		return nil, nil, fmt.Errorf("no connection string without the relay's address: %v", urlErr)
 	}
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("cannot create the data folder: %v; choose another with -data", err)
@@ -51,16 +67,12 @@ func adminFor(cfg Config, stderr io.Writer) (relay.Admin, func(), error) {
 		}
 		return nil, nil, err
 	}
-	fmt.Fprintf(stderr, "(no relay running on %s: changing the data file directly)\n", cfg.Data)
-	publicURL := strings.TrimRight(cfg.PublicURL, "/")
-	if publicURL == "" {
-		scheme := "http"
-		if cfg.TLSCert != "" {
-			scheme = "https"
-		}
-		publicURL = scheme + "://" + cfg.Listen
+	if changes {
+		fmt.Fprintf(stderr, "(no relay running on %s: changing the data file directly)\n", cfg.Data)
+	} else {
+		fmt.Fprintf(stderr, "(no relay running on %s: reading the data file directly)\n", cfg.Data)
 	}
-	return relay.StoreAdmin{Store: st, PublicURL: publicURL, Region: cfg.Region}, func() { st.Close() }, nil
+	return relay.StoreAdmin{Store: st, PublicURL: public, Region: cfg.Region}, func() { st.Close() }, nil
 }
 
 // linesFlag collects --lines, repeated or comma-separated.
@@ -82,27 +94,23 @@ func cutName(args []string) (name string, rest []string) {
 }
 
 func runAgentCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "help" || args[0] == "--help" {
-		fmt.Fprint(stderr, agentUsage)
-		if len(args) == 0 {
-			return errors.New("missing command: add, list, revoke, rotate or lines")
-		}
+	if len(args) == 0 {
+		return errors.New("missing command: add, list, revoke, rotate or lines\nRun `screenpop-relay agent -h` for what each does.")
+	}
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, agentUsage)
 		return nil
 	}
 	cmd := args[0]
 	name, rest := cutName(args[1:])
 	var lines linesFlag
 	withLines := cmd == "add" || cmd == "lines"
-	cfg, extra, err := parseConfig("screenpop-relay agent "+cmd, rest, stderr, true, func(fs *flag.FlagSet) {
+	cfg, extra, err := parseConfig("screenpop-relay agent "+cmd, agentUsage, rest, stdout, true, func(fs *flag.FlagSet) {
 		if withLines {
 			fs.Var(&lines, "lines", "the `lines` the agent sees: OVH numbers, queue names, or * for all; comma-separated or repeated")
 		}
 	})
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, agentUsage)
-			return nil
-		}
 		return err
 	}
 	if name == "" && len(extra) > 0 {
@@ -122,7 +130,10 @@ func runAgentCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	admin, done, err := adminFor(cfg, stderr)
+	if withLines {
+		warnUnknownLines(ctx, cfg, lines, stderr)
+	}
+	admin, done, err := adminFor(cfg, stderr, cmd != "list", cmd == "add" || cmd == "rotate")
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/screenpop/screenpop/internal/phone/parse"
+	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/server/upstream"
 )
 
@@ -66,6 +70,17 @@ type Config struct {
 
 	// set records which knobs were given (file, env or flag), by name.
 	set map[string]bool
+	// from records where each knob given was set, and its value as
+	// written there, so that an error names the file and line (or the
+	// variable, or the flag) and shows 99s, not the 1m39s it parsed to.
+	from map[string]origin
+}
+
+// origin is where a knob was set, and its value as written there.
+type origin struct {
+	where string // "screenpop.conf:3", "SCREENPOP_POLL_WAIT" or "-poll-wait"
+	kind  byte   // 'f' file, 'e' environment, 'a' argument (flag)
+	raw   string
 }
 
 // knob is one setting: its flag and config-file key, its environment
@@ -159,6 +174,7 @@ func defaultConfig() Config {
 		LogFormat:       "text",
 		DemoEvery:       8 * time.Second,
 		set:             map[string]bool{},
+		from:            map[string]origin{},
 	}
 }
 
@@ -177,10 +193,18 @@ func defaultDataDir() string {
 // args' flags. With cliOnly, only the knobs the agent and token commands
 // need are flags (the others still come from the file and environment).
 // It returns the remaining arguments.
-func parseConfig(name string, args []string, stderr io.Writer, cliOnly bool, extra func(*flag.FlagSet)) (Config, []string, error) {
+//
+// -h (or -help, --help) writes usage, then every flag, to out and returns
+// flag.ErrHelp, which the commands treat as success. Any other flag error
+// is returned as one line with one more saying how to get help: the flag
+// package's own output (the whole usage, then the error, which the caller
+// prints again) is discarded.
+func parseConfig(name, usage string, args []string, out io.Writer, cliOnly bool, extra func(*flag.FlagSet)) (Config, []string, error) {
 	scratch := defaultConfig()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	raw := map[string]string{}
 	for _, k := range scratch.knobs() {
 		if cliOnly && !k.cli {
 			continue
@@ -189,13 +213,17 @@ func parseConfig(name string, args []string, stderr io.Writer, cliOnly bool, ext
 		if k.env != "" {
 			help += " (env " + k.env + ")"
 		}
-		fs.Var(k.value, k.name, help)
+		fs.Var(rawFlag{k.value, k.name, raw}, k.name, help)
 	}
 	if extra != nil {
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
-		return Config{}, nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(out, fs, usage)
+			return Config{}, nil, flag.ErrHelp
+		}
+		return Config{}, nil, fmt.Errorf("%v\nRun `%s -h` for help.", err, name)
 	}
 	given := map[string]string{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
@@ -219,17 +247,61 @@ func parseConfig(name string, args []string, stderr io.Writer, cliOnly bool, ext
 				return Config{}, nil, fmt.Errorf("environment variable %s: %v", k.env, err)
 			}
 			c.set[k.name] = true
+			c.from[k.name] = origin{where: k.env, kind: 'e', raw: v}
 		}
 	}
 	for _, k := range c.knobs() {
 		if v, ok := given[k.name]; ok {
 			k.value.Set(v) // parsed once already: cannot fail
 			c.set[k.name] = true
+			c.from[k.name] = origin{where: "-" + k.name, kind: 'a', raw: raw[k.name]}
 		}
 	}
 	c.ConfigFile = path
 	return c, fs.Args(), c.validate()
 }
+
+// printHelp writes usage, then the flags.
+func printHelp(out io.Writer, fs *flag.FlagSet, usage string) {
+	if usage != "" {
+		fmt.Fprint(out, strings.TrimRight(usage, "\n")+"\n\n")
+	}
+	fmt.Fprintln(out, "Flags (each also a config file key, most also an environment variable; `screenpop-relay config sample` documents them):")
+	fs.SetOutput(out)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// rawFlag is a knob's flag.Value that also records the value as written
+// on the command line (a duration's String is normalised: 99s is 1m39s).
+type rawFlag struct {
+	flag.Value
+	name string
+	raw  map[string]string
+}
+
+func (f rawFlag) Set(s string) error {
+	if err := f.Value.Set(s); err != nil {
+		return err
+	}
+	f.raw[f.name] = s
+	return nil
+}
+
+func (f rawFlag) String() string {
+	if f.Value == nil { // flag's PrintDefaults calls String on a zero value
+		return ""
+	}
+	return f.Value.String()
+}
+
+func (f rawFlag) IsBoolFlag() bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// maxConfigFile bounds a config file: the documented one is 7 KiB.
+const maxConfigFile = 1 << 20
 
 // loadFile applies a config file: "key = value" lines, # comments.
 func (c *Config) loadFile(path string) error {
@@ -238,11 +310,20 @@ func (c *Config) loadFile(path string) error {
 		return fmt.Errorf("cannot read the config file: %v (create it from server/screenpop.conf.example, or drop -config)", err)
 	}
 	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxConfigFile+1))
+	if err != nil {
+		return fmt.Errorf("cannot read the config file %s: %v", path, err)
+	}
+	if len(b) > maxConfigFile || bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b) {
+		// Not echoed back: a binary file's first line is escaped noise.
+		return fmt.Errorf("%s is not a text config file (it holds binary data, or over 1 MiB): give -config a file of key = value lines, such as the one `screenpop-relay config sample` prints", path)
+	}
 	byName := map[string]knob{}
 	for _, k := range c.knobs() {
 		byName[k.name] = k
 	}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, maxConfigFile+1)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -255,12 +336,13 @@ func (c *Config) loadFile(path string) error {
 		}
 		k, found := byName[key]
 		if !found || key == "config" {
-			return fmt.Errorf("%s:%d: unknown setting %q; the settings are listed in server/screenpop.conf.example", path, n, key)
+			return fmt.Errorf("%s:%d: unknown setting %q; the settings are listed in server/screenpop.conf.example", path, n, truncateText(key, 40))
 		}
 		if err := k.value.Set(unquote(value)); err != nil {
 			return fmt.Errorf("%s:%d: %s: %v", path, n, key, err)
 		}
 		c.set[key] = true
+		c.from[key] = origin{where: fmt.Sprintf("%s:%d", path, n), kind: 'f', raw: value}
 	}
 	return sc.Err()
 }
@@ -283,17 +365,43 @@ func truncateText(s string, n int) string {
 	return s
 }
 
+// invalid says that knob name's value is wrong, and where it was set, with
+// the value as written there: "screenpop.conf:3: poll-wait = 99s: …",
+// "SCREENPOP_POLL_WAIT=99s: …" or "-poll-wait 99s: …".
+func (c *Config) invalid(name, problem string) error {
+	o, ok := c.from[name]
+	switch {
+	case !ok:
+		v := ""
+		for _, k := range c.knobs() {
+			if k.name == name {
+				v = k.value.String()
+			}
+		}
+		return fmt.Errorf("%s %s: %s", name, v, problem)
+	case o.kind == 'f':
+		return fmt.Errorf("%s: %s = %s: %s", o.where, name, o.raw, problem)
+	case o.kind == 'e':
+		return fmt.Errorf("%s=%s: %s", o.where, o.raw, problem)
+	default:
+		return fmt.Errorf("%s %s: %s", o.where, o.raw, problem)
+	}
+}
+
 // validate checks what the flag types can't.
 func (c *Config) validate() error {
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		return fmt.Errorf("log-level %q: use debug, info, warn or error", c.LogLevel)
+		return c.invalid("log-level", "use debug, info, warn or error")
 	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:
-		return fmt.Errorf("log-format %q: use text or json", c.LogFormat)
+		return c.invalid("log-format", "use text or json")
+	}
+	if err := parse.ValidRegion(c.Region); err != nil {
+		return c.invalid("region", strings.TrimPrefix(err.Error(), "phone: "))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("give both -tls-cert and -tls-key to serve TLS, or neither (a reverse proxy then terminates TLS)")
@@ -301,11 +409,17 @@ func (c *Config) validate() error {
 	if c.TokenLine != "" && c.TokenBillingAccount == "" {
 		return errors.New("token-line needs token-billing-account too (e.g. ab12345-ovh-1; `screenpop-relay ovh lines` lists them)")
 	}
-	if c.PollBackoffMin <= 0 || c.PollBackoffMax < c.PollBackoffMin {
-		return errors.New("poll-backoff-min must be positive and at most poll-backoff-max")
+	if c.PollBackoffMin <= 0 {
+		return c.invalid("poll-backoff-min", "must be positive, e.g. 1s")
 	}
-	if c.PollWait > 24*time.Second {
-		return fmt.Errorf("poll-wait %v: at most 24s (Chrome kills an extension worker's fetch at 30 s)", c.PollWait)
+	if c.PollBackoffMax < c.PollBackoffMin {
+		return c.invalid("poll-backoff-max", fmt.Sprintf("must be at least poll-backoff-min (%v)", c.PollBackoffMin))
+	}
+	switch {
+	case c.PollWait > stream.MaxPollWait:
+		return c.invalid("poll-wait", fmt.Sprintf("too long: use 1s to %v (Chrome kills an extension worker's fetch at 30 s)", stream.MaxPollWait))
+	case c.PollWait > 0 && c.PollWait < time.Second:
+		return c.invalid("poll-wait", fmt.Sprintf("too short: use 1s to %v (a shorter long-poll only makes clients poll in a loop)", stream.MaxPollWait))
 	}
 	return nil
 }

@@ -23,27 +23,48 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "screenpop-relay:", err)
-		}
-		os.Exit(1)
+	os.Exit(exitCode(run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+}
+
+// exitCode prints err, once, and says how the process exits: 0 for
+// success and for help asked for, 1 otherwise.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
+	fmt.Fprintln(stderr, "screenpop-relay:", err)
+	return 1
 }
 
 const usage = `screenpop-relay runs the relay between OVHcloud telephony and the
 screenpop browser extension.
 
-  screenpop-relay [flags]            run the relay (flags: screenpop-relay -h)
-  screenpop-relay -demo              run it with a built-in OVH emulator and demo CRM
-  screenpop-relay ovh …              set up OVH: consumer key, lines, event tokens
-  screenpop-relay agent …            add, list, revoke, rotate agents and their lines
-  screenpop-relay token …            save, list, remove the OVH event tokens the relay polls
-  screenpop-relay config sample|show the documented config file; the effective settings
+Usage:
+  screenpop-relay [flags]               run the relay
+  screenpop-relay -demo                 run it with a built-in OVH emulator and demo CRM
+  screenpop-relay <command> [args]      set it up
+
+Commands (each takes -h):
+  ovh credential|lines|token …          set up OVH: consumer key, lines, event tokens
+  agent add|list|revoke|rotate|lines …  the agents (people) and the lines each sees
+  token add|list|remove …               the OVH event tokens the relay polls
+  config sample|show                    the documented config file; the effective settings
+  help                                  this text
 `
 
-// run is the whole command: args without the program name.
+// commands are the subcommands, for errors that list them.
+const commands = "ovh, agent, token, config and help"
+
+// run is the whole command: args without the program name. Help asked
+// for (-h, --help, help) is a success.
 func run(args []string, stdout, stderr io.Writer) error {
+	if err := runArgs(args, stdout, stderr); !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil
+}
+
+func runArgs(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
 		case "ovh":
@@ -55,16 +76,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		case "config":
 			return runConfigCommand(args[1:], stdout, stderr)
 		case "help":
-			fmt.Fprint(stdout, usage)
-			return nil
+			args = []string{"-h"}
 		}
 	}
-	cfg, rest, err := parseConfig("screenpop-relay", args, stderr, false, nil)
+	cfg, rest, err := parseConfig("screenpop-relay", usage, args, stdout, false, nil)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
-		return fmt.Errorf("unknown command %q\n\n%s", rest[0], usage)
+		return fmt.Errorf("unknown command %q: the commands are %s\nRun `screenpop-relay -h` for the commands and flags.", rest[0], commands)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -75,17 +95,26 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return p.wait()
 }
 
+const configUsage = `Shows the relay's settings.
+
+  screenpop-relay config sample          the documented config file: every setting, with its default
+  screenpop-relay config show [flags]    the effective settings (defaults, file, environment, flags)
+`
+
 func runConfigCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "sample" {
+	switch {
+	case len(args) > 0 && args[0] == "sample":
 		fmt.Fprint(stdout, sampleConfig())
 		return nil
-	}
-	if len(args) > 0 && args[0] == "show" {
-		cfg, _, err := parseConfig("screenpop-relay config show", args[1:], stderr, false, nil)
+	case len(args) > 0 && args[0] == "show":
+		cfg, _, err := parseConfig("screenpop-relay config show", configUsage, args[1:], stdout, false, nil)
 		if err != nil {
 			return err
 		}
 		cfg.show(stdout)
+		return nil
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help"):
+		fmt.Fprint(stdout, configUsage)
 		return nil
 	}
 	return errors.New("use `screenpop-relay config sample` (the documented config file, every default) or `screenpop-relay config show [flags]` (the effective settings)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -13,7 +14,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -96,10 +96,10 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		}
 		tlsConfig, scheme = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, "https"
 	}
-	publicURL := strings.TrimRight(cfg.PublicURL, "/")
-	if publicURL == "" {
-		publicURL = scheme + "://" + ln.Addr().String()
-	}
+	// Listening on every interface without -public-url, the relay has no
+	// address to put in connection strings: publicURL stays empty (`agent
+	// add` then says to set -public-url), and the log says so.
+	publicURL, noPublicURL := publicURL(cfg.PublicURL, scheme, ln.Addr().String())
 
 	mux := http.NewServeMux()
 	eventsURL, token, anonymous := cfg.EventsURL, cfg.Token, cfg.AllowAnonymous
@@ -112,12 +112,15 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		eventsURL, token, anonymous = d.eventsURL, d.token, true
 		mux.Handle("/demo-crm/", http.StripPrefix("/demo-crm", &democrm.Server{}))
 		log.Info("demo mode: the built-in OVH emulator rings the demo line "+maskLine(demoLine)+" every "+cfg.DemoEvery.String(), "emulator", d.eventsURL)
-		log.Info("demo CRM template for the extension's options: " + publicURL + "/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*")
+		// The demo CRM is for the person at this machine (`make run`): on
+		// every interface without -public-url, it is at loopback.
+		crmURL := cmp.Or(publicURL, localURL(scheme, ln.Addr().String()))
+		log.Info("demo CRM template for the extension's options: " + crmURL + "/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*")
 	} else {
 		renewer = newRenewer(cfg, log)
 	}
 	if anonymous && !loopback(ln.Addr()) {
-		log.Warn("agents without a secret are let in on a non-loopback address: anyone who reaches " + publicURL + " sees every call")
+		log.Warn("agents without a secret are let in on a non-loopback address: anyone who reaches " + cmp.Or(publicURL, ln.Addr().String()) + " sees every call")
 	}
 
 	r, err := relay.New(relay.Config{
@@ -221,7 +224,11 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		p.err = serveErr
 		close(p.done)
 	}()
-	log.Info("relay listening; connection strings point at "+publicURL, "addr", p.addr, "tls", tlsConfig != nil, "data", dataDir, "anonymous", anonymous)
+	if noPublicURL != nil {
+		log.Warn("relay listening, but `agent add` prints no connection string: "+noPublicURL.Error(), "addr", p.addr, "tls", tlsConfig != nil, "data", dataDir, "anonymous", anonymous)
+	} else {
+		log.Info("relay listening; connection strings point at "+publicURL, "addr", p.addr, "tls", tlsConfig != nil, "data", dataDir, "anonymous", anonymous)
+	}
 	return p, nil
 }
 

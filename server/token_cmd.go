@@ -34,11 +34,11 @@ func runTokenCommand(args []string, stdout, stderr io.Writer) error {
 }
 
 func runTokenCommandFrom(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "help" || args[0] == "--help" {
-		fmt.Fprint(stderr, tokenUsage)
-		if len(args) == 0 {
-			return errors.New("missing command: add, list or remove")
-		}
+	if len(args) == 0 {
+		return errors.New("missing command: add, list or remove\nRun `screenpop-relay token -h` for what each does.")
+	}
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, tokenUsage)
 		return nil
 	}
 	cmd := args[0]
@@ -47,7 +47,7 @@ func runTokenCommandFrom(args []string, stdin io.Reader, stdout, stderr io.Write
 		value, rest = "-", rest[1:]
 	}
 	var req relay.TokenRequest
-	cfg, extra, err := parseConfig("screenpop-relay token "+cmd, rest, stderr, true, func(fs *flag.FlagSet) {
+	cfg, extra, err := parseConfig("screenpop-relay token "+cmd, tokenUsage, rest, stdout, true, func(fs *flag.FlagSet) {
 		if cmd == "add" {
 			fs.StringVar(&req.BillingAccount, "billing-account", "", "the token's billing `account` (e.g. ab12345-ovh-1)")
 			fs.StringVar(&req.Line, "line", "", "the token's `line`, for a line's token (empty: the billing account's token, every line)")
@@ -55,10 +55,6 @@ func runTokenCommandFrom(args []string, stdin io.Reader, stdout, stderr io.Write
 		}
 	})
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, tokenUsage)
-			return nil
-		}
 		return err
 	}
 	if value == "" && len(extra) > 0 {
@@ -85,7 +81,7 @@ func runTokenCommandFrom(args []string, stdin io.Reader, stdout, stderr io.Write
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	admin, done, err := adminFor(cfg, stderr)
+	admin, done, err := adminFor(cfg, stderr, cmd != "list", false)
 	if err != nil {
 		return err
 	}
