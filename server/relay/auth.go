@@ -88,9 +88,7 @@ func (r *Relay) authRequest(req *http.Request) (Agent, *apiError) {
 func (r *Relay) authenticate(secret, addr string, now time.Time) (Agent, *apiError) {
 	if ok, wait := r.limiter.allow(addr, now); !ok {
 		r.metrics.rateLimited.Add(1)
-		e := *errRateLimited
-		e.RetryAfter = wait
-		return Agent{}, &e
+		return Agent{}, rateLimitedError(wait, r.cfg.AuthFailEvery)
 	}
 	if r.cfg.Store == nil {
 		r.limiter.fail(addr, now)

@@ -5,11 +5,33 @@ import (
 	"time"
 )
 
+// rateLimitedError is the refusal of an address that spent its wrong
+// secrets: Retry-After and the message give the real wait (until one
+// token is back), not a guess.
+func rateLimitedError(wait, every time.Duration) *apiError {
+	wait = max(time.Second, (wait+time.Second-1).Truncate(time.Second)) // rounded up to a second, at least one
+	e := errRateLimited.with("too many wrong secrets from your address: every secret from it, even a right one, is refused for %v more, then one try every %v. Check that the connection string is the latest (`screenpop-relay agent rotate NAME` makes a new one) and paste it again", wait, every)
+	e.RetryAfter = wait
+	return e
+}
+
 // failLimiter rate-limits wrong secrets per client address: a token
 // bucket of burst failures, refilled one every every. Once an address has
-// spent its bucket it is refused (even with the right secret, so that
-// guessing learns nothing) until a token comes back. Right secrets cost
-// nothing: an agent whose extension reconnects all day is never limited.
+// spent its bucket it is refused until a token comes back (every at the
+// most: the bucket refills continuously), and the refusal says so
+// (rateLimitedError). Right secrets cost nothing: an agent whose
+// extension reconnects all day is never limited.
+//
+// A refused address is refused even with the right secret. Letting a
+// right secret through would be kinder to an office behind one NAT
+// address, where one colleague's stale connection string locks out the
+// others, but it would make the limit bound nothing: while refused, a
+// wrong guess would get a 429 and a right one a hello, an answer to every
+// guess at whatever rate the attacker sends them, which is exactly what
+// the limit exists to prevent. (Secrets are 256 random bits, so guessing
+// is hopeless either way; the limit is the second line, and it holds only
+// if no answer tells right from wrong.) The wait is short instead: one
+// refill, 6 s by default, and the message says how long and why.
 //
 // Its memory is bounded: beyond maxKeys addresses, full buckets (which
 // behave exactly like absent ones) are forgotten first, then the oldest.
