@@ -138,6 +138,7 @@ type Poller struct {
 	RenewAhead time.Duration
 
 	deliverMu sync.Mutex // one OnEvents at a time
+	said      sayOnce    // the failures logged, so that a retry repeats none (logonce.go)
 
 	mu     sync.Mutex
 	token  string // current token, once Run started
@@ -283,7 +284,7 @@ func (p *Poller) Run(ctx context.Context) error {
 			p.setHealth(func(s *Health) {
 				s.Status, s.LastError, s.Failures, s.NextAttemptIn = status, msg, failures, delay.Round(time.Millisecond).String()
 			})
-			log.Warn("polling OVH events failed; retrying", "err", err, "failures", failures, "retry_in", delay.Round(time.Millisecond))
+			p.said.log(log, slog.LevelWarn, "poll", status+": "+msg, "polling OVH events failed; retrying", "err", err, "failures", failures, "retry_in", delay.Round(time.Millisecond))
 			select {
 			case <-ctx.Done():
 				return nil
@@ -300,6 +301,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		}
 		if failures > 0 {
 			log.Info("polling OVH events recovered", "after_failures", failures)
+			p.said.reset()
 		}
 		failures, rejections, renewErr = 0, 0, nil
 		p.took(a, &session)
@@ -370,11 +372,12 @@ func (p *Poller) renew(ctx context.Context, log *slog.Logger, old string, why er
 		if ahead {
 			status = StatusPolling
 		}
-		log.Error("renewing the event token failed", "why", why, "err", err)
+		p.said.log(log, slog.LevelError, "renew", why.Error()+": "+err.Error(), "renewing the event token failed", "why", why, "err", err)
 		p.setHealth(func(s *Health) { s.Status, s.LastError = status, why.Error()+"; renewing it failed: "+err.Error() })
 		return "", err
 	}
 	log.Info("renewed the event token", "why", why, "new_token", Mask(fresh))
+	p.said.reset()
 	p.mu.Lock()
 	p.token = fresh
 	p.health.Token, p.health.Renewals, p.health.LastError = Mask(fresh), p.health.Renewals+1, ""
