@@ -65,10 +65,11 @@ type Options struct {
 // instance is what install.json keeps about an install, so that the next
 // run finds and restarts it.
 type instance struct {
-	WebPort    int      `json:"web_port"`
-	DBPort     int      `json:"db_port"`
-	DBPassword string   `json:"db_password"`
-	Seeded     []Record `json:"seeded"`
+	WebPort     int      `json:"web_port"`
+	DBPort      int      `json:"db_port"`
+	DBPassword  string   `json:"db_password"`
+	Seeded      []Record `json:"seeded"`
+	SeedVersion int      `json:"seed_version"`
 	// Tarball and InstallSeconds say what was installed and how long it took.
 	Tarball        string  `json:"tarball"`
 	InstallSeconds float64 `json:"install_seconds"`
@@ -264,6 +265,9 @@ func readInstance(dir string) (instance, error) {
 	if inst.WebPort == 0 || inst.DBPort == 0 || len(inst.Seeded) == 0 {
 		return inst, fmt.Errorf("%s/install.json is incomplete", dir)
 	}
+	if inst.SeedVersion != SeedVersion {
+		return inst, fmt.Errorf("%s was seeded by version %d of the seed, not %d", dir, inst.SeedVersion, SeedVersion)
+	}
 	return inst, nil
 }
 
@@ -377,7 +381,7 @@ func coldInstall(ctx context.Context, dir, src string, h *http.Client, logf func
 	if inst.Seeded, err = seed(ctx, c.api); err != nil {
 		return nil, err
 	}
-	c.Seeded = inst.Seeded
+	c.Seeded, inst.SeedVersion = inst.Seeded, SeedVersion
 	done()
 
 	inst.InstallSeconds = time.Since(began).Seconds()

@@ -19,6 +19,10 @@ type Seed struct {
 	AccountOf string
 }
 
+// SeedVersion changes with SeedRecords: an install seeded by another
+// version is installed afresh.
+const SeedVersion = 2
+
 // SeedRecords are the records of every fresh install: the six mixed
 // formats of docs/sugarcrm.md on Contacts, an Account, a Lead, and a
 // Contact and a Lead sharing one number written two ways. Alice Martin
@@ -55,6 +59,7 @@ func seed(ctx context.Context, api *crm.V4Client) ([]Record, error) {
 		for k, v := range s.Fields {
 			fields[k] = v
 		}
+		fields["assigned_user_id"] = "1" // the admin: the owner a directory shows
 		if s.AccountOf != "" {
 			fields["account_id"] = ids[s.AccountOf]
 		}

@@ -28,6 +28,7 @@ type V4Client struct {
 	user     string
 	md5Pass  string
 	http     *http.Client
+	pageSize int
 
 	mu      sync.Mutex
 	session string
@@ -44,6 +45,8 @@ type V4Config struct {
 	// HTTP is the client to use (http.DefaultClient when nil). Every call
 	// takes its deadline from its context.
 	HTTP *http.Client
+	// PageSize is how many records one call lists (default PageSize).
+	PageSize int
 }
 
 // NewV4Client checks the configuration and returns a client; it does not
@@ -61,7 +64,11 @@ func NewV4Client(c V4Config) (*V4Client, error) {
 		h = http.DefaultClient
 	}
 	sum := md5.Sum([]byte(c.Password))
-	return &V4Client{endpoint: base + V4Path, user: c.User, md5Pass: hex.EncodeToString(sum[:]), http: h}, nil
+	size := c.PageSize
+	if size <= 0 {
+		size = PageSize
+	}
+	return &V4Client{endpoint: base + V4Path, user: c.User, md5Pass: hex.EncodeToString(sum[:]), http: h, pageSize: size}, nil
 }
 
 // checkBaseURL returns the CRM's root without a trailing slash, or an
