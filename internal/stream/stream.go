@@ -49,6 +49,10 @@ const (
 	TypePing  = "ping"  // keep-alive (also keeps Chrome's service worker alive)
 	TypeError = "error" // a problem the user must fix (bad secret, …); Error says what to do
 	TypeBye   = "bye"   // the relay is shutting down: reconnect later or elsewhere (Error: CodeShutdown)
+	// TypeUpstream says the relay's link to OVH for the agent's lines
+	// changed (Upstream): hello carries it too. Clients ignore message
+	// types they don't know, so older ones go on without it.
+	TypeUpstream = "upstream"
 )
 
 // Client to relay. Over WebSocket the client's first message authenticates
@@ -106,6 +110,9 @@ type Message struct {
 	Hello *Hello `json:"hello,omitempty"`
 	Gap   *Gap   `json:"gap,omitempty"`
 	Error *Error `json:"error,omitempty"`
+	// Upstream is the relay's link to OVH for the agent's lines
+	// (TypeUpstream).
+	Upstream *Upstream `json:"upstream,omitempty"`
 }
 
 // Event is one OVH event after the relay processed it: everything the
@@ -127,6 +134,49 @@ type Hello struct {
 	Live   []LiveCall `json:"live"`            // calls going on now, on the agent's lines
 	Agent  string     `json:"agent,omitempty"` // who the relay authenticated; "" for an anonymous agent
 	Lines  []string   `json:"lines,omitempty"` // the lines the agent sees; ["*"] for all
+	// Upstream is the relay's link to OVH for the agent's lines at
+	// connection time; later changes come as TypeUpstream messages. nil
+	// from a relay older than 0.3.0.
+	Upstream *Upstream `json:"upstream,omitempty"`
+}
+
+// Upstream is whether calls on the agent's lines can reach the relay:
+// the state of the relay's poller of OVH's event service for them (of
+// the worst one, when several tokens cover them). "Connected to the
+// relay" alone does not say that a call can come: the relay's token may
+// have been rejected.
+type Upstream struct {
+	State string `json:"state"` // one of the Upstream… states
+	// Since is when the poller entered State (zero: not known).
+	Since time.Time `json:"since,omitzero"`
+	// NextTry is when a failing poller tries again (UpstreamBackoff,
+	// UpstreamRejected; zero: not known).
+	NextTry time.Time `json:"nextTry,omitzero"`
+	// Error is the relay's reason, in the relay's words (English, for
+	// the relay's administrator), with what to do on the relay's side.
+	Error string `json:"error,omitempty"`
+}
+
+// Upstream states, as the relay's /healthz names them (upstream.Status…),
+// and UpstreamNoToken.
+const (
+	UpstreamStarting = "starting"       // the first poll is under way
+	UpstreamPolling  = "polling"        // calls arrive
+	UpstreamBackoff  = "backoff"        // OVH's event service failed or is unreachable: retrying (NextTry)
+	UpstreamRejected = "token-rejected" // OVH rejected the event token: no call arrives until it is renewed or replaced
+	UpstreamRenewing = "renewing"       // the relay is getting a new token through the OVH API
+	UpstreamNoToken  = "no-token"       // no token of the relay watches the agent's lines
+)
+
+// CallsArrive reports whether calls on the agent's lines can arrive in
+// state (an unknown state, from a newer relay, is taken as they can: the
+// client has nothing to warn about).
+func CallsArrive(state string) bool {
+	switch state {
+	case UpstreamBackoff, UpstreamRejected, UpstreamRenewing, UpstreamNoToken:
+		return false
+	}
+	return true
 }
 
 // LiveCall is a call in progress, with its caller parsed, so that a client

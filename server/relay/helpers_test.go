@@ -212,13 +212,15 @@ func (w *wsClient) next(t *testing.T, d time.Duration) stream.Message {
 	return stream.Message{}
 }
 
-// nextEvent skips pings and returns the next other message.
+// nextEvent skips pings and the relay's link to OVH (TypeUpstream, which
+// changes as the poller starts or fails) and returns the next other
+// message.
 func (w *wsClient) nextEvent(t *testing.T, d time.Duration) stream.Message {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for {
 		m := w.next(t, time.Until(deadline))
-		if m.Type != stream.TypePing {
+		if m.Type != stream.TypePing && m.Type != stream.TypeUpstream {
 			return m
 		}
 	}

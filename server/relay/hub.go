@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"encoding/json"
 	"runtime"
 	"slices"
@@ -187,6 +188,11 @@ type Sub struct {
 	pusher pusher // nil: woken, its writer takes
 	mark   uint64 // the hub's lineIndex.each visited it
 	queued bool   // in the hub's toPush, or in the round going on and not taken yet
+	// announced is the last Announce message this client was given (or
+	// its hello's, Announced): an Announce that would give it the same
+	// again gives it nothing.
+	announced  []byte
+	noAnnounce bool // Unannounced
 }
 
 // Wake receives a value when the client may have something to take or
@@ -662,6 +668,62 @@ func (h *Hub) SetLines(name string, lines []string) {
 		}
 	}
 }
+
+// Announce gives each client the message msg returns for its agent (nil:
+// nothing), unless it was the last one it got: a message outside the
+// event log (ID 0, no cursor), such as the relay's link to OVH for the
+// agent's lines. It goes before the events the client has not taken yet,
+// and replaces an announced message the client has not taken yet: only
+// the newest matters. msg is called with the hub locked, and must not
+// call the hub.
+func (h *Hub) Announce(msg func(Agent) []byte, now time.Time) {
+	h.mu.Lock()
+	var wake []*Sub
+	for s := range h.subs {
+		if s.noAnnounce {
+			continue
+		}
+		m := msg(s.agent)
+		if m == nil || bytes.Equal(m, s.announced) {
+			continue
+		}
+		s.announced = m
+		d := &Delivery{Data: m, At: now}
+		if i := slices.IndexFunc(s.owed, (*Delivery).announced); i >= 0 {
+			s.owed[i] = d
+		} else {
+			// Owed entries go first (take): before the events after pos.
+			s.owed = append(s.owed, d)
+			s.pending++
+		}
+		wake = append(wake, s)
+	}
+	h.mu.Unlock()
+	for _, s := range wake {
+		s.Notify()
+	}
+}
+
+// Announced records m as the last announced message s got (in its
+// opening), unless an Announce gave it one since.
+func (h *Hub) Announced(s *Sub, m []byte) {
+	h.mu.Lock()
+	if s.announced == nil {
+		s.announced = m
+	}
+	h.mu.Unlock()
+}
+
+// Unannounced has Announce skip s from now on: a long-poll client that
+// did not ask for those messages.
+func (h *Hub) Unannounced(s *Sub) {
+	h.mu.Lock()
+	s.noAnnounce = true
+	h.mu.Unlock()
+}
+
+// announced reports whether d is an Announce message, not an event.
+func (d *Delivery) announced() bool { return d.ID == 0 }
 
 // HubStats is what metrics and health show about the clients.
 type HubStats struct {

@@ -9,7 +9,7 @@ import (
 	"github.com/screenpop/screenpop/internal/stream"
 )
 
-// servePoll is GET /v1/poll?cursor=N[&wait=S]: the same messages as the
+// servePoll is GET /v1/poll?cursor=N[&wait=S][&upstream=1]: the same messages as the
 // WebSocket, as a plain JSON long-poll (stream.Poll), for clients that can
 // hold neither a WebSocket nor a stream. Without a cursor it answers at
 // once with hello (whose cursor starts the next poll). With one it answers
@@ -41,7 +41,11 @@ func (r *Relay) servePoll(w http.ResponseWriter, req *http.Request) {
 		wait = min(time.Duration(secs)*time.Second, stream.MaxPollWait)
 	}
 
+	announce := q.Get("upstream") == "1"
 	o := r.open(agent, cursor, resume, transportPoll)
+	if !announce {
+		r.hub.Unannounced(o.sub) // older clients: hello's Upstream only
+	}
 	var msgs [][]byte
 	delivered := cursor // the newest event ID in the answer
 	add := func(d *Delivery) {
@@ -71,8 +75,18 @@ func (r *Relay) servePoll(w http.ResponseWriter, req *http.Request) {
 	}
 	rest, newest := r.hub.Finish(o.sub)
 	for _, d := range rest {
+		if d.announced() {
+			continue // superseded by the current one, below
+		}
 		add(d)
 		r.metrics.latency.observe(time.Since(d.At))
+	}
+	// A long-poll client is not connected between two polls: one that
+	// asks for it (upstream=1) gets the relay's link to OVH for its
+	// agent's lines in every answer but the first (whose hello has it),
+	// and a change wakes its held poll.
+	if resume && announce {
+		msgs = append(msgs, upstreamMessage(r.upstreamOf(agent)))
 	}
 	next := newest // every event up to newest on the agent's lines is in this answer or an earlier one
 	switch reason := o.sub.Reason(); reason {

@@ -46,11 +46,17 @@ func (m *metrics) deliveredN(transport string, n int) {
 }
 
 // deliveredBatch counts live deliveries written at now, with their latency.
+// Announced messages (Hub.Announce) are not events: not counted.
 func (m *metrics) deliveredBatch(transport string, batch []*Delivery, now time.Time) {
-	m.deliveredN(transport, len(batch))
+	n := 0
 	for _, d := range batch {
+		if d.announced() {
+			continue
+		}
+		n++
 		m.latency.observe(now.Sub(d.At))
 	}
+	m.deliveredN(transport, n)
 }
 
 // tally is deliveries added up by one goroutine (a fan-out's), for

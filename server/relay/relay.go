@@ -136,6 +136,7 @@ type Relay struct {
 	pmu      sync.Mutex // guards pollers and sessions
 	pollers  []*poller
 	sessions map[string]string // tokenKey → OVH session
+	upMu     sync.Mutex        // upstreamChanged one at a time
 
 	history     chan call.Call // calls to write to the store's history, off the delivery path
 	historyDone chan struct{}
@@ -204,6 +205,8 @@ func (r *Relay) Watch(p *upstream.Poller) {
 	r.pollers = append(r.pollers, &poller{p: p})
 	r.pmu.Unlock()
 	p.OnEvents = r.HandleEvents
+	p.OnHealth = func(upstream.Health) { r.upstreamChanged() }
+	r.upstreamChanged()
 }
 
 // HandleEvents processes one long-poll answer: sorted by OVH's clocks

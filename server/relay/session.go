@@ -36,6 +36,10 @@ func (r *Relay) open(a Agent, cursor uint64, resume bool, transport string) open
 	if !a.Anonymous {
 		h.Lines = a.Lines
 	}
+	// After Subscribe: a change from now on comes as a message after it.
+	up := r.upstreamOf(a)
+	h.Upstream = &up
+	r.hub.Announced(sub, upstreamMessage(up))
 	o.hello, _ = json.Marshal(stream.Message{Type: stream.TypeHello, Hello: h})
 	if gap != nil {
 		r.metrics.gap(gap.Reason)

@@ -186,7 +186,8 @@ func (r *Relay) Poll(t store.Token) error {
 		Renew: func(ctx context.Context, old string, expiring bool) (string, error) {
 			return r.renew(ctx, e, old, expiring)
 		},
-		Expires: e.expires,
+		Expires:  e.expires,
+		OnHealth: func(upstream.Health) { r.upstreamChanged() },
 	}
 	r.pollers = append(r.pollers, e)
 	go func() {
@@ -312,6 +313,9 @@ func (r *Relay) stopPolling(match func(store.Token) bool) int {
 	for _, p := range stop {
 		p.cancel()
 		<-p.done
+	}
+	if len(stop) > 0 {
+		r.upstreamChanged()
 	}
 	return len(stop)
 }

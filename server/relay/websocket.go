@@ -289,7 +289,9 @@ func (ws *wsConn) pushBatch(batch []*Delivery, w *pushWork) bool {
 	w.metrics = ws.r.metrics
 	now := time.Now()
 	for _, d := range batch {
-		w.tally.add(now.Sub(d.At))
+		if !d.announced() { // an Announce message is not an event
+			w.tally.add(now.Sub(d.At))
+		}
 	}
 	return done
 }

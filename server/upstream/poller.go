@@ -88,6 +88,8 @@ type Health struct {
 	Events        uint64    `json:"events"`
 	Renewals      int       `json:"renewals,omitempty"` // tokens renewed since start
 	NextAttemptIn string    `json:"nextAttemptIn,omitempty"`
+	Since         time.Time `json:"since,omitzero"`       // when Status last changed
+	NextAttempt   time.Time `json:"nextAttempt,omitzero"` // when a failing poller tries again
 }
 
 // Statuses.
@@ -136,6 +138,10 @@ type Poller struct {
 	// RenewAhead is how long before it expires a token is renewed;
 	// default DefaultRenewAhead.
 	RenewAhead time.Duration
+	// OnHealth, when set, is told each change of Health's Status,
+	// Since or NextAttempt (not of its counters), outside the poller's
+	// lock: the relay streams it to the agents.
+	OnHealth func(Health)
 
 	deliverMu sync.Mutex // one OnEvents at a time
 	said      sayOnce    // the failures logged, so that a retry repeats none (logonce.go)
@@ -172,8 +178,22 @@ func (p *Poller) CurrentToken() string {
 
 func (p *Poller) setHealth(f func(*Health)) {
 	p.mu.Lock()
+	old := p.health
 	f(&p.health)
+	if p.health.Status != old.Status {
+		p.health.Since = time.Now()
+	}
+	if p.health.NextAttemptIn == "" {
+		p.health.NextAttempt = time.Time{}
+	}
+	h, changed := p.health, p.health.Status != old.Status || !p.health.NextAttempt.Equal(old.NextAttempt)
 	p.mu.Unlock()
+	if changed && p.OnHealth != nil {
+		if h.Token == "" {
+			h.Token = Mask(p.Token)
+		}
+		p.OnHealth(h)
+	}
 }
 
 // DefaultRenewAhead is Poller.RenewAhead's default. The check runs
@@ -213,8 +233,9 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 	p.mu.Lock()
 	p.token = p.Token
-	p.health.Token, p.health.Status = Mask(p.token), StatusStarting
+	p.health.Token = Mask(p.token)
 	p.mu.Unlock()
+	p.setHealth(func(s *Health) { s.Status = StatusStarting })
 
 	token, session := p.Token, p.Session
 	log := p.Log.With("token", Mask(token))
@@ -283,6 +304,7 @@ func (p *Poller) Run(ctx context.Context) error {
 			delay := p.Backoff.Delay(failures, rand.Float64)
 			p.setHealth(func(s *Health) {
 				s.Status, s.LastError, s.Failures, s.NextAttemptIn = status, msg, failures, delay.Round(time.Millisecond).String()
+				s.NextAttempt = time.Now().Add(delay)
 			})
 			p.said.log(log, slog.LevelWarn, "poll", status+": "+msg, "polling OVH events failed; retrying", "err", err, "failures", failures, "retry_in", delay.Round(time.Millisecond))
 			select {
