@@ -70,6 +70,10 @@ type Memory struct {
 	badge       string          // badge text shown last
 	badgeShown  bool
 	dirty       bool // something to save
+
+	// upstream is the relay's link to OVH for our lines, as it said last
+	// on this connection (status.go); nil: not known.
+	upstream *stream.Upstream
 }
 
 // Env is what a decision depends on besides the state.
@@ -204,6 +208,7 @@ func (st *Memory) Handle(raw []byte, env Env) ([]Action, error) {
 			return nil, nil
 		}
 		acts = st.hello(m.Hello, env)
+		st.setUpstream(m.Hello.Upstream)
 	case stream.TypeEvent:
 		if m.Event == nil || m.ID != 0 && m.ID <= st.Cursor {
 			return nil, nil // already processed (replayed twice)
@@ -216,6 +221,8 @@ func (st *Memory) Handle(raw []byte, env Env) ([]Action, error) {
 		if st.sweepDue && m.ID >= st.replayTo {
 			acts = append(acts, st.sweep(env)...) // the replay is over
 		}
+	case stream.TypeUpstream:
+		st.setUpstream(m.Upstream)
 	case stream.TypePing:
 		// The relay sends the whole replay before its first ping.
 		if st.sweepDue {
@@ -548,6 +555,8 @@ func (st *Memory) Badge(s settings.Settings) (text, color string) {
 	switch n := st.UnseenMissed(); {
 	case st.ringing():
 		return "RING", ringColor
+	case st.noCallCanArrive():
+		return noCallsBadge, noCallsColor
 	case n > 99:
 		return "99+", missedColor
 	case n > 0:
@@ -574,7 +583,7 @@ func (st *Memory) ForgetBadge() { st.badgeShown = false }
 
 // View is what the pages show (stored under CallsKey).
 func (st *Memory) View() Calls {
-	c := Calls{Live: st.Live, Recent: st.Recent, UnseenMissed: st.UnseenMissed()}
+	c := Calls{Live: st.Live, Recent: st.Recent, UnseenMissed: st.UnseenMissed(), Upstream: st.upstream}
 	if c.Live == nil {
 		c.Live = []CallView{}
 	}

@@ -1,5 +1,7 @@
 package background
 
+import "github.com/screenpop/screenpop/internal/stream"
+
 // StatusKey is where the background publishes its connection state for the
 // pages (options, popup) to show.
 const StatusKey = "status"
@@ -23,3 +25,31 @@ const (
 	StatusDown       = "down"
 	StatusSettings   = "settings" // the agent must fix the settings (or paste a new connection string)
 )
+
+// The relay's link to OVH for the agent's lines (stream.Upstream): the
+// relay says it in its hello and at each change. While no call can
+// arrive (the relay's token rejected, OVH unreachable…) the toolbar badge
+// says so, and the pages say why and what to do (the Calls view carries
+// it: Calls.Upstream).
+
+// The badge while no call can arrive: only a ringing call goes before it
+// (a call that rings did arrive); the missed count comes back after.
+const (
+	noCallsBadge = "!"
+	noCallsColor = "#a142f4" // purple: neither a call (red, orange) nor a pause (grey)
+)
+
+// setUpstream records what the relay says of its link to OVH; nil (an
+// older relay's hello) is "not known", which warns of nothing.
+func (st *Memory) setUpstream(u *stream.Upstream) {
+	if u == nil && st.upstream == nil || u != nil && st.upstream != nil && *u == *st.upstream {
+		return
+	}
+	st.upstream, st.dirty = u, true
+}
+
+// noCallCanArrive reports whether the relay said that no call on our
+// lines can reach it now.
+func (st *Memory) noCallCanArrive() bool {
+	return st.upstream != nil && !stream.CallsArrive(st.upstream.State)
+}

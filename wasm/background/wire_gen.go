@@ -63,6 +63,16 @@ func decodeStreamMessage(v *stdlite.JSONValue, x *stream.Message) {
 				}
 				decodeStreamError(m, x.Error)
 			}
+		case "upstream":
+			switch m.Kind {
+			case stdlite.JSONNull:
+				x.Upstream = nil
+			case stdlite.JSONObject:
+				if x.Upstream == nil {
+					x.Upstream = new(stream.Upstream)
+				}
+				decodeStreamUpstream(m, x.Upstream)
+			}
 		}
 	}
 }
@@ -367,6 +377,16 @@ func decodeStreamHello(v *stdlite.JSONValue, x *stream.Hello) {
 					(&m.Array[e3]).ReadString(&x.Lines[e3])
 				}
 			}
+		case "upstream":
+			switch m.Kind {
+			case stdlite.JSONNull:
+				x.Upstream = nil
+			case stdlite.JSONObject:
+				if x.Upstream == nil {
+					x.Upstream = new(stream.Upstream)
+				}
+				decodeStreamUpstream(m, x.Upstream)
+			}
 		}
 	}
 }
@@ -399,6 +419,44 @@ func decodeStreamLiveCall(v *stdlite.JSONValue, x *stream.LiveCall) {
 			}
 		}
 	}
+}
+
+// decodeStreamUpstream reads v into x, member by member: a member absent or of
+// another JSON type leaves x's field as it is.
+func decodeStreamUpstream(v *stdlite.JSONValue, x *stream.Upstream) {
+	for i := range v.Object {
+		m := &v.Object[i].Value
+		switch v.Object[i].Key {
+		case "state":
+			m.ReadString(&x.State)
+		case "since":
+			m.ReadTime(&x.Since)
+		case "nextTry":
+			m.ReadTime(&x.NextTry)
+		case "error":
+			m.ReadString(&x.Error)
+		}
+	}
+}
+
+// encodeStreamUpstream writes x as encoding/json does.
+func encodeStreamUpstream(e *stdlite.JSONEncoder, x *stream.Upstream) {
+	e.Begin()
+	e.Key("state")
+	e.String(x.State)
+	if !x.Since.IsZero() {
+		e.Key("since")
+		e.Time(x.Since)
+	}
+	if !x.NextTry.IsZero() {
+		e.Key("nextTry")
+		e.Time(x.NextTry)
+	}
+	if x.Error != "" {
+		e.Key("error")
+		e.String(x.Error)
+	}
+	e.End()
 }
 
 // decodeStreamGap reads v into x, member by member: a member absent or of
@@ -795,6 +853,16 @@ func decodeViewCalls(v *stdlite.JSONValue, x *view.Calls) {
 				}
 				decodeViewCallView(m, x.Current)
 			}
+		case "upstream":
+			switch m.Kind {
+			case stdlite.JSONNull:
+				x.Upstream = nil
+			case stdlite.JSONObject:
+				if x.Upstream == nil {
+					x.Upstream = new(stream.Upstream)
+				}
+				decodeStreamUpstream(m, x.Upstream)
+			}
 		}
 	}
 }
@@ -832,6 +900,14 @@ func encodeViewCalls(e *stdlite.JSONEncoder, x *view.Calls) {
 			e.Null()
 		} else {
 			encodeViewCallView(e, x.Current)
+		}
+	}
+	if x.Upstream != nil {
+		e.Key("upstream")
+		if x.Upstream == nil {
+			e.Null()
+		} else {
+			encodeStreamUpstream(e, x.Upstream)
 		}
 	}
 	e.End()

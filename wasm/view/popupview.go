@@ -70,6 +70,10 @@ type Calls struct {
 	Recent       []CallView `json:"recent"`            // ended, newest first, bounded
 	UnseenMissed int        `json:"unseenMissed"`      // missed calls not yet seen (the badge count)
 	Current      *CallView  `json:"current,omitempty"` // the call the side panel shows: the newest ringing or answered one, else the last popped
+	// Upstream is the relay's link to OVH for the agent's lines, as the
+	// relay said last on the connection (nil: not known, or a relay
+	// older than 0.3.0): the pages show it while connected.
+	Upstream *stream.Upstream `json:"upstream,omitempty"`
 }
 
 // View is what the popup shows.
