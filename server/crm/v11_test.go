@@ -201,3 +201,8 @@ func TestNewClientBadConfig(t *testing.T) {
 		}
 	}
 }
+
+func recordsEqual(a, b directory.Record) bool {
+	return a.Module == b.Module && a.ID == b.ID && a.Name == b.Name && a.Company == b.Company &&
+		a.Owner == b.Owner && slices.Equal(a.Phones, b.Phones)
+}

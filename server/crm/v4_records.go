@@ -96,7 +96,7 @@ func (c *V4Client) listModule(ctx context.Context, module string, since time.Tim
 	}
 	for page := 0; ; page++ {
 		args := &v4ListArgs{
-			ModuleName: module, OrderBy: table + ".date_modified, " + table + ".id",
+			ModuleName: module, OrderBy: "date_modified ASC, id ASC", // bare field names: SugarBean.process_order_by drops others
 			SelectFields: v4Fields(module), Links: []any{}, MaxResults: c.pageSize,
 			Query: v4After(table, lastDate, lastID),
 		}
