@@ -80,6 +80,8 @@ type Hub struct {
 	toPush    []*Sub
 	pushSpare []*Sub // the list pushLoop last went through, for reuse
 	pushNow   chan struct{}
+
+	watch func(s *Sub, connected bool) // told of each client added and removed, with mu held (activitylog.go)
 }
 
 // A pusher writes a client's events itself, without waiting for its
@@ -564,6 +566,7 @@ func (h *Hub) Subscribe(cursor uint64, resume bool, agent Agent, transport strin
 	}
 	h.subs[s] = struct{}{}
 	h.lines.add(s)
+	h.watched(s, true)
 	if !resume {
 		return nil, nil, newest, s
 	}
@@ -635,6 +638,7 @@ func (h *Hub) remove(s *Sub) {
 	if _, ok := h.subs[s]; ok {
 		delete(h.subs, s)
 		h.lines.remove(s)
+		h.watched(s, false)
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 // secrets: Retry-After and the message give the real wait (until one
 // token is back), not a guess.
 func rateLimitedError(wait, every time.Duration) *apiError {
-	wait = max(time.Second, (wait+time.Second-1).Truncate(time.Second)) // rounded up to a second, at least one
+	wait = max(time.Second, (wait + time.Second - 1).Truncate(time.Second)) // rounded up to a second, at least one
 	e := errRateLimited.with("too many wrong secrets from your address: every secret from it, even a right one, is refused for %v more, then one try every %v. Check that the connection string is the latest (`screenpop-relay agent rotate NAME` makes a new one) and paste it again", wait, every)
 	e.RetryAfter = wait
 	return e

@@ -138,6 +138,7 @@ type Relay struct {
 	sessions map[string]string // tokenKey → OVH session
 	upMu     sync.Mutex        // upstreamChanged one at a time
 
+	activity    activity       // what is logged per call and per client (activitylog.go)
 	history     chan call.Call // calls to write to the store's history, off the delivery path
 	historyDone chan struct{}
 	closeOnce   sync.Once
@@ -159,6 +160,7 @@ func New(cfg Config) (*Relay, error) {
 		book:     call.NewBook(),
 		sessions: map[string]string{},
 	}
+	r.hub.watch = r.clientWatched
 	now := time.Now()
 	if st := cfg.Store; st != nil {
 		last, err := st.LastEventID()
@@ -242,6 +244,7 @@ func (r *Relay) publishLocked(evs []*stream.Event, now time.Time) {
 		r.cfg.Log.Error("cannot log events in the data file; clients got them, but a restart may lose them", "err", err)
 	}
 	r.metrics.published.Add(uint64(len(evs)))
+	r.logCalls(evs)
 	for i, ev := range evs {
 		r.cfg.Log.Debug("event", "id", ids[i], "event", ev.Name, "line", maskNumber(ev.Call.Line), "calling", maskNumber(ev.Call.Calling), "state", ev.Call.State)
 		if r.history != nil {
