@@ -203,7 +203,8 @@ func connect(t *testing.T, addr, secret string, cursor uint64) *client {
 	return &client{c}
 }
 
-// next returns the next message other than a ping.
+// next returns the next message other than a ping or the relay's link
+// to OVH (TypeUpstream, which changes as the poller starts or fails).
 func (c *client) next(t *testing.T) stream.Message {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -217,7 +218,7 @@ func (c *client) next(t *testing.T) stream.Message {
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
 		}
-		if m.Type != stream.TypePing {
+		if m.Type != stream.TypePing && m.Type != stream.TypeUpstream {
 			return m
 		}
 	}
