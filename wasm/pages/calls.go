@@ -6,9 +6,13 @@ package pages
 
 import (
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/wasm/background"
 	"github.com/screenpop/screenpop/wasm/view"
 )
@@ -154,4 +158,67 @@ var reasonKeys = map[pop.Reason]string{
 	pop.ReasonCapped:             "reasonCapped",
 	background.ReasonPaused:      "reasonPaused",
 	background.ReasonBadTemplate: "reasonBadTemplate",
+}
+
+// upstreamNote is what the pages say while the relay, connected, says no
+// call can arrive on the agent's lines (stream.Upstream): the detail and
+// what to do, as message keys, with the moments the detail names.
+type upstreamNote struct {
+	Detail  string    // message key; $1 is Since, $2 NextTry
+	Advice  string    // message key
+	Since   time.Time // when it began (the zero time: not known)
+	NextTry time.Time // when the relay tries again (the zero time: now, or not known)
+}
+
+// upstreamWarning is the note for u; false when there is nothing to
+// warn about (calls can arrive, or the relay did not say).
+func upstreamWarning(u *stream.Upstream) (upstreamNote, bool) {
+	if u == nil || stream.CallsArrive(u.State) {
+		return upstreamNote{}, false
+	}
+	n := upstreamNote{Since: u.Since, NextTry: u.NextTry}
+	switch u.State {
+	case stream.UpstreamRejected:
+		n.Detail, n.Advice = "upstreamRejected", "upstreamRejectedAdvice"
+	case stream.UpstreamBackoff:
+		n.Detail, n.Advice = "upstreamBackoff", "upstreamBackoffAdvice"
+		if u.NextTry.IsZero() {
+			n.Detail = "upstreamBackoffNow"
+		}
+	case stream.UpstreamRenewing:
+		n.Detail, n.Advice = "upstreamRenewing", "upstreamRenewingAdvice"
+	default: // stream.UpstreamNoToken
+		n.Detail, n.Advice = "upstreamNoToken", "upstreamNoTokenAdvice"
+	}
+	return n, true
+}
+
+// sentence makes a message of the relay's (lower-case, no final stop, as
+// Go errors are written) a sentence.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	if r, size := utf8.DecodeRuneInString(s); unicode.IsLower(r) {
+		s = string(unicode.ToUpper(r)) + s[size:]
+	}
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "!") && !strings.HasSuffix(s, "?") {
+		s += "."
+	}
+	return s
+}
+
+// codeSpans splits text written with `code` spans (the relay's messages
+// name commands that way, for a terminal) into its parts: odd indexes
+// are code, shown as <code>, never with the backticks. An unpaired
+// backtick is kept as text.
+func codeSpans(s string) []string {
+	parts := strings.Split(s, "`")
+	if len(parts)%2 == 0 { // an odd number of backticks: the last one is text
+		last := len(parts) - 1
+		parts[last-1] += "`" + parts[last]
+		parts = parts[:last]
+	}
+	return parts
 }

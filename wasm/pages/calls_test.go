@@ -350,3 +350,54 @@ func TestNotPopped(t *testing.T) {
 		t.Error("the relay's Missed mark counts")
 	}
 }
+
+func TestUpstreamWarning(t *testing.T) {
+	at := time.Date(2026, 12, 7, 13, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		u              *stream.Upstream
+		detail, advice string
+	}{
+		{nil, "", ""},
+		{&stream.Upstream{State: stream.UpstreamPolling, Since: at}, "", ""},
+		{&stream.Upstream{State: stream.UpstreamStarting}, "", ""},
+		{&stream.Upstream{State: "from-a-newer-relay"}, "", ""},
+		{&stream.Upstream{State: stream.UpstreamRejected, Since: at, NextTry: at.Add(time.Minute)}, "upstreamRejected", "upstreamRejectedAdvice"},
+		{&stream.Upstream{State: stream.UpstreamBackoff, Since: at, NextTry: at.Add(time.Minute)}, "upstreamBackoff", "upstreamBackoffAdvice"},
+		{&stream.Upstream{State: stream.UpstreamBackoff, Since: at}, "upstreamBackoffNow", "upstreamBackoffAdvice"},
+		{&stream.Upstream{State: stream.UpstreamRenewing, Since: at}, "upstreamRenewing", "upstreamRenewingAdvice"},
+		{&stream.Upstream{State: stream.UpstreamNoToken}, "upstreamNoToken", "upstreamNoTokenAdvice"},
+	} {
+		n, warn := upstreamWarning(tt.u)
+		if warn != (tt.detail != "") || n.Detail != tt.detail || n.Advice != tt.advice {
+			t.Errorf("upstreamWarning(%+v) = %+v, %v; want %s, %s", tt.u, n, warn, tt.detail, tt.advice)
+		}
+		if warn && !n.Since.Equal(tt.u.Since) {
+			t.Errorf("upstreamWarning(%+v) lost since", tt.u)
+		}
+	}
+}
+
+func TestSentenceAndCodeSpans(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                                     "",
+		"this agent secret is not valid":       "This agent secret is not valid.",
+		"élan (`x`)":                           "Élan (`x`).",
+		"Already a sentence.":                  "Already a sentence.",
+		"  ask for a new one (`agent rotate`)": "Ask for a new one (`agent rotate`).",
+	} {
+		if got := sentence(in); got != want {
+			t.Errorf("sentence(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string][]string{
+		"plain":                        {"plain"},
+		"run `make run` now":           {"run ", "make run", " now"},
+		"`a` and `b`":                  {"", "a", " and ", "b", ""},
+		"an unpaired ` stays":          {"an unpaired ` stays"},
+		"`a` then an unpaired ` stays": {"", "a", " then an unpaired ` stays"},
+	} {
+		if got := codeSpans(in); fmt.Sprint(got) != fmt.Sprint(want) || len(got) != len(want) {
+			t.Errorf("codeSpans(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

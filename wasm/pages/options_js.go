@@ -34,7 +34,7 @@ func field(id, labelKey, hintKey string, control dom.Element) (wrap, errLine dom
 	describedBy := id + "-error"
 	wrap = el("div", map[string]string{"class": "field"}, el("label", map[string]string{"for": id}, t(labelKey)), control)
 	if hintKey != "" {
-		wrap.AppendChild(el("p", map[string]string{"id": id + "-hint", "class": "hint"}, t(hintKey)))
+		wrap.AppendChild(el("p", map[string]string{"id": id + "-hint", "class": "hint"}, codeText(t(hintKey)))) // commands in <code>
 		describedBy = id + "-hint " + describedBy
 	}
 	control.SetAttribute("aria-describedby", describedBy)
@@ -81,7 +81,10 @@ func options(app dom.Element) {
 	}
 	presetHelp := el("p", map[string]string{"id": "preset-help", "class": "hint"})
 	base := textInput("crm-base", "https://crm.example.com")
-	tmpl := textInput("template", pop.DefaultTemplate)
+	// The example is the recommended search (a preset's), never
+	// *CALLING*, which finds only numbers stored as OVH sends them.
+	example, _ := pop.PresetURL(pop.PresetSugar6, "https://crm.example.com")
+	tmpl := textInput("template", example)
 	tmpl.SetAttribute("class", "mono")
 	previewOut := el("code", map[string]string{"id": "preview"})
 	presetWrap, _ := field("preset", "optionsPreset", "", preset.Element)
@@ -223,7 +226,7 @@ func options(app dom.Element) {
 			if len(only) > 0 && !slices.Contains(only, p.Field) {
 				continue
 			}
-			errLines[p.Field].SetTextContent(say(p.Text))
+			setCodeText(errLines[p.Field], say(p.Text))
 			controls[p.Field].SetAttribute("aria-invalid", "true")
 			if first == nil {
 				first = controls[p.Field]
@@ -475,15 +478,21 @@ func options(app dom.Element) {
 	})
 	showStatus := func() {
 		st, ok := loadStatus()
-		relayBox(status, st, ok)
+		c := loadCalls()
+		relayBox(status, st, ok, c.Upstream)
 		// On this page the settings are right here.
 		if b := status.QuerySelector("#relay-settings"); b != nil {
 			b.Remove()
 		}
 		if a := status.QuerySelector(".relay-advice"); a != nil && st.State == "settings" {
-			a.SetTextContent(t("relaySettingsAdviceHere"))
+			advice := "relaySettingsAdviceHere"
+			if a.TextContent() == t("relayRefusedAdvice") {
+				advice = "relayRefusedAdviceHere"
+			}
+			a.SetTextContent(t(advice))
 		}
 	}
 	showStatus()
 	onStorageChange(background.StatusKey, showStatus)
+	onStorageChange(background.CallsKey, showStatus) // the relay's link to OVH
 }

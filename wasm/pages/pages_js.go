@@ -19,6 +19,7 @@ import (
 	"honnef.co/go/js/dom/v2"
 
 	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/wasm/background"
 	"github.com/screenpop/screenpop/wasm/browser"
 )
@@ -228,29 +229,44 @@ func openOptions() {
 }
 
 // relayBox renders the relay connection state: a headline, the
-// background's detail, what to do, and buttons for it.
-func relayBox(box dom.Element, st background.RelayStatus, known bool) {
+// background's detail, what to do, and buttons for it; while connected,
+// the relay's link to OVH for the agent's lines when no call can arrive
+// (up, from the Calls view).
+func relayBox(box dom.Element, st background.RelayStatus, known bool, up *stream.Upstream) {
 	state := ""
 	if known {
 		state = st.State
 	}
 	// The background explains bad settings in English (its logs' words);
-	// the page says it in the agent's language when it can.
+	// the page says it in the agent's language when it can. Settings
+	// without a problem were refused by the relay (a wrong or revoked
+	// secret): its reason, then what to do.
+	refused := false
 	if state == "settings" {
 		if s, err := loadSettings(); err == nil {
 			if p, ok := firstProblem(s); ok {
 				st.Message = say(p.Text)
+			} else {
+				refused = true
 			}
 		}
 	}
+	note, warn := upstreamWarning(up)
+	warn = warn && state == "connected"
 	// Redraw only what changed: a screen reader announces every redraw
 	// of this live region, and the background rewrites the status often.
 	shown := state + "\x00" + st.Message + "\x00" + st.Relay
+	if warn {
+		shown += "\x00" + up.State + "\x00" + up.Since.String() + "\x00" + up.NextTry.String() + "\x00" + up.Error
+	}
 	if known && box.GetAttribute("data-shown") == shown {
 		return
 	}
 	box.SetAttribute("data-shown", shown)
 	rs := relayStateFor(state)
+	if warn {
+		rs = relayState{Class: "warn", Headline: "upstreamHeadline"}
+	}
 	box.SetAttribute("data-state", rs.Class)
 	box.SetTextContent("")
 	head := el("div", map[string]string{"class": "relay-head"},
@@ -258,9 +274,31 @@ func relayBox(box dom.Element, st background.RelayStatus, known bool) {
 		el("strong", nil, t(rs.Headline)),
 	)
 	box.AppendChild(head)
-	if known && st.Message != "" && rs.Class != "ok" {
-		box.AppendChild(el("p", map[string]string{"class": "relay-detail"}, st.Message))
-	} else if known && st.Relay != "" {
+	switch {
+	case warn:
+		head.AppendChild(el("span", map[string]string{"class": "relay-host"}, hostOf(st.Relay)))
+		since, next := note.Since, note.NextTry
+		if since.IsZero() {
+			since = time.Now()
+		}
+		box.AppendChild(el("p", map[string]string{"class": "relay-detail", "id": "upstream-detail"}, t(note.Detail, when(since), when(next))))
+		box.AppendChild(el("p", map[string]string{"class": "relay-advice", "id": "upstream-advice"}, t(note.Advice)))
+		if up.Error != "" {
+			box.AppendChild(el("details", map[string]string{"class": "relay-reason"},
+				el("summary", nil, t("upstreamReason")),
+				el("p", nil, codeText(sentence(up.Error))),
+			))
+		}
+	case known && st.Message != "" && rs.Class != "ok":
+		msg := st.Message
+		if refused {
+			msg = sentence(msg)
+		}
+		box.AppendChild(el("p", map[string]string{"class": "relay-detail"}, codeText(msg)))
+		if refused {
+			box.AppendChild(el("p", map[string]string{"class": "relay-advice"}, t("relayRefusedAdvice")))
+		}
+	case known && st.Relay != "":
 		head.AppendChild(el("span", map[string]string{"class": "relay-host"}, hostOf(st.Relay)))
 	}
 	if rs.Advice != "" && (!known || st.Message == "") {
@@ -286,6 +324,30 @@ func relayBox(box dom.Element, st background.RelayStatus, known bool) {
 		}
 		box.AppendChild(actions)
 	}
+}
+
+// setCodeText replaces e's content with s, its `code` spans as <code>.
+func setCodeText(e dom.Element, s string) {
+	e.SetTextContent("")
+	for _, n := range codeText(s) {
+		e.AppendChild(n)
+	}
+}
+
+// codeText is text written with `code` spans (codeSpans) as nodes: the
+// commands in <code>, without the backticks.
+func codeText(s string) []dom.Node {
+	var out []dom.Node
+	for i, part := range codeSpans(s) {
+		switch {
+		case part == "":
+		case i%2 == 1:
+			out = append(out, el("code", nil, part))
+		default:
+			out = append(out, doc.CreateTextNode(part))
+		}
+	}
+	return out
 }
 
 // hostOf is a relay address without its scheme, for a compact display.

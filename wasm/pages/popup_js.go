@@ -108,7 +108,8 @@ func popup(app dom.Element) {
 	}
 	showStatus := func() {
 		st, ok := loadStatus()
-		relayBox(relay, st, ok)
+		c := loadCalls()
+		relayBox(relay, st, ok, c.Upstream)
 	}
 
 	showPause()
@@ -117,6 +118,7 @@ func popup(app dom.Element) {
 	onStorageChange(settings.StorageKey, showPause)
 	onStorageChange(background.StatusKey, showStatus)
 	onStorageChange(background.CallsKey, showCalls)
+	onStorageChange(background.CallsKey, showStatus) // the relay's link to OVH
 }
 
 // sidePanelOpener makes b open the side panel (Chrome) or the sidebar

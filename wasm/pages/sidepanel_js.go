@@ -77,13 +77,15 @@ func sidepanel(app dom.Element) {
 	}
 	showStatus := func() {
 		st, ok := loadStatus()
-		relayBox(relay, st, ok)
+		c := loadCalls()
+		relayBox(relay, st, ok, c.Upstream)
 	}
 	showStatus()
 	showCalls()
 	startTimers()
 	onStorageChange(background.StatusKey, showStatus)
 	onStorageChange(background.CallsKey, showCalls)
+	onStorageChange(background.CallsKey, showStatus) // the relay's link to OVH
 }
 
 // callerCard fills the card with one call.

@@ -159,7 +159,13 @@ func (w *writer) lists(v *View, e Env) {
 	for i := range v.Live {
 		w.row(&v.Live[i], e)
 	}
-	w.raw(`</ul></section><section class="calls-section"><div class="section-head"><h2 id="recent-title">`)
+	// With calls going on and none ended, the recent calls' heading over
+	// an empty list would only say nothing: the section is hidden.
+	w.raw(`</ul></section><section id="recent-section" class="calls-section"`)
+	if len(v.Recent) == 0 && len(v.Live) > 0 {
+		w.raw(` hidden`)
+	}
+	w.raw(`><div class="section-head"><h2 id="recent-title">`)
 	w.esc(e.T("popupRecent"))
 	w.raw(`</h2>`)
 	if v.UnseenMissed > 0 {
@@ -244,6 +250,8 @@ func (w *writer) row(c *CallView, e Env) {
 		w.esc(e.T("callPopError", c.Error))
 		w.raw(`</span>`)
 	} else if why := NotPopped(*c); why.Key != "" {
+		// The reason wraps (style.css): it is the answer to "why did
+		// nothing open?", never to be cut off.
 		w.raw(`<span class="why">`)
 		w.esc(why.String(e.T))
 		w.raw(`</span>`)

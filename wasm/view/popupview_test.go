@@ -153,3 +153,24 @@ func TestPage(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestRecentHiddenWithOnlyLiveCalls: calls going on and none ended: no
+// "recent calls" heading over an empty list.
+func TestRecentHiddenWithOnlyLiveCalls(t *testing.T) {
+	ringing := inbound("ring-1", fr("0033612345682", "+33612345682", "06 12 34 56 82"), call.Call{State: call.Ringing, RingAt: now.Add(-42 * time.Second)})
+	for _, tc := range []struct {
+		name   string
+		view   View
+		hidden bool
+	}{
+		{"only a live call", View{Live: []CallView{ringing}}, true},
+		{"nothing at all: the empty state shows", View{}, false},
+		{"a live and a recent call", View{Live: []CallView{ringing}, Recent: []CallView{ringing}}, false},
+	} {
+		got := Lists(tc.view, env(now))
+		hidden := strings.Contains(got, `<section id="recent-section" class="calls-section" hidden>`)
+		if hidden != tc.hidden || !strings.Contains(got, `id="recent-section"`) {
+			t.Errorf("%s: recent section hidden = %v, want %v:\n%s", tc.name, hidden, tc.hidden, got)
+		}
+	}
+}
