@@ -144,7 +144,7 @@ func (c *Config) knobs() []knob {
 		{"pprof", "SCREENPOP_PPROF", "loopback `address` serving Go's profiler (net/http/pprof), to find where the relay's CPU and memory go under load; empty: off", secOps, strVal(&c.Pprof), false, false},
 
 		{"demo", "SCREENPOP_DEMO", "run a built-in OVH emulator that rings a demo line, and a demo CRM at /demo-crm/; agents connect without a secret", secDemo, boolVal(&c.Demo), false, false},
-		{"demo-every", "SCREENPOP_DEMO_EVERY", "in demo mode, how often the demo line rings (`duration`)", secDemo, durVal(&c.DemoEvery), false, false},
+		{"demo-every", "SCREENPOP_DEMO_EVERY", "in demo mode, how often the demo line rings (`duration`) until a call has reached an agent; then five times less often, to leave time to use the extension", secDemo, durVal(&c.DemoEvery), false, false},
 	}
 }
 

@@ -104,14 +104,15 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 	mux := http.NewServeMux()
 	eventsURL, token, anonymous := cfg.EventsURL, cfg.Token, cfg.AllowAnonymous
 	var renewer relay.TokenRenewer
+	var demoLink *demo
 	if cfg.Demo {
-		d, err := startDemo(ctx, log, cfg.DemoEvery)
-		if err != nil {
+		if demoLink, err = startDemo(ctx); err != nil {
 			return nil, err
 		}
+		d := demoLink
 		eventsURL, token, anonymous = d.eventsURL, d.token, true
 		mux.Handle("/demo-crm/", http.StripPrefix("/demo-crm", &democrm.Server{}))
-		log.Info("demo mode: the built-in OVH emulator rings the demo line "+maskLine(demoLine)+" every "+cfg.DemoEvery.String(), "emulator", d.eventsURL)
+		log.Info("demo mode: the built-in OVH emulator rings the demo line "+maskLine(demoLine)+" every "+cfg.DemoEvery.String()+" until a call reaches an agent, then every "+(demoCalm*cfg.DemoEvery).String(), "emulator", d.eventsURL)
 		// The demo CRM is for the person at this machine (`make run`): on
 		// every interface without -public-url, it is at loopback.
 		crmURL := cmp.Or(publicURL, localURL(scheme, ln.Addr().String()))
@@ -204,6 +205,9 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		}
 		cleanups = append(cleanups, stopProfiler)
 		log.Info("profiler (net/http/pprof) listening", "addr", cfg.Pprof)
+	}
+	if demoLink != nil {
+		go ringDemo(ctx, log, cfg.DemoEvery, r.CallsReached, func(i int) error { return demoLink.ring(i, cfg.DemoEvery) })
 	}
 	runDone := make(chan struct{})
 	go func() {
