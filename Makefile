@@ -54,8 +54,14 @@ run: extension relay
 	@echo "  Extension built. Load it in Chrome: chrome://extensions → Developer mode → Load unpacked →"
 	@echo "      $(CURDIR)/$(DIST)/chrome"
 	@echo "  Firefox: about:debugging → This Firefox → Load Temporary Add-on → $(CURDIR)/$(DIST)/firefox/manifest.json"
-	@echo "  A fresh install already points at http://127.0.0.1:8080 and its demo CRM: calls pop within seconds."
-	@echo "  (With another LISTEN, set the relay URL http://$(LISTEN) in the extension's options.)"
+	@listen='$(LISTEN)'; host=$${listen%:*}; port=$${listen##*:}; \
+	case "$$host" in ""|0.0.0.0|"[::]") host=127.0.0.1;; esac; \
+	if [ "$$host:$$port" = 127.0.0.1:8080 ]; then \
+	  echo "  A fresh install already points at http://127.0.0.1:8080 and its demo CRM: calls pop within seconds."; \
+	else \
+	  echo "  This relay listens on $$listen: in the extension's options set the relay URL http://$$host:$$port"; \
+	  echo "  and the demo CRM template the relay prints below (http://$$host:$$port/demo-crm/…); a fresh install points at 127.0.0.1:8080."; \
+	fi
 	@echo
 	./bin/screenpop-relay -demo -listen $(LISTEN)
 
