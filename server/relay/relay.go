@@ -27,8 +27,12 @@ import (
 	"github.com/screenpop/screenpop/server/upstream"
 )
 
-// Version is reported in hello messages and /healthz.
-const Version = "0.2.0"
+// Version is reported in hello messages and /healthz. The relay and the
+// extension are one release, and extension/manifest.json's version is
+// the one users and the browser stores see (a store refuses a version
+// lower than one it published): Version follows it, and
+// TestVersionIsTheManifests fails when they differ.
+const Version = "0.1.0"
 
 // Config holds the relay's knobs that the process wiring sets. A zero
 // field means its default (server/config.go documents them for users).
