@@ -15,6 +15,7 @@ import (
 	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stdlite"
+	"github.com/screenpop/screenpop/wasm/background"
 )
 
 // Field IDs: the options page's input IDs, which the problems are shown under.
@@ -393,15 +394,51 @@ func origin(template string) string {
 	return u.Scheme + "://" + u.HostPort()
 }
 
-// needsHostAccess reports whether a pop mode reads or scripts the CRM's
-// pages, which needs host access to its origin. A new tab or window, a
-// notification only, need none.
-func needsHostAccess(mode string) bool {
+// What a pop mode does with host access to the CRM's pages. Opening,
+// navigating and focusing a tab or a window needs none, even the one CRM
+// tab that follows the calls (tabs.update on a tab the extension
+// opened), nor does the side panel: permissions.contains says false for
+// them and they work all the same. Only the in-page card needs it (its
+// content script runs only where access was granted). Silent mode's GET
+// goes without it too, as an opaque request: with access, the extension
+// reads the answer and reports a failing one (HTTP 4xx, 5xx).
+const (
+	accessUnused   = iota // the mode never uses host access
+	accessOptional        // it works without, and does more with (accessOptionalKey says what)
+	accessRequired        // it does not work without
+)
+
+// hostAccess is what mode does with host access to the CRM's pages.
+func hostAccess(mode string) int {
 	switch mode {
-	case settings.ModeReuseTab, settings.ModeSidePanel, settings.ModeInPage, settings.ModeSilent:
-		return true
+	case settings.ModeInPage:
+		return accessRequired
+	case settings.ModeSilent:
+		return accessOptional
 	}
-	return false
+	return accessUnused
+}
+
+// needsHostAccess reports whether a pop mode does not work without host
+// access to the CRM's pages: saving asks for it then.
+func needsHostAccess(mode string) bool { return hostAccess(mode) == accessRequired }
+
+// accessPattern is the host access a mode would use, as the background
+// checks it (background.CRMMatchPattern: scheme://host/*, every port):
+// the CRM base's for the in-page card (the template's when there is no
+// base), the template's otherwise; "" when neither is an address. It is
+// what the options page asks for and checks, so that what it says
+// matches what the background finds.
+func accessPattern(mode, base, template string) string {
+	src := template
+	if mode == settings.ModeInPage && strings.TrimSpace(base) != "" {
+		src = base
+	}
+	p, err := background.CRMMatchPattern(strings.TrimSpace(src))
+	if err != nil {
+		return ""
+	}
+	return p
 }
 
 // Message keys of the pop modes, events and presets. Keys can't hold a

@@ -429,3 +429,37 @@ func TestFirstProblem(t *testing.T) {
 		t.Errorf("no relay: %+v", p)
 	}
 }
+
+// TestHostAccessByMode: only the in-page card needs host access to the CRM
+// (the same CRM tab that follows the calls is navigated without it);
+// silent mode does more with it; and the pattern asked for is the one the
+// background checks, every port of the host.
+func TestHostAccessByMode(t *testing.T) {
+	for _, m := range settings.Modes() {
+		want := accessUnused
+		switch m {
+		case settings.ModeInPage:
+			want = accessRequired
+		case settings.ModeSilent:
+			want = accessOptional
+		}
+		if got := hostAccess(m); got != want {
+			t.Errorf("hostAccess(%s) = %d, want %d", m, got, want)
+		}
+		if needsHostAccess(m) != (want == accessRequired) {
+			t.Errorf("needsHostAccess(%s) = %v", m, needsHostAccess(m))
+		}
+	}
+	const demo = "http://127.0.0.1:8080/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*"
+	for _, tt := range []struct{ mode, base, template, want string }{
+		{settings.ModeReuseTab, "", demo, "http://127.0.0.1/*"},
+		{settings.ModeInPage, "https://crm.example.com:8443/suite", demo, "https://crm.example.com/*"},
+		{settings.ModeInPage, " ", demo, "http://127.0.0.1/*"},
+		{settings.ModeSilent, "https://ignored.example.com", "https://hooks.example.com/pop?n=*OTHER_E164*", "https://hooks.example.com/*"},
+		{settings.ModeInPage, "", "javascript:alert(1)", ""},
+	} {
+		if got := accessPattern(tt.mode, tt.base, tt.template); got != tt.want {
+			t.Errorf("accessPattern(%s, %q, %q) = %q, want %q", tt.mode, tt.base, tt.template, got, tt.want)
+		}
+	}
+}

@@ -272,44 +272,53 @@ func options(app dom.Element) {
 		connInfo.AppendChild(el("span", nil, t("optionsConnectionParsed", r, maskSecret(sec))))
 	}
 
-	// Host access to the CRM: asked for at run time, inside a click.
+	// Host access to the CRM: asked for at run time, inside a click, for
+	// the pattern the background checks (accessPattern), and mentioned
+	// only for the modes that use it (hostAccess).
 	granted := map[string]bool{}
 	var showAccess func()
 	showAccess = func() {
-		o := origin(tmpl.value())
+		m := mode.value()
+		p := accessPattern(m, base.value(), tmpl.value())
 		access.SetTextContent("")
-		if o == "" {
+		access.RemoveAttribute("data-granted")
+		if p == "" {
 			return
 		}
-		ok, known := granted[o]
+		ok, known := granted[p]
 		if !known {
-			res, err := browser.Await(browser.API.Get("permissions").Call("contains", map[string]any{"origins": []any{o + "/*"}}))
+			res, err := browser.Await(browser.API.Get("permissions").Call("contains", map[string]any{"origins": []any{p}}))
 			ok = err == nil && res.Truthy()
-			granted[o] = ok
-			if o != origin(tmpl.value()) {
-				return // the template changed meanwhile
+			granted[p] = ok
+			if p != accessPattern(mode.value(), base.value(), tmpl.value()) || m != mode.value() {
+				return // the form changed meanwhile: its own showAccess runs
 			}
 			access.SetTextContent("")
 		}
+		site := strings.TrimSuffix(p, "/*") // every port of that host
 		access.SetAttribute("data-granted", strconv.FormatBool(ok))
-		if ok {
-			access.AppendChild(el("p", nil, t("optionsAccessGranted", o)))
+		need := hostAccess(m)
+		switch {
+		case ok && need != accessUnused:
+			access.AppendChild(el("p", nil, t("optionsAccessGranted", site)))
 			return
+		case ok, need == accessUnused:
+			return // nothing the agent needs to know: the mode does not use it
 		}
-		key, class := "optionsAccessNotNeeded", "small ghost"
-		if needsHostAccess(mode.value()) {
+		key, class := "optionsAccessOptional", "small ghost"
+		if need == accessRequired {
 			key, class = "optionsAccessNeeded", "small"
 		}
 		grant := el("button", map[string]string{"type": "button", "class": class, "id": "grant-access"}, t("optionsAccessGrant"))
 		onClick(grant, func(dom.Event) {
-			p := browser.API.Get("permissions").Call("request", map[string]any{"origins": []any{o + "/*"}})
+			req := browser.API.Get("permissions").Call("request", map[string]any{"origins": []any{p}})
 			go func() {
-				res, err := browser.Await(p)
-				granted[o] = err == nil && res.Truthy()
+				res, err := browser.Await(req)
+				granted[p] = err == nil && res.Truthy()
 				showAccess()
 			}()
 		})
-		access.AppendChild(el("p", nil, t(key, o, t(modeKeys[mode.value()])), " ", grant))
+		access.AppendChild(el("p", nil, t(key, site, t(modeKeys[m])), " ", grant))
 	}
 
 	showPreview := func() {
@@ -417,14 +426,14 @@ func options(app dom.Element) {
 		if len(probs) > 0 || !needsHostAccess(n.Mode) {
 			return
 		}
-		o := origin(n.Template)
-		if o == "" || granted[o] {
+		p := accessPattern(n.Mode, n.CRMBase, n.Template)
+		if p == "" || granted[p] {
 			return
 		}
-		p := browser.API.Get("permissions").Call("request", map[string]any{"origins": []any{o + "/*"}})
+		req := browser.API.Get("permissions").Call("request", map[string]any{"origins": []any{p}})
 		go func() {
-			res, err := browser.Await(p)
-			granted[o] = err == nil && res.Truthy()
+			res, err := browser.Await(req)
+			granted[p] = err == nil && res.Truthy()
 			showAccess()
 		}()
 	})
