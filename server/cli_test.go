@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/screenpop/screenpop/server/ovhsim"
 )
 
 // TestHelp: -h, --help and help exit 0 and list the commands as well as
@@ -225,5 +229,41 @@ func TestEveryInterfaceHasNoPublicURL(t *testing.T) {
 	out, _, err := runCmd(t, "agent", "add", "alice", "--lines", "*", "-data", dir, "-listen", "0.0.0.0:8088", "-public-url", "http://192.0.2.10:8088")
 	if err != nil || !strings.HasPrefix(out, "http://192.0.2.10:8088/#sp_") {
 		t.Errorf("with -public-url: %q, %v", out, err)
+	}
+}
+
+// TestRunningOnEveryInterface: a relay listening on every interface
+// without -public-url starts, but `agent add` refuses before adding the
+// agent, saying to restart it with -public-url; with it, the connection
+// string is -public-url's.
+func TestRunningOnEveryInterface(t *testing.T) {
+	sim := ovhsim.New(ovhsim.Config{HoldTime: 300 * time.Millisecond})
+	sim.AddLine(testBA, testLine, "Accueil")
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(func() { sim.Close(); simSrv.Close() })
+	token, _ := sim.NewToken(testLine, "1 day")
+
+	dir := t.TempDir()
+	cfg := relayConfig(dir, simSrv.URL+"/", token)
+	cfg.Listen = "0.0.0.0:0"
+	p, stop := startRelay(t, cfg)
+	if p.publicURL != "" {
+		t.Errorf("public URL %q, want none", p.publicURL)
+	}
+	_, _, err := runCmd(t, "agent", "add", "alice", "--lines", testLine, "-data", dir)
+	if err == nil || !strings.Contains(err.Error(), "restart it with -public-url") {
+		t.Errorf("agent add: %v, want an error saying to restart the relay with -public-url", err)
+	}
+	if out, _, _ := runCmd(t, "agent", "list", "-data", dir); strings.Contains(out, "alice") {
+		t.Errorf("the agent was added without its connection string:\n%s", out)
+	}
+	stop()
+	p.wait()
+
+	cfg.PublicURL = "https://relay.example.com/"
+	startRelay(t, cfg)
+	out, errOut, err := runCmd(t, "agent", "add", "alice", "--lines", testLine, "-data", dir)
+	if err != nil || !strings.HasPrefix(out, "https://relay.example.com/#sp_") {
+		t.Errorf("agent add with -public-url: %q %v\n%s", out, err, errOut)
 	}
 }
