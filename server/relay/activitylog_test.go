@@ -116,6 +116,15 @@ func TestActivityLog(t *testing.T) {
 		t.Errorf("logged %q", got)
 	}
 
+	// The demo's pace does not depend on the log level.
+	quiet := newHarness(t, Config{Log: slog.New(slog.DiscardHandler)})
+	bob := quiet.dialWS(t, 0, authMessage(quiet.agent(t, "bob", testLine)))
+	if m := bob.next(t, 5*time.Second); m.Type != stream.TypeHello {
+		t.Fatalf("first message %+v, want hello", m)
+	}
+	quiet.ring(t, testLine, ovhsim.Missed)
+	waitfor.Until(t, "a call to reach bob with nothing logged", func() bool { return quiet.relay.CallsReached() == 1 })
+
 	// A long-poll is a client per request: at debug only.
 	h.poll(t, alice, 0, 0)
 	if n := len(recs.matching("agent connected")) + len(recs.matching("agent disconnected")); n != 2 {
