@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -265,5 +267,53 @@ func TestRunningOnEveryInterface(t *testing.T) {
 	out, errOut, err := runCmd(t, "agent", "add", "alice", "--lines", testLine, "-data", dir)
 	if err != nil || !strings.HasPrefix(out, "https://relay.example.com/#sp_") {
 		t.Errorf("agent add with -public-url: %q %v\n%s", out, err, errOut)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the relay's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestDemoOnEveryInterface: the demo on every interface gives its CRM's
+// address at loopback, for the person at this machine, and says that
+// connection strings need -public-url; no http://[::] anywhere.
+func TestDemoOnEveryInterface(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Demo, cfg.Listen, cfg.Data = true, "0.0.0.0:0", t.TempDir()
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := start(ctx, cfg, &logs)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	defer func() { cancel(); p.wait() }()
+	_, port, _ := net.SplitHostPort(p.addr)
+	out := logs.String()
+	for _, w := range []string{
+		"demo CRM template for the extension's options (from this machine; from another, this machine's address, or set -public-url): http://127.0.0.1:" + port + "/demo-crm/",
+		"`agent add` prints no connection string",
+		"set -public-url",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("the log does not say %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "http://[::]") || strings.Contains(out, "http://0.0.0.0") {
+		t.Errorf("the log gives an unusable address:\n%s", out)
 	}
 }

@@ -115,8 +115,11 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		log.Info("demo mode: the built-in OVH emulator rings the demo line "+maskLine(demoLine)+" every "+cfg.DemoEvery.String()+" until a call reaches an agent, then every "+(demoCalm*cfg.DemoEvery).String(), "emulator", d.eventsURL)
 		// The demo CRM is for the person at this machine (`make run`): on
 		// every interface without -public-url, it is at loopback.
-		crmURL := cmp.Or(publicURL, localURL(scheme, ln.Addr().String()))
-		log.Info("demo CRM template for the extension's options: " + crmURL + "/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*")
+		crmURL, where := publicURL, ""
+		if crmURL == "" {
+			crmURL, where = localURL(scheme, ln.Addr().String()), " (from this machine; from another, this machine's address, or set -public-url)"
+		}
+		log.Info("demo CRM template for the extension's options" + where + ": " + crmURL + "/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*")
 	} else {
 		renewer = newRenewer(cfg, log)
 	}
