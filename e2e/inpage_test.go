@@ -118,7 +118,7 @@ func inPageSettings(s *stack) settings.Settings {
 
 func TestInPageCard(t *testing.T) {
 	s := startStack(t)
-	b := startBrowserWith(t, browserOptions{Ext: withHostAccess(t, extensionDir(t), "http://127.0.0.1/*")})
+	b := startBrowserWith(t, browserOptions{Ext: withHostAccess(t, builtExtension(t), "http://127.0.0.1/*")})
 	page := b.tab(b.extURL("popup.html"))
 	b.writeSettings(page, inPageSettings(s))
 

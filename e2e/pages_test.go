@@ -21,9 +21,21 @@ import (
 	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/internal/waitfor"
 	"github.com/screenpop/screenpop/server/ovhsim"
 	"github.com/screenpop/screenpop/wasm/background"
 )
+
+// builtExtension is the unpacked extension the tests load: $SCREENPOP_EXT
+// (a build of one's own, e.g. make extension DIST=/tmp/x, while others
+// rebuild dist/), else dist/chrome.
+func builtExtension(t testing.TB) string {
+	t.Helper()
+	if ext := os.Getenv("SCREENPOP_EXT"); ext != "" {
+		return ext
+	}
+	return extensionDir(t)
+}
 
 // pagesBrowser starts the browser with the built extension ($SCREENPOP_EXT
 // overrides dist/chrome) in language lang ("" is English).
@@ -150,10 +162,29 @@ func (b *browser) showCalls(t *testing.T, ctx context.Context, calls background.
 }
 
 func offline(t *testing.T, ctx context.Context) settings.Settings {
+	t.Helper()
 	s := settings.Default()
 	s.RelayURL = "http://127.0.0.1:1"
 	store(t, ctx, settings.StorageKey, s)
+	settled(t, ctx, s.RelayURL)
 	return s
+}
+
+// settled waits until the background has taken the settings for relay:
+// it has then written its own Calls view for them (a new relay resets
+// it), which would otherwise overwrite, at any moment, the one a test
+// writes next. That write is awaited before the background says it
+// connects to the new relay, and on a loaded machine it came seconds
+// after the settings, once the test had checked the page on its own view
+// ("match links = []"). A fresh browser's extension first connects to
+// the default relay, http://127.0.0.1:8080: `make run`'s, when one runs
+// beside the tests, whose calls fill the view until then.
+func settled(t *testing.T, ctx context.Context, relay string) {
+	t.Helper()
+	waitfor.Within(t, 30*time.Second, "the background to take the settings for "+relay, func() bool {
+		st, _ := eval[string](ctx, `chrome.storage.local.get('status').then(r => r.status && r.status.relay === `+js(relay)+` ? r.status.state : '')`)
+		return st != ""
+	})
 }
 
 func TestPagesOptions(t *testing.T) {

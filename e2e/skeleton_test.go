@@ -34,6 +34,7 @@ type stack struct {
 	relay *httptest.Server
 	crm   *httptest.Server
 	fake  *democrm.Server
+	token string // the emulator's token the relay polls with
 }
 
 // startEmulator serves an OVH emulator with the test line and returns a
@@ -79,7 +80,7 @@ func startStack(t testing.TB) *stack {
 	fake := &democrm.Server{}
 	crm := httptest.NewServer(fake)
 	t.Cleanup(crm.Close)
-	return &stack{sim: sim, relay: relaySrv, crm: crm, fake: fake}
+	return &stack{sim: sim, relay: relaySrv, crm: crm, fake: fake, token: token}
 }
 
 // crmTabs returns the open tabs on the fake CRM searching for number.

@@ -1,0 +1,217 @@
+package e2e
+
+// What the pages tell a newcomer (issue #11): whether a call can come at
+// all, what host access each mode really needs, and text that reads
+// right in both languages.
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/screenpop/screenpop/internal/phone"
+	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/wasm/background"
+)
+
+// TestPagesUpstreamRejected: connected to a relay whose OVH token was
+// rejected, the popup, the side panel and the options page no longer say
+// a plain "Connected": they say no call can arrive, since when, and what
+// to do; the badge warns.
+func TestPagesUpstreamRejected(t *testing.T) {
+	s, b, popup, _ := connectedPopup(t)
+	badge := func() string {
+		v, err := eval[string](popup, `chrome.action.getBadgeText({})`)
+		if err != nil {
+			t.Fatalf("reading the badge: %v", err)
+		}
+		return v
+	}
+	if got := badge(); got != "" {
+		t.Errorf("badge while the relay polls = %q, want none", got)
+	}
+	if got := textOf(popup, "status"); strings.Contains(got, "no call can arrive") {
+		t.Errorf("popup status while the relay polls OVH = %q", got)
+	}
+
+	s.sim.RevokeToken(s.token)
+	const headline = "Connected, but no call can arrive"
+	b.waitFor("the popup to say no call can arrive", 20*time.Second, func() bool {
+		return strings.Contains(textOf(popup, "status"), headline)
+	})
+	got := textOf(popup, "status")
+	for _, want := range []string{"OVH rejected the relay's event token at ", "Ask the relay's administrator for a new token", "screenpop-relay token add"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("popup status %q lacks %q", got, want)
+		}
+	}
+	if st, _ := eval[string](popup, `document.getElementById('status').dataset.state`); st != "warn" {
+		t.Errorf("status box state = %q, want warn", st)
+	}
+	// The relay's own words, for its administrator, folded away.
+	if reason, _ := eval[string](popup, `document.querySelector('#status details.relay-reason p')?.textContent ?? ''`); !strings.Contains(reason, "rejected") {
+		t.Errorf("the relay's reason = %q", reason)
+	}
+	b.waitFor("the badge to warn", 10*time.Second, func() bool { return badge() == "!" })
+	shot(t, popup, "popup-en-upstream-rejected")
+
+	for _, p := range []struct{ page, ready string }{{"sidepanel.html", "status"}, {"options.html", "status"}} {
+		ctx := b.page(p.page, p.ready)
+		b.waitFor(p.page+" to say no call can arrive", 10*time.Second, func() bool {
+			got := textOf(ctx, "status")
+			return strings.Contains(got, headline) && strings.Contains(got, "Ask the relay's administrator")
+		})
+	}
+
+	// A call that rings anyway (the relay had it) still reads RING.
+	var calls background.Calls
+	stored(t, popup, background.CallsKey, &calls)
+	if calls.Upstream == nil || calls.Upstream.State != "token-rejected" || calls.Upstream.Since.IsZero() {
+		t.Errorf("the Calls view's upstream = %+v", calls.Upstream)
+	}
+}
+
+// TestPagesHostAccess: the options page mentions host access to the CRM
+// only for a mode that uses it, and says what it changes; the same CRM
+// tab that follows the calls needs none (it pops without).
+func TestPagesHostAccess(t *testing.T) {
+	for _, granted := range []bool{false, true} {
+		ext := builtExtension(t)
+		if granted {
+			ext = withHostAccess(t, ext, "http://127.0.0.1/*")
+		}
+		b := startBrowserWith(t, browserOptions{Ext: ext})
+		opts := b.page("options.html", "relay-url")
+		offline(t, opts)
+		// The fresh install's template: the demo CRM on http://127.0.0.1:8080.
+		// reuse-tab, the default, first: the line the page drew at load.
+		for _, tt := range []struct {
+			mode      string
+			want, not string
+		}{
+			{settings.ModeReuseTab, "", "access"},
+			{settings.ModeTab, "", "access"},
+			{settings.ModeInPage, map[bool]string{false: "needs access to them, not granted yet", true: "may open and read the pages of http://127.0.0.1"}[granted], "8080"},
+			{settings.ModeSilent, map[bool]string{false: "works without access to http://127.0.0.1. With it, the extension also reads the answer", true: "may open and read the pages of http://127.0.0.1"}[granted], "needs"},
+		} {
+			setField(t, opts, "mode", tt.mode)
+			var got string
+			b.waitFor("the host access line for "+tt.mode, 5*time.Second, func() bool {
+				got = textOf(opts, "host-access")
+				done, _ := eval[bool](opts, `document.getElementById('host-access').dataset.granted !== undefined`)
+				return done && (tt.want == "" || strings.Contains(got, tt.want))
+			})
+			if tt.want == "" && got != "" || tt.not != "" && strings.Contains(got, tt.not) {
+				t.Errorf("granted %v, mode %s: host access line %q, want %q without %q", granted, tt.mode, got, tt.want, tt.not)
+			}
+		}
+	}
+}
+
+// TestPagesText: no Markdown backticks on the pages (commands in <code>),
+// in either language; the template's example is the recommended search;
+// the reason a call did not pop is whole in the popup; no recent-calls
+// heading over an empty list beside a live call; the refused-secret
+// banner is two sentences, and says "below" on the options page.
+func TestPagesText(t *testing.T) {
+	for _, lang := range []string{"en", "fr"} {
+		t.Run(lang, func(t *testing.T) { pagesText(t, lang) })
+	}
+}
+
+func pagesText(t *testing.T, lang string) {
+	b := pagesBrowser(t, map[string]string{"en": "", "fr": "fr-FR"}[lang])
+	opts := b.page("options.html", "relay-url")
+	if ui, _ := eval[string](opts, `chrome.i18n.getUILanguage()`); !strings.HasPrefix(ui, lang) {
+		msg := "the browser's UI language is " + ui + ", not " + lang + ": apt-get install -y chromium-l10n"
+		if os.Getenv("SCREENPOP_REQUIRE_BROWSER") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	noBackticks := func(ctx context.Context, page string) {
+		t.Helper()
+		if text, _ := eval[string](ctx, `document.body.innerText`); strings.Contains(text, "`") {
+			t.Errorf("%s shows backticks: %q", page, text)
+		}
+	}
+	noBackticks(opts, "options")
+	if code, _ := eval[string](opts, `[...document.querySelectorAll('#connection-hint code')].map(c => c.textContent).join('|')`); code != "screenpop-relay agent add" {
+		t.Errorf("the connection hint's code = %q, want the command in <code>", code)
+	}
+	if ph, _ := eval[string](opts, `document.getElementById('template').placeholder`); strings.Contains(ph, "*CALLING*") || !strings.Contains(ph, "*OTHER_LIKE*") {
+		t.Errorf("template placeholder = %q, want the recommended *OTHER_LIKE* search", ph)
+	}
+	setField(t, opts, "connection", "https://relay.example.com/#nope")
+	b.waitFor("the connection string's error", 5*time.Second, func() bool { return textOf(opts, "connection-error") != "" })
+	noBackticks(opts, "options with a bad connection string")
+
+	// The popup at its real width: a withheld caller's reason is whole.
+	popup := b.page("popup.html", "status")
+	offline(t, popup)
+	if err := chromedp.Do(popup, chromedp.EmulateViewport(360, 600)); err != nil {
+		t.Fatal(err)
+	}
+	calls := fakeCalls(time.Now())
+	for i := range calls.Recent {
+		if calls.Recent[i].Calling.Kind == phone.Withheld {
+			calls.Recent[i].Reason = pop.ReasonWithheld // "Not opened: withheld number, nothing to search"
+		}
+	}
+	reason := map[string]string{"en": "nothing to search", "fr": "rien à chercher"}[lang]
+	b.showCalls(t, popup, calls, "the calls", func() bool { return strings.Contains(textOf(popup, "recent"), reason) })
+
+	why, _ := eval[[]string](popup, `[...document.querySelectorAll('#recent .why')].filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(e => e.textContent)`)
+	if len(why) > 0 {
+		t.Errorf("reasons cut off in the popup: %q", why)
+	}
+	if text := textOf(popup, "recent"); !strings.Contains(text, reason) {
+		t.Errorf("recent calls %q: the withheld caller's reason is not whole", text)
+	}
+	noBackticks(popup, "popup")
+	shot(t, popup, "popup-"+lang+"-reasons")
+
+	// Only a live call: no recent-calls heading over nothing.
+	live := calls
+	live.Recent, live.UnseenMissed = []background.CallView{}, 0
+	b.showCalls(t, popup, live, "only the live calls", func() bool {
+		return textOf(popup, "live") != "" && textOf(popup, "recent-title") == ""
+	})
+	if textOf(popup, "empty") != "" {
+		t.Errorf("the empty state shows beside live calls")
+	}
+
+	// The refused secret: a relay that wants one, and a wrong one.
+	s := startStack(t)
+	conf := settings.Default()
+	conf.RelayURL, conf.Secret, conf.Mode = s.relay.URL, "sp_0000000000000000000000000000000000000000000", settings.ModeNotify
+	store(t, popup, settings.StorageKey, conf)
+	b.waitFor("the background to be refused", 20*time.Second, func() bool {
+		var st background.RelayStatus
+		return stored(t, popup, background.StatusKey, &st) && st.State == background.StatusSettings
+	})
+	advice := map[string][2]string{
+		"en": {"Paste a new connection string in the settings.", "Paste a new connection string below, then save."},
+		"fr": {"Collez une nouvelle chaîne de connexion dans les réglages.", "Collez une nouvelle chaîne de connexion ci-dessous, puis enregistrez."},
+	}[lang]
+	for i, ctx := range []context.Context{popup, b.page("options.html", "status")} {
+		var got string
+		b.waitFor("the refused banner", 10*time.Second, func() bool {
+			got = textOf(ctx, "status")
+			return strings.Contains(got, advice[i])
+		})
+		detail, _ := eval[string](ctx, `document.querySelector('#status .relay-detail')?.textContent ?? ''`)
+		if !strings.HasSuffix(strings.TrimSpace(detail), ".") || strings.Contains(detail, "`") || strings.Contains(detail, "options.") || strings.Contains(detail, "Paste a new") {
+			t.Errorf("refused banner's first sentence = %q: want the relay's reason alone, ended", detail)
+		}
+		if i == 1 && (strings.Contains(got, "in the options") || strings.Contains(got, "in the settings") || strings.Contains(got, "dans les")) {
+			t.Errorf("the options page sends the agent to the options: %q", got)
+		}
+		noBackticks(ctx, "the refused banner")
+	}
+}
