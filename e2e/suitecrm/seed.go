@@ -3,6 +3,8 @@ package suitecrm
 import (
 	"context"
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/screenpop/screenpop/server/crm"
@@ -155,4 +157,19 @@ func (c *CRM) Entry(ctx context.Context, module, id string, fields ...string) (m
 		m[k] = v.Value
 	}
 	return m, nil
+}
+
+// Exec runs SQL statements in the CRM's database (as MariaDB's root,
+// over the install's socket), for what the API is too slow for: the
+// 10,000 contacts of a benchmark take 11 minutes through set_entries
+// (66 ms each) and a second this way. Rows made so skip SuiteCRM's logic
+// (no audit, no relationships): tests assert on records made through the
+// API.
+func (c *CRM) Exec(ctx context.Context, sql string) error {
+	cmd := exec.CommandContext(ctx, "mariadb", "--no-defaults", "--socket="+filepath.Join(c.Dir, "mysql/mysqld.sock"), "-uroot", dbName)
+	cmd.Stdin = strings.NewReader(sql)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("SQL in the CRM's database: %v: %s", err, out)
+	}
+	return nil
 }

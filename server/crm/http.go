@@ -8,15 +8,44 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 )
 
 // maxAnswer bounds what one call reads: a page of 200 records with their
 // phone fields is under a megabyte; more is not an answer of the API.
 const maxAnswer = 64 << 20
 
+// crmClock is the CRM's clock as its answers' Date headers read it: the
+// latest seen.
+type crmClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *crmClock) observe(h http.Header) {
+	t, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	if t.After(c.t) {
+		c.t = t
+	}
+	c.mu.Unlock()
+}
+
+// now is the CRM's time at its latest answer (zero: none had a Date).
+func (c *crmClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
 // doHTTP sends one request and returns the body of a 2xx JSON answer,
-// or an Error saying what the answer was instead and what to do.
-func doHTTP(ctx context.Context, c *http.Client, method, url, contentType string, body io.Reader, header http.Header) ([]byte, error) {
+// or an Error saying what the answer was instead and what to do. The
+// answer's Date goes to clock.
+func doHTTP(ctx context.Context, c *http.Client, clock *crmClock, method, url, contentType string, body io.Reader, header http.Header) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
 		return nil, fmt.Errorf("building the request to %s: %w", url, err)
@@ -36,6 +65,7 @@ func doHTTP(ctx context.Context, c *http.Client, method, url, contentType string
 		return nil, &Error{Kind: ErrUnreachable, Err: fmt.Errorf("cannot reach the CRM at %s: %v: check the CRM URL in the relay's config and that the CRM is up", url, err)}
 	}
 	defer resp.Body.Close()
+	clock.observe(resp.Header)
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
 		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {

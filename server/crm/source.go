@@ -12,6 +12,7 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/screenpop/screenpop/internal/directory"
@@ -19,12 +20,85 @@ import (
 
 // Source lists a CRM's records.
 type Source interface {
-	// Changes lists the Contacts, Leads and Accounts modified at or
-	// after since: live ones as Upserts, deleted ones as Deletes. With a
-	// zero since, it lists every live record, as a Full sync. It returns
-	// the since of the next call (the latest date_modified seen, in the
-	// CRM's clock), and either every change or an error: never a part.
-	Changes(ctx context.Context, since time.Time) (directory.Sync, time.Time, error)
+	// Changes lists the Contacts, Leads and Accounts changed after the
+	// cursor: live ones as Upserts, deleted ones as Deletes. With a zero
+	// cursor, it lists every live record, as a Full sync. It returns the
+	// cursor of the next call, and either every change or an error:
+	// never a part.
+	Changes(ctx context.Context, since Cursor) (directory.Sync, Cursor, error)
+}
+
+// Cursor is where an incremental sync starts: per module, the last
+// record read. The zero Cursor asks for a full sync. The relay stores it
+// with the directory (it marshals to JSON).
+type Cursor struct {
+	Modules map[string]Mark `json:"modules,omitempty"`
+}
+
+// IsZero reports whether the cursor asks for a full sync.
+func (c Cursor) IsZero() bool { return len(c.Modules) == 0 }
+
+// Equal reports whether two cursors are the same.
+func (c Cursor) Equal(d Cursor) bool {
+	if len(c.Modules) != len(d.Modules) {
+		return false
+	}
+	for m, a := range c.Modules {
+		if b, ok := d.Modules[m]; !ok || !a.Modified.Equal(b.Modified) || a.ID != b.ID {
+			return false
+		}
+	}
+	return true
+}
+
+// Mark is the last record read of a module, in (date_modified, id)
+// order. The next sync reads the records after it, or, when ID is empty,
+// every record modified at or after Modified: date_modified counts
+// seconds, and until the CRM's clock is past that second (Settle), a
+// record changed later in that second may sort before ID.
+type Mark struct {
+	Modified time.Time `json:"modified,omitzero"`
+	ID       string    `json:"id,omitempty"`
+}
+
+// Settle is how long after a second the CRM's clock must be for no
+// record to be stamped with that second any more.
+const Settle = 5 * time.Second
+
+// listFunc appends one module's changes after a mark to a sync and
+// returns the module's mark after them.
+type listFunc func(ctx context.Context, module string, from Mark, s *directory.Sync) (Mark, error)
+
+// changes is Changes for any API: every module listed in turn by list,
+// all or nothing.
+func changes(ctx context.Context, since Cursor, list listFunc) (directory.Sync, Cursor, error) {
+	s := directory.Sync{Full: since.IsZero()}
+	next := Cursor{Modules: map[string]Mark{}}
+	for _, m := range Modules {
+		mk, err := list(ctx, m, since.Modules[m], &s)
+		if err != nil {
+			return directory.Sync{}, since, err
+		}
+		next.Modules[m] = mk
+	}
+	return s, next, nil
+}
+
+// checkUser refuses an empty API user or password.
+func checkUser(user, password string) error {
+	if user == "" || password == "" {
+		return errors.New("crm: the CRM API user and password are empty: set the user the relay syncs the caller directory with")
+	}
+	return nil
+}
+
+// mark is the Mark after reading up to (modified, id), with the CRM's
+// clock at crmNow (zero if unknown).
+func mark(modified time.Time, id string, crmNow time.Time) Mark {
+	if crmNow.IsZero() || crmNow.Before(modified.Add(Settle)) {
+		id = ""
+	}
+	return Mark{Modified: modified, ID: id}
 }
 
 // Modules are the modules synced, in order.

@@ -28,7 +28,7 @@ type Syncer struct {
 
 	run    sync.Mutex // one sync at a time
 	mu     sync.Mutex
-	cursor time.Time
+	cursor Cursor
 	status Status
 }
 
@@ -49,9 +49,9 @@ type Status struct {
 	LastSuccess time.Time `json:"last_success,omitzero"`
 }
 
-// Cursor is the date_modified the next incremental sync starts from (zero:
-// the next sync is full). The relay stores it with the directory.
-func (s *Syncer) Cursor() time.Time {
+// Cursor is where the next incremental sync starts (zero: the next sync
+// is full). The relay stores it with the directory.
+func (s *Syncer) Cursor() Cursor {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cursor
@@ -59,9 +59,9 @@ func (s *Syncer) Cursor() time.Time {
 
 // SetCursor sets the cursor, from what the relay stored with the
 // directory, so that a restart syncs incrementally.
-func (s *Syncer) SetCursor(t time.Time) {
+func (s *Syncer) SetCursor(c Cursor) {
 	s.mu.Lock()
-	s.cursor = t
+	s.cursor = c
 	s.mu.Unlock()
 }
 
@@ -98,7 +98,7 @@ func (s *Syncer) sync(ctx context.Context, full bool) (Status, error) {
 
 	since := s.Cursor()
 	if full {
-		since = time.Time{}
+		since = Cursor{}
 	}
 	start := now()
 	batch, next, err := s.Source.Changes(ctx, since)

@@ -38,6 +38,7 @@ type V11Client struct {
 	http     *http.Client
 	pageSize int
 	now      func() time.Time
+	clock    crmClock
 
 	mu      sync.Mutex
 	access  string
@@ -66,8 +67,8 @@ func NewV11Client(c V11Config) (*V11Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.User == "" || c.Password == "" {
-		return nil, errors.New("crm: the CRM API user and password are empty: set the user the relay syncs the caller directory with")
+	if err := checkUser(c.User, c.Password); err != nil {
+		return nil, err
 	}
 	v := &V11Client{base: base + V11Path, user: c.User, password: c.Password, platform: c.Platform,
 		clientID: c.ClientID, secret: c.ClientSecret, http: c.HTTP, pageSize: c.PageSize, now: c.Now}
@@ -151,7 +152,7 @@ func (v *V11Client) keep(t v11Token) string {
 func (v *V11Client) grant(ctx context.Context, fields map[string]string) (v11Token, error) {
 	fields["client_id"], fields["client_secret"], fields["platform"] = v.clientID, v.secret, v.platform
 	body, _ := json.Marshal(fields)
-	data, err := doHTTP(ctx, v.http, http.MethodPost, v.base+"/oauth2/token", "application/json", bytes.NewReader(body), nil)
+	data, err := doHTTP(ctx, v.http, &v.clock, http.MethodPost, v.base+"/oauth2/token", "application/json", bytes.NewReader(body), nil)
 	var se *statusError
 	if errors.As(err, &se) {
 		var e v11Error
@@ -199,7 +200,7 @@ func (v *V11Client) Call(ctx context.Context, method, path string, in, out any) 
 		if err != nil {
 			return err
 		}
-		data, err := doHTTP(ctx, v.http, method, v.base+path, "application/json", bytes.NewReader(body), http.Header{"Oauth-Token": {tok}})
+		data, err := doHTTP(ctx, v.http, &v.clock, method, v.base+path, "application/json", bytes.NewReader(body), http.Header{"Oauth-Token": {tok}})
 		var se *statusError
 		if errors.As(err, &se) {
 			var e v11Error

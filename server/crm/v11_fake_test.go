@@ -122,6 +122,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 func (f *fakeSugar) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	w.Header().Set("Date", f.now.UTC().Format(http.TimeFormat)) // Sugar's clock
 	path, ok := strings.CutPrefix(r.URL.Path, V11Path)
 	if !ok {
 		http.NotFound(w, r)

@@ -41,48 +41,29 @@ func v11Fields(module string) string {
 	return strings.Join(append(f, PhoneFields[module]...), ",")
 }
 
-// Changes lists what changed since since (see Source).
-func (v *V11Client) Changes(ctx context.Context, since time.Time) (directory.Sync, time.Time, error) {
-	s := directory.Sync{Full: since.IsZero()}
-	next := since
-	for _, m := range Modules {
-		latest, err := v.listModule(ctx, m, since, &s)
-		if err != nil {
-			return directory.Sync{}, since, err
-		}
-		if latest.After(next) {
-			next = latest
-		}
-	}
-	return s, next, nil
+// Changes lists what changed after the cursor (see Source).
+func (v *V11Client) Changes(ctx context.Context, since Cursor) (directory.Sync, Cursor, error) {
+	return changes(ctx, since, v.listModule)
 }
 
-func (v *V11Client) listModule(ctx context.Context, module string, since time.Time, s *directory.Sync) (time.Time, error) {
-	var latest time.Time
-	var lastDate time.Time
-	lastID := ""
-	if !since.IsZero() {
-		lastDate = since
-	}
+func (v *V11Client) listModule(ctx context.Context, module string, from Mark, s *directory.Sync) (Mark, error) {
+	lastDate, lastID := from.Modified, from.ID
 	for page := 0; ; page++ {
 		req := v11Filter{Filter: v11After(lastDate, lastID), Fields: v11Fields(module), MaxNum: v.pageSize,
 			OrderBy: "date_modified:asc,id:asc", Deleted: !s.Full}
 		var out v11Page
 		if err := v.Call(ctx, http.MethodPost, "/"+module+"/filter", req, &out); err != nil {
-			return latest, fmt.Errorf("%w (listing %s, page %d)", err, module, page+1)
+			return from, fmt.Errorf("%w (listing %s, page %d)", err, module, page+1)
 		}
 		for _, rec := range out.Records {
 			get := func(f string) string { return v11String(rec[f]) }
 			id := get("id")
 			if id == "" {
-				return latest, &Error{Kind: ErrAnswer, Err: fmt.Errorf("the filter API on %s gave a record without an id: is this a Sugar 7+ REST v11 endpoint?", module)}
+				return from, &Error{Kind: ErrAnswer, Err: fmt.Errorf("the filter API on %s gave a record without an id: is this a Sugar 7+ REST v11 endpoint?", module)}
 			}
 			t, err := time.Parse(time.RFC3339, get("date_modified"))
 			if err != nil {
-				return latest, &Error{Kind: ErrAnswer, Err: fmt.Errorf("the filter API on %s: record %s has date_modified %q, not ISO 8601: report it", module, id, get("date_modified"))}
-			}
-			if t.After(latest) {
-				latest = t
+				return from, &Error{Kind: ErrAnswer, Err: fmt.Errorf("the filter API on %s: record %s has date_modified %q, not ISO 8601: report it", module, id, get("date_modified"))}
 			}
 			lastDate, lastID = t, id
 			if d := get("deleted"); d == "true" || d == "1" {
@@ -98,7 +79,10 @@ func (v *V11Client) listModule(ctx context.Context, module string, since time.Ti
 			s.Upserts = append(s.Upserts, r)
 		}
 		if len(out.Records) < v.pageSize || out.NextOffset < 0 {
-			return latest, nil
+			if lastDate.IsZero() {
+				return Mark{}, nil
+			}
+			return mark(lastDate, lastID, v.clock.now()), nil
 		}
 	}
 }

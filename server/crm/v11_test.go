@@ -131,7 +131,7 @@ func TestV11Tokens(t *testing.T) {
 	}
 	for _, st := range steps {
 		st.before()
-		if _, _, err := v.Changes(ctx, time.Time{}); err != nil {
+		if _, _, err := v.Changes(ctx, Cursor{}); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
 		logins, refreshs, calls := f.counts()
@@ -158,7 +158,7 @@ func TestV11Refusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v := newV11(t, f, srv.URL, tt.mod)
-			_, _, err := v.Changes(context.Background(), time.Time{})
+			_, _, err := v.Changes(context.Background(), Cursor{})
 			if err == nil || KindOf(err) != tt.kind || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v (kind %q), want kind %q saying %q", err, KindOf(err), tt.kind, tt.want)
 			}

@@ -29,6 +29,7 @@ type V4Client struct {
 	md5Pass  string
 	http     *http.Client
 	pageSize int
+	clock    crmClock
 
 	mu      sync.Mutex
 	session string
@@ -56,8 +57,8 @@ func NewV4Client(c V4Config) (*V4Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.User == "" || c.Password == "" {
-		return nil, errors.New("crm: the CRM API user and password are empty: set the user the relay syncs the caller directory with")
+	if err := checkUser(c.User, c.Password); err != nil {
+		return nil, err
 	}
 	h := c.HTTP
 	if h == nil {
@@ -191,7 +192,7 @@ func (c *V4Client) post(ctx context.Context, method string, args, out any) error
 		"response_type": {"JSON"},
 		"rest_data":     {string(data)},
 	}
-	body, err := doHTTP(ctx, c.http, http.MethodPost, c.endpoint, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()), nil)
+	body, err := doHTTP(ctx, c.http, &c.clock, http.MethodPost, c.endpoint, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()), nil)
 	if err != nil {
 		return fmt.Errorf("crm: %s: %w", method, err)
 	}

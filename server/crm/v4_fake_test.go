@@ -25,6 +25,7 @@ type fakeV4 struct {
 
 	mu      sync.Mutex
 	now     time.Time
+	step    time.Duration // how far the clock moves on at each put
 	records map[string][]fakeV4Record
 	session string
 	logins  int
@@ -46,7 +47,7 @@ type fakeV4Record struct {
 const fakeV4User, fakeV4Password = "sync", "s3cret"
 
 func newFakeV4(t *testing.T) (*fakeV4, *httptest.Server) {
-	f := &fakeV4{t: t, now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), records: map[string][]fakeV4Record{}}
+	f := &fakeV4{t: t, now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), step: time.Second, records: map[string][]fakeV4Record{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv
@@ -66,7 +67,21 @@ func (f *fakeV4) put(module string, fields map[string]string, deleted bool) {
 		rs = append(rs, r)
 	}
 	f.records[module] = rs
-	f.now = f.now.Add(time.Second)
+	f.now = f.now.Add(f.step)
+}
+
+// setStep sets how far the clock moves on at each put (0: records made
+// in one second, as an import makes them).
+func (f *fakeV4) setStep(d time.Duration) {
+	f.mu.Lock()
+	f.step = d
+	f.mu.Unlock()
+}
+
+func (f *fakeV4) advance(d time.Duration) {
+	f.mu.Lock()
+	f.now = f.now.Add(d)
+	f.mu.Unlock()
 }
 
 // failAt makes call n (counted from now) answer with fault; all, every
@@ -114,6 +129,7 @@ func (f *fakeV4) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	w.Header().Set("Date", f.now.UTC().Format(http.TimeFormat)) // the CRM's clock
 	switch r.FormValue("method") {
 	case "login":
 		auth, _ := args["user_auth"].(map[string]any)

@@ -69,30 +69,17 @@ func v4Fields(module string) []string {
 	return append(f, PhoneFields[module]...)
 }
 
-// Changes lists what changed since since (see Source).
-func (c *V4Client) Changes(ctx context.Context, since time.Time) (directory.Sync, time.Time, error) {
-	s := directory.Sync{Full: since.IsZero()}
-	next := since
-	for _, m := range Modules {
-		latest, err := c.listModule(ctx, m, since, &s)
-		if err != nil {
-			return directory.Sync{}, since, err
-		}
-		if latest.After(next) {
-			next = latest
-		}
-	}
-	return s, next, nil
+// Changes lists what changed after the cursor (see Source).
+func (c *V4Client) Changes(ctx context.Context, since Cursor) (directory.Sync, Cursor, error) {
+	return changes(ctx, since, c.listModule)
 }
 
-// listModule appends module's changes since since to s and returns the
-// latest date_modified read.
-func (c *V4Client) listModule(ctx context.Context, module string, since time.Time, s *directory.Sync) (time.Time, error) {
+func (c *V4Client) listModule(ctx context.Context, module string, from Mark, s *directory.Sync) (Mark, error) {
 	table := v4Table[module]
-	var latest time.Time
-	lastDate, lastID := "", ""
-	if !since.IsZero() {
-		lastDate = since.UTC().Format(v4Time)
+	lastDate, lastID := "", from.ID
+	last := from.Modified
+	if !from.Modified.IsZero() {
+		lastDate = from.Modified.UTC().Format(v4Time)
 	}
 	for page := 0; ; page++ {
 		args := &v4ListArgs{
@@ -105,10 +92,7 @@ func (c *V4Client) listModule(ctx context.Context, module string, since time.Tim
 		}
 		var out v4List
 		if err := c.Call(ctx, "get_entry_list", args, &out); err != nil {
-			return latest, fmt.Errorf("%w (listing %s, page %d)", err, module, page+1)
-		}
-		if len(out.EntryList) == 0 {
-			return latest, nil
+			return from, fmt.Errorf("%w (listing %s, page %d)", err, module, page+1)
 		}
 		for _, e := range out.EntryList {
 			id := e.ID
@@ -116,17 +100,14 @@ func (c *V4Client) listModule(ctx context.Context, module string, since time.Tim
 				id = e.get("id")
 			}
 			if id == "" {
-				return latest, &Error{Kind: ErrAnswer, Err: fmt.Errorf("get_entry_list on %s gave a record without an id: is this a SugarCRM 6.5 / SuiteCRM 7 REST v4_1 endpoint?", module)}
+				return from, &Error{Kind: ErrAnswer, Err: fmt.Errorf("get_entry_list on %s gave a record without an id: is this a SugarCRM 6.5 / SuiteCRM 7 REST v4_1 endpoint?", module)}
 			}
 			modified := e.get("date_modified")
 			t, err := time.Parse(v4Time, modified)
 			if err != nil {
-				return latest, &Error{Kind: ErrAnswer, Err: fmt.Errorf("get_entry_list on %s: record %s has date_modified %q, not %s: the API user's date format leaks into the API; report it", module, id, modified, v4Time)}
+				return from, &Error{Kind: ErrAnswer, Err: fmt.Errorf("get_entry_list on %s: record %s has date_modified %q, not %s: the API user's date format leaks into the API; report it", module, id, modified, v4Time)}
 			}
-			if t.After(latest) {
-				latest = t
-			}
-			lastDate, lastID = modified, id
+			last, lastDate, lastID = t, modified, id
 			if e.get("deleted") == "1" {
 				s.Deletes = append(s.Deletes, directory.Ref{Module: module, ID: id})
 				continue
@@ -134,7 +115,10 @@ func (c *V4Client) listModule(ctx context.Context, module string, since time.Tim
 			s.Upserts = append(s.Upserts, v4Record(module, id, e))
 		}
 		if len(out.EntryList) < c.pageSize {
-			return latest, nil
+			if last.IsZero() {
+				return Mark{}, nil
+			}
+			return mark(last, lastID, c.clock.now()), nil
 		}
 	}
 }

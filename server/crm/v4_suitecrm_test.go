@@ -19,7 +19,7 @@ import (
 // e2e/suitecrm. They tolerate records other tests left in it: they
 // assert the seeded ones and their own.
 
-func realSyncer(t *testing.T, c *suitecrm.CRM, pageSize int) *crm.Syncer {
+func realSyncer(t testing.TB, c *suitecrm.CRM, pageSize int) *crm.Syncer {
 	t.Helper()
 	api, err := crm.NewV4Client(crm.V4Config{BaseURL: c.BaseURL, User: c.User, Password: c.Password, PageSize: pageSize})
 	if err != nil {
@@ -171,4 +171,13 @@ func TestRealWrongPassword(t *testing.T) {
 	if crm.KindOf(err) != crm.ErrCredentials || !strings.Contains(err.Error(), "check the API user's name and password") {
 		t.Errorf("error %v (kind %q), want a credentials error saying what to check", err, crm.KindOf(err))
 	}
+}
+
+func newDirectory(t testing.TB) *directory.Directory {
+	t.Helper()
+	d, err := directory.New("FR")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

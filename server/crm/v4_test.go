@@ -88,11 +88,11 @@ func TestV4SessionDropped(t *testing.T) {
 	seedFakeV4(f)
 	c := newV4(t, srv.URL, fakeV4Password)
 	ctx := context.Background()
-	if _, _, err := c.Changes(ctx, time.Time{}); err != nil {
+	if _, _, err := c.Changes(ctx, Cursor{}); err != nil {
 		t.Fatal(err)
 	}
 	f.dropSession()
-	s, _, err := c.Changes(ctx, time.Time{})
+	s, _, err := c.Changes(ctx, Cursor{})
 	if err != nil || len(s.Upserts) != 7 {
 		t.Fatalf("after the session was dropped: %d records, %v", len(s.Upserts), err)
 	}
@@ -195,5 +195,46 @@ func TestV4Faults(t *testing.T) {
 				t.Errorf("once the CRM is back, the record added meanwhile: %q", got)
 			}
 		})
+	}
+}
+
+// TestV4ImportSettles: records made in one second (an import) are read
+// again by each incremental sync only until the CRM's clock (its
+// answers' Date) is Settle past that second; then a sync with nothing
+// new reads nothing, and the next change is still read.
+func TestV4ImportSettles(t *testing.T) {
+	f, srv := newFakeV4(t)
+	f.setStep(0)
+	for i := range 5 {
+		f.put("Contacts", map[string]string{"id": fmt.Sprintf("c%d", i), "last_name": fmt.Sprint(i), "phone_work": fmt.Sprintf("061234560%d", i)}, false)
+	}
+	s := &Syncer{Source: newV4(t, srv.URL, fakeV4Password), Directory: newDirectory(t)}
+	ctx := context.Background()
+	steps := []struct {
+		name    string
+		before  func()
+		upserts int
+	}{
+		{"full", func() {}, 5},
+		{"same second: the import is read again", func() {}, 5},
+		{"the clock passes Settle: read once more, then settled", func() { f.advance(Settle + time.Second) }, 5},
+		{"settled: nothing new, nothing read", func() {}, 0},
+		{"a change is read", func() {
+			f.setStep(time.Second)
+			f.put("Contacts", map[string]string{"id": "c9", "last_name": "9", "phone_work": "0612345699"}, false)
+		}, 1},
+	}
+	for _, st := range steps {
+		st.before()
+		status, err := s.Sync(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if status.Upserts != st.upserts {
+			t.Errorf("%s: %d records read, want %d", st.name, status.Upserts, st.upserts)
+		}
+	}
+	if got := found(s.Directory, "0612345699"); !slices.Equal(got, []string{"9"}) {
+		t.Errorf("the change: %q", got)
 	}
 }
