@@ -33,11 +33,11 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, newCl
 	fs := c.flagSet("ovh", "<command> [flags]", overview)
 	endpoint := fs.String("endpoint", "", endpointUsage)
 	if err := fs.Parse(args); err != nil {
-		return helpIsNotAnError(err)
+		return c.flagError(fs, err)
 	}
 	c.endpoint = *endpoint
 	if fs.NArg() == 0 {
-		fs.Usage()
+		c.usage(fs)
 		return errors.New("missing command: use `screenpop-relay ovh credential`, `lines` or `token` (see `screenpop-relay ovh -h`)")
 	}
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
@@ -49,7 +49,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, newCl
 	case "token":
 		return c.token(rest)
 	case "help":
-		fs.Usage()
+		c.usage(fs)
 		return nil
 	}
 	return fmt.Errorf("unknown command %q: use `screenpop-relay ovh credential`, `lines` or `token` (see `screenpop-relay ovh -h`)", cmd)
@@ -96,13 +96,22 @@ type cli struct {
 // shows synopsis and about, then the flags.
 func (c *cli) flagSet(name, synopsis, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet("screenpop-relay "+name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	// The flag package prints a parse error and then the whole usage;
+	// flagError prints the error once, with one line on getting help,
+	// and the usage only when it was asked for.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		out := fs.Output()
-		fmt.Fprintf(out, "Usage: screenpop-relay %s %s\n\n%s\n\nFlags:\n", name, synopsis, about)
+		fmt.Fprintf(fs.Output(), "Usage: screenpop-relay %s %s\n\n%s\n\nFlags:\n", name, synopsis, about)
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// usage prints fs's help on stderr.
+func (c *cli) usage(fs *flag.FlagSet) {
+	fs.SetOutput(c.stderr)
+	fs.Usage()
+	fs.SetOutput(io.Discard)
 }
 
 // commandFlags is flagSet plus -endpoint, defaulting to the ovh-level one.
@@ -112,13 +121,14 @@ func (c *cli) commandFlags(name, synopsis, about string) (*flag.FlagSet, *string
 	return fs, endpoint
 }
 
-// helpIsNotAnError makes -h succeed: the flag package has printed the
-// help already.
-func helpIsNotAnError(err error) error {
+// flagError is what a failed fs.Parse returns: -h prints the help and
+// succeeds; any other error says how to get help.
+func (c *cli) flagError(fs *flag.FlagSet, err error) error {
 	if errors.Is(err, flag.ErrHelp) {
+		c.usage(fs)
 		return nil
 	}
-	return err
+	return fmt.Errorf("%v\nRun `%s -h` for help.", err, fs.Name())
 }
 
 // noArgs rejects arguments left after the flags.
@@ -138,7 +148,7 @@ OVH_APPLICATION_KEY and OVH_APPLICATION_SECRET.`)
 	redirect := fs.String("redirect", "", "`URL` OVH sends the browser to once the key is validated (default: none, OVH shows its own page)")
 	click2call := fs.Bool("click2call", false, "also grant click-to-call (POST /telephony/*/line/*/click2Call: your lines can place calls); the relay does not use it yet")
 	if err := fs.Parse(args); err != nil {
-		return helpIsNotAnError(err)
+		return c.flagError(fs, err)
 	}
 	if err := noArgs(fs, "credential takes flags only"); err != nil {
 		return err
@@ -181,7 +191,7 @@ func (c *cli) lines(args []string) error {
 		`Lists your telephony billing accounts and their lines (and hunting
 queues): the names -billing-account and -line take.`)
 	if err := fs.Parse(args); err != nil {
-		return helpIsNotAnError(err)
+		return c.flagError(fs, err)
 	}
 	if err := noArgs(fs, "lines takes no arguments"); err != nil {
 		return err
@@ -301,7 +311,7 @@ and prints it alone on stdout. Older tokens of the line stay valid until
 revoked.`)
 	expiration := fs.String("expiration", DefaultExpiration, "how long the token is valid: `one of` "+quotedExpirations())
 	if err := fs.Parse(args); err != nil {
-		return helpIsNotAnError(err)
+		return c.flagError(fs, err)
 	}
 	if fs.NArg() > 0 && ValidateExpiration(*expiration+" "+fs.Arg(0)) == nil {
 		return fmt.Errorf("quote the expiration, it has a space: -expiration %q", *expiration+" "+fs.Arg(0))
@@ -339,7 +349,7 @@ func (c *cli) tokenShow(args []string) error {
 		`Prints the current event token of a line or billing account alone on
 stdout; fails when it has none.`)
 	if err := fs.Parse(args); err != nil {
-		return helpIsNotAnError(err)
+		return c.flagError(fs, err)
 	}
 	if err := noArgs(fs, "give the line with -line or the billing account with -billing-account"); err != nil {
 		return err
@@ -372,7 +382,7 @@ func (c *cli) tokenRevoke(args []string) error {
 		`Revokes the event token of a line or billing account: relays using it
 stop receiving its events. Succeeds when there is none.`)
 	if err := fs.Parse(args); err != nil {
-		return helpIsNotAnError(err)
+		return c.flagError(fs, err)
 	}
 	if err := noArgs(fs, "give the line with -line or the billing account with -billing-account"); err != nil {
 		return err

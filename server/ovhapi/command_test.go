@@ -308,3 +308,26 @@ func TestCommandCredentials(t *testing.T) {
 	_, _, err = run(t, o.env(ck), "token", "show", "-billing-account", ba1)
 	wantError(t, err, ovhapi.CodeNotGranted, "the consumer key lacks the access rule GET /telephony/*/eventToken")
 }
+
+// TestCommandFlagError: a bad flag is reported once, by the error, with
+// one line on getting help; the usage is printed only when asked for.
+func TestCommandFlagError(t *testing.T) {
+	for _, args := range [][]string{
+		{"-frob"},
+		{"lines", "-frob"},
+		{"credential", "-frob"},
+		{"token", "create", "-frob"},
+	} {
+		_, stderr, err := run(t, nil, args...)
+		if err == nil {
+			t.Errorf("ovh %q: no error", args)
+			continue
+		}
+		if !strings.Contains(err.Error(), "flag provided but not defined: -frob") || !strings.Contains(err.Error(), "-h` for help.") {
+			t.Errorf("ovh %q: error %q does not name the flag and how to get help", args, err)
+		}
+		if stderr != "" {
+			t.Errorf("ovh %q: printed %q besides the error, want nothing", args, stderr)
+		}
+	}
+}
