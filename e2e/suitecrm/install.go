@@ -52,6 +52,8 @@ var (
 	httpdConf string
 	//go:embed config_si.php.tmpl
 	configSI string
+	//go:embed prefs.php
+	prefsPHP string
 )
 
 // Options tune Open.
@@ -377,6 +379,12 @@ func coldInstall(ctx context.Context, dir, src string, h *http.Client, logf func
 	}
 	done()
 
+	done = step("marking the admin's first-login wizard done")
+	if err := adminPrefs(ctx, dir, log); err != nil {
+		return nil, err
+	}
+	done()
+
 	done = step("seeding")
 	if inst.Seeded, err = seed(ctx, c.api); err != nil {
 		return nil, err
@@ -410,6 +418,20 @@ func silentInstall(ctx context.Context, c *CRM, log io.Writer) error {
 	cfg, err := os.ReadFile(filepath.Join(c.Dir, "www/config.php"))
 	if err != nil || !bytes.Contains(cfg, []byte("'installer_locked' => true")) {
 		return fmt.Errorf("the silent installer did not finish (%s; config.php has no 'installer_locked' => true): read its answer in install.log", resp.Status)
+	}
+	return nil
+}
+
+// adminPrefs runs prefs.php with PHP's CLI as www-data.
+func adminPrefs(ctx context.Context, dir string, log io.Writer) error {
+	script := filepath.Join(dir, "prefs.php")
+	if err := os.WriteFile(script, []byte(prefsPHP), 0o644); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "runuser", "-u", "www-data", "--", "php", "-d", "memory_limit=512M", "-d", "error_reporting=22519", "-d", "display_errors=stderr", script, filepath.Join(dir, "www"))
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("setting the admin's preferences (php %s): %w (its output is in install.log)", script, err)
 	}
 	return nil
 }
@@ -608,8 +630,16 @@ func stopServers(dir string) {
 	exec.Command("/usr/sbin/apache2", "-f", filepath.Join(dir, "apache/httpd.conf"), "-k", "stop").Run()
 	if b, err := os.ReadFile(filepath.Join(dir, "mysql/mysqld.pid")); err == nil {
 		var pid int
-		if _, err := fmt.Sscan(string(b), &pid); err == nil && pid > 1 {
-			syscall.Kill(pid, syscall.SIGTERM)
+		if _, err := fmt.Sscan(string(b), &pid); err == nil && pid > 1 && syscall.Kill(pid, syscall.SIGTERM) == nil {
+			// Wait for it to let go of its data folder (at most 30 s).
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for range 600 {
+				if syscall.Kill(pid, 0) != nil {
+					break
+				}
+				<-tick.C
+			}
 		}
 	}
 }

@@ -21,9 +21,10 @@ type Seed struct {
 	AccountOf string
 }
 
-// SeedVersion changes with SeedRecords: an install seeded by another
-// version is installed afresh.
-const SeedVersion = 2
+// SeedVersion changes with SeedRecords (and with what the install does
+// after the installer): an install seeded by another version is
+// installed afresh.
+const SeedVersion = 3
 
 // SeedRecords are the records of every fresh install: the six mixed
 // formats of docs/sugarcrm.md on Contacts, an Account, a Lead, and a

@@ -20,7 +20,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -139,4 +144,33 @@ func (c *CRM) Record(t testing.TB, name string) Record {
 // RecordURL is the record's page in the classic UI.
 func (c *CRM) RecordURL(r Record) string {
 	return c.BaseURL + "/index.php?module=" + r.Module + "&action=DetailView&record=" + r.ID
+}
+
+// Browser returns an HTTP client logged in to the web UI as the admin,
+// with its own cookie jar: for tests that read pages as an agent would.
+func (c *CRM) Browser(ctx context.Context) (*http.Client, error) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, err
+	}
+	h := &http.Client{Jar: jar, Timeout: time.Minute}
+	form := url.Values{
+		"module": {"Users"}, "action": {"Authenticate"}, "return_module": {"Users"}, "return_action": {"Login"},
+		"user_name": {c.User}, "username_password": {c.Password},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+"/index.php", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := h.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("logging in to the web UI: %w", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if q := resp.Request.URL.Query(); q.Get("action") == "Login" || q.Get("action") == "Wizard" {
+		return nil, fmt.Errorf("logging in to the web UI as %s landed on %s: read %s/www/suitecrm.log", c.User, resp.Request.URL, c.Dir)
+	}
+	return h, nil
 }
