@@ -17,6 +17,7 @@ package directory
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/screenpop/screenpop/internal/phone"
@@ -81,10 +82,17 @@ type Directory struct {
 
 	mu      sync.RWMutex
 	records map[Ref]*entry
-	byKey   map[string][]*entry
+	// byKey holds the record of each number, or sharedKey when several
+	// records store it; shared then lists them, in compareEntries order.
+	// (Most numbers have one record: a pointer per key, not a slice.)
+	byKey   map[string]*entry
+	shared  map[string][]*entry
 	skipped int
 	none    int // records with no key
 }
+
+// sharedKey marks in byKey a number several records store.
+var sharedKey = &entry{}
 
 // entry is a held record and the keys its phones gave.
 type entry struct {
@@ -99,7 +107,7 @@ func New(region string) (*Directory, error) {
 	if err := parse.ValidRegion(region); err != nil {
 		return nil, fmt.Errorf("directory: %w", err)
 	}
-	return &Directory{region: region, records: map[Ref]*entry{}, byKey: map[string][]*entry{}}, nil
+	return &Directory{region: region, records: map[Ref]*entry{}, byKey: map[string]*entry{}, shared: map[string][]*entry{}}, nil
 }
 
 // Region is the directory's default region.
@@ -108,11 +116,40 @@ func (d *Directory) Region() string { return d.region }
 // Key returns the canonical key of a number as a CRM stores it or OVH
 // sends it, and false when it is not a dialable public number.
 func Key(raw, region string) (string, bool) {
-	n := parse.Number(raw, region)
-	if n.Kind != phone.Valid || n.Forms.E164 == "" {
-		return "", false
+	return KeyOf(parse.Number(compact(raw), region))
+}
+
+// compact drops the spaces, dots, dashes and slashes of a number written
+// with nothing else but digits and a leading +, which libphonenumber
+// ignores anyway: "+33 6 12 34 56 82" becomes "+33612345682", the
+// spelling parse reads from its own tables (a few microseconds) rather
+// than through libphonenumber (tens). Anything else is returned as it
+// is. FuzzKeyMatchesParse holds Key to parse.Number's own answer.
+func compact(raw string) string {
+	var buf [32]byte
+	b := buf[:0]
+	punct := false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case '0' <= c && c <= '9':
+			b = append(b, c)
+		case c == '+' && len(b) == 0 && !punct:
+			b = append(b, c)
+		case c == ' ' || c == '.' || c == '-' || c == '/':
+			punct = true
+		default:
+			return raw
+		}
+		if len(b) == len(buf) {
+			return raw
+		}
 	}
-	return n.Forms.E164, true
+	// Short digit strings parse reads as internal extensions when they
+	// are written without punctuation: leave those to it as written.
+	if !punct || len(b) < 8 {
+		return raw
+	}
+	return string(b)
 }
 
 // KeyOf is the key of a number already parsed (a call's caller).
@@ -146,24 +183,32 @@ func (d *Directory) LookupRaw(raw string) []Match {
 // LookupKey returns the records with a number of that key.
 func (d *Directory) LookupKey(key string) []Match {
 	d.mu.RLock()
-	es := d.byKey[key]
-	if len(es) == 0 {
-		d.mu.RUnlock()
+	defer d.mu.RUnlock()
+	e := d.byKey[key]
+	switch e {
+	case nil:
 		return nil
-	}
-	out := make([]Match, 0, len(es))
-	for _, e := range es {
-		m := Match{Record: e.rec}
-		for i, k := range e.keys {
-			if k == key {
-				m.Field = e.rec.Phones[i].Field
-				break
-			}
+	case sharedKey:
+		es := d.shared[key]
+		out := make([]Match, len(es))
+		for i, e := range es {
+			out[i] = e.match(key)
 		}
-		out = append(out, m)
+		return out
 	}
-	d.mu.RUnlock()
-	return out
+	return []Match{e.match(key)}
+}
+
+// match is the entry as a match of key.
+func (e *entry) match(key string) Match {
+	m := Match{Record: e.rec}
+	for i, k := range e.keys {
+		if k == key {
+			m.Field = e.rec.Phones[i].Field
+			break
+		}
+	}
+	return m
 }
 
 // Apply applies a sync and returns the directory's stats after it. The
@@ -181,8 +226,13 @@ func (d *Directory) Apply(s Sync) Stats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if s.Full {
+		keys := 0
+		for _, e := range parsed {
+			keys += len(e.keys)
+		}
 		d.records = make(map[Ref]*entry, len(parsed))
-		d.byKey = make(map[string][]*entry, len(parsed))
+		d.byKey = make(map[string]*entry, keys)
+		d.shared = map[string][]*entry{}
 		d.skipped, d.none = 0, 0
 	}
 	for _, ref := range s.Deletes {
@@ -215,14 +265,16 @@ func (d *Directory) newEntry(r Record, cache *parse.Cache) *entry {
 		if p.Number == "" {
 			continue
 		}
-		n := cache.Number(p.Number, d.region)
+		n := cache.Number(compact(p.Number), d.region)
 		key, ok := KeyOf(n)
 		if !ok {
 			e.skipped++
 			continue
 		}
 		if !slices.Contains(e.keys[:i], key) {
-			e.keys[i] = key
+			// A copy: parse's forms share one buffer, which the key
+			// alone would keep alive (a hundred bytes a number).
+			e.keys[i] = strings.Clone(key)
 		}
 	}
 	return e
@@ -237,9 +289,18 @@ func (d *Directory) add(e *entry) {
 			continue
 		}
 		indexed = true
-		es := d.byKey[k]
-		i, _ := slices.BinarySearchFunc(es, e, compareEntries)
-		d.byKey[k] = slices.Insert(es, i, e)
+		switch old := d.byKey[k]; old {
+		case nil:
+			d.byKey[k] = e
+		case sharedKey:
+			es := d.shared[k]
+			i, _ := slices.BinarySearchFunc(es, e, compareEntries)
+			d.shared[k] = slices.Insert(es, i, e)
+		default:
+			es := []*entry{old, e}
+			slices.SortFunc(es, compareEntries)
+			d.byKey[k], d.shared[k] = sharedKey, es
+		}
 	}
 	if !indexed {
 		d.none++
@@ -259,11 +320,17 @@ func (d *Directory) remove(ref Ref) {
 			continue
 		}
 		indexed = true
-		es := slices.DeleteFunc(d.byKey[k], func(x *entry) bool { return x == e })
-		if len(es) == 0 {
+		switch d.byKey[k] {
+		case e:
 			delete(d.byKey, k)
-		} else {
-			d.byKey[k] = es
+		case sharedKey:
+			es := slices.DeleteFunc(d.shared[k], func(x *entry) bool { return x == e })
+			if len(es) == 1 {
+				d.byKey[k] = es[0]
+				delete(d.shared, k)
+			} else {
+				d.shared[k] = es
+			}
 		}
 	}
 	if !indexed {

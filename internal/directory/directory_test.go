@@ -201,6 +201,17 @@ func TestApply(t *testing.T) {
 			stats:   Stats{Records: 1, Keys: 1},
 		},
 		{
+			name: "a shared number shrinks to one record and grows back",
+			syncs: []Sync{
+				{Full: true, Upserts: []Record{contact("a", "Alice", "0123456789"), contact("b", "Bob", "+33123456789"), contact("c", "Carol", "0033123456789")}},
+				{Deletes: []Ref{{"Contacts", "b"}}},
+				{Upserts: []Record{contact("a", "Alice", "0612345682")}},
+				{Upserts: []Record{contact("d", "Dan", "01.23.45.67.89"), contact("b", "Bob", "01 23 45 67 89")}},
+			},
+			lookups: []lookup{{"0033123456789", []string{"Bob", "Carol", "Dan"}}, {"0033612345682", []string{"Alice"}}},
+			stats:   Stats{Records: 4, Keys: 2},
+		},
+		{
 			name: "full sync replaces everything",
 			syncs: []Sync{
 				{Full: true, Upserts: []Record{contact("a", "Alice", "0123456789"), contact("b", "Bob", "0612345682")}},

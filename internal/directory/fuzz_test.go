@@ -61,3 +61,25 @@ func FuzzLookup(f *testing.F) {
 		}
 	})
 }
+
+// FuzzKeyMatchesParse: Key, with its shortcut for punctuated numbers,
+// gives what parse.Number gives for the string as written.
+func FuzzKeyMatchesParse(f *testing.F) {
+	for _, s := range []string{"+33 6 12 34 56 82", "0033 6 12 34 56 82", "06.12.34.56.82", "06-12-34-56-82", "+1 415-555-0184",
+		"+33 0 6 12 34 56 82", "0033 0612345682", "+ 33612345682", "00 33 612345682", "+44 20 7946 0958", "1/23", " 06 12 34 56 82 ",
+		"+39 06 1234 5678", "+800 1234 5678", "+", "-", "0", "+33612345682"} {
+		f.Add(s, "FR")
+		f.Add(s, "US")
+		f.Add(s, "IT")
+	}
+	f.Fuzz(func(t *testing.T, raw, region string) {
+		if parse.ValidRegion(region) != nil {
+			return
+		}
+		want, wantOK := KeyOf(parse.Number(raw, region))
+		got, ok := Key(raw, region)
+		if got != want || ok != wantOK {
+			t.Fatalf("Key(%q, %s) = %q, %v; parse.Number gives %q, %v", raw, region, got, ok, want, wantOK)
+		}
+	})
+}
