@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -216,14 +217,23 @@ func (f *fakeSugar) filter(w http.ResponseWriter, r *http.Request, module string
 			match = append(match, rec)
 		}
 	}
-	if in.OrderBy != "date_modified:asc,id:asc" {
-		f.t.Errorf("fake Sugar: order_by %q, the client must page in (date_modified, id) order", in.OrderBy)
+	desc := false
+	switch in.OrderBy {
+	case "date_modified:asc,id:asc":
+	case "date_modified:desc":
+		desc = true
+	default:
+		f.t.Errorf("fake Sugar: order_by %q: the client pages in (date_modified, id) order and searches newest first", in.OrderBy)
 	}
 	slices.SortFunc(match, func(a, b map[string]any) int {
-		if c := fakeTime(a["date_modified"]).Compare(fakeTime(b["date_modified"])); c != 0 {
-			return c
+		c := fakeTime(a["date_modified"]).Compare(fakeTime(b["date_modified"]))
+		if c == 0 {
+			c = strings.Compare(a["id"].(string), b["id"].(string))
 		}
-		return strings.Compare(a["id"].(string), b["id"].(string))
+		if desc {
+			return -c
+		}
+		return c
 	})
 	if in.MaxNum <= 0 {
 		in.MaxNum = 20
@@ -295,7 +305,8 @@ func compare(field string, got any, op string, want any) bool {
 	case "$equals":
 		return c == 0
 	case "$starts":
-		return strings.HasPrefix(fmt.Sprint(got), fmt.Sprint(want))
+		// A raw LIKE 'value%': Sugar does not escape the value's % and _.
+		return like(fmt.Sprint(got), fmt.Sprint(want)+"%")
 	case "$contains":
 		return strings.Contains(fmt.Sprint(got), fmt.Sprint(want))
 	}
@@ -305,4 +316,22 @@ func compare(field string, got any, op string, want any) bool {
 func fakeTime(v any) time.Time {
 	t, _ := time.Parse(time.RFC3339, fmt.Sprint(v))
 	return t
+}
+
+// like is SQL LIKE: % any run, _ any one character.
+func like(s, pattern string) bool {
+	var re strings.Builder
+	re.WriteString("(?s)^")
+	for _, r := range pattern {
+		switch r {
+		case '%':
+			re.WriteString(".*")
+		case '_':
+			re.WriteString(".")
+		default:
+			re.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	re.WriteString("$")
+	return regexp.MustCompile(re.String()).MatchString(s)
 }

@@ -56,25 +56,19 @@ func (v *V11Client) listModule(ctx context.Context, module string, from Mark, s 
 			return from, fmt.Errorf("%w (listing %s, page %d)", err, module, page+1)
 		}
 		for _, rec := range out.Records {
-			get := func(f string) string { return v11String(rec[f]) }
-			id := get("id")
-			if id == "" {
-				return from, &Error{Kind: ErrAnswer, Err: fmt.Errorf("the filter API on %s gave a record without an id: is this a Sugar 7+ REST v11 endpoint?", module)}
-			}
-			t, err := time.Parse(time.RFC3339, get("date_modified"))
+			r, err := v11Record(module, rec)
 			if err != nil {
-				return from, &Error{Kind: ErrAnswer, Err: fmt.Errorf("the filter API on %s: record %s has date_modified %q, not ISO 8601: report it", module, id, get("date_modified"))}
+				return from, err
 			}
-			lastDate, lastID = t, id
-			if d := get("deleted"); d == "true" || d == "1" {
-				s.Deletes = append(s.Deletes, directory.Ref{Module: module, ID: id})
+			modified := v11String(rec["date_modified"])
+			t, err := time.Parse(time.RFC3339, modified)
+			if err != nil {
+				return from, &Error{Kind: ErrAnswer, Err: fmt.Errorf("the filter API on %s: record %s has date_modified %q, not ISO 8601: report it", module, r.ID, modified)}
+			}
+			lastDate, lastID = t, r.ID
+			if d := v11String(rec["deleted"]); d == "true" || d == "1" {
+				s.Deletes = append(s.Deletes, r.Ref())
 				continue
-			}
-			r := directory.Record{Module: module, ID: id, Owner: get("assigned_user_name"), Phones: phones(module, get)}
-			if module == "Accounts" {
-				r.Name = get("name")
-			} else {
-				r.Name, r.Company = personName(get("first_name"), get("last_name")), get("account_name")
 			}
 			s.Upserts = append(s.Upserts, r)
 		}
@@ -85,6 +79,22 @@ func (v *V11Client) listModule(ctx context.Context, module string, from Mark, s 
 			return mark(lastDate, lastID, v.clock.now()), nil
 		}
 	}
+}
+
+// v11Record reads one record of the filter API's answer.
+func v11Record(module string, rec map[string]any) (directory.Record, error) {
+	get := func(f string) string { return v11String(rec[f]) }
+	id := get("id")
+	if id == "" {
+		return directory.Record{}, &Error{Kind: ErrAnswer, Err: fmt.Errorf("the filter API on %s gave a record without an id: is this a Sugar 7+ REST v11 endpoint?", module)}
+	}
+	r := directory.Record{Module: module, ID: id, Owner: get("assigned_user_name"), Phones: phones(module, get)}
+	if module == "Accounts" {
+		r.Name = get("name")
+	} else {
+		r.Name, r.Company = personName(get("first_name"), get("last_name")), get("account_name")
+	}
+	return r, nil
 }
 
 // v11Date is how the filter API takes a datetime.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/internal/directory"
+	"github.com/screenpop/screenpop/internal/phone/parse"
 )
 
 func newV11(t *testing.T, f *fakeSugar, url string, mod func(*V11Config)) *V11Client {
@@ -205,4 +206,40 @@ func TestNewClientBadConfig(t *testing.T) {
 func recordsEqual(a, b directory.Record) bool {
 	return a.Module == b.Module && a.ID == b.ID && a.Name == b.Name && a.Company == b.Company &&
 		a.Owner == b.Owner && slices.Equal(a.Phones, b.Phones)
+}
+
+// TestV11Search: the live lookup finds the records storing the number
+// in any format, through $starts with the LIKE pattern, and only them:
+// not a number that merely contains its digits in order.
+func TestV11Search(t *testing.T) {
+	f, srv := newFakeSugar(t)
+	f.put("Contacts", map[string]any{"id": "c1", "first_name": "Alice", "last_name": "Martin", "phone_mobile": "06.12.34.56.82"})
+	f.put("Leads", map[string]any{"id": "l1", "first_name": "Inès", "last_name": "Moreau", "phone_work": "+33 6 12 34 56 82"})
+	f.put("Accounts", map[string]any{"id": "a1", "name": "Decoy SA", "phone_office": "+33 6 12 34 56 82 99"}) // contains the digits
+	f.put("Contacts", map[string]any{"id": "c2", "first_name": "Other", "last_name": "Person", "phone_work": "0612345683"})
+	v := newV11(t, f, srv.URL, nil)
+	tests := []struct {
+		caller string
+		want   []string
+	}{
+		{"0033612345682", []string{"Contacts/c1", "Leads/l1"}},
+		{"0033612345683", []string{"Contacts/c2"}},
+		{"0033612345699", nil},
+	}
+	for _, tt := range tests {
+		rs, err := v.Search(context.Background(), parse.Number(tt.caller, "FR"), "FR")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rs {
+			got = append(got, r.Module+"/"+r.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Search(%s) = %q, want %q", tt.caller, got, tt.want)
+		}
+	}
+	if _, err := v.Search(context.Background(), parse.Number("anonymous", "FR"), "FR"); err == nil {
+		t.Error("searching for a withheld caller: no error")
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/screenpop/screenpop/e2e/suitecrm"
 	"github.com/screenpop/screenpop/internal/directory"
+	"github.com/screenpop/screenpop/internal/phone/parse"
 	"github.com/screenpop/screenpop/server/crm"
 )
 
@@ -183,4 +184,37 @@ func newDirectory(t testing.TB) *directory.Directory {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// TestRealSearch: the live lookup on the real SuiteCRM finds each seeded
+// record by its number in OVH's form, exactly; the shared number finds
+// both; an unknown number, none.
+func TestRealSearch(t *testing.T) {
+	c := suitecrm.Start(t)
+	api, err := crm.NewV4Client(crm.V4Config{BaseURL: c.BaseURL, User: c.User, Password: c.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	want := map[string][]string{}
+	for _, r := range c.Seeded {
+		want[ovh(t, r.Number)] = append(want[ovh(t, r.Number)], r.Module+"/"+r.ID)
+	}
+	want["0033612345699"] = nil
+	for number, ids := range want {
+		rs, err := api.Search(ctx, parse.Number(number, "FR"), "FR")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rs {
+			got = append(got, r.Module+"/"+r.ID)
+		}
+		slices.Sort(got)
+		slices.Sort(ids)
+		if !slices.Equal(got, ids) {
+			t.Errorf("Search(%s) = %q, want %q", number, got, ids)
+		}
+	}
 }
