@@ -15,6 +15,10 @@ api.storage.onChanged.addListener((changes, area) => deliver('storage', changes,
 // not ours: return false so that their own listener can answer.
 const requests = new Set(['pause', 'mark-seen', 'open', 'test-pop', 'reconnect']);
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (msg && msg.type === 'typing' && sender.tab) { // typing.js, in a CRM page: no answer
+    deliver('typing', sender.tab.id, !!msg.typing);
+    return false;
+  }
   if (!msg || !requests.has(msg.type)) return false;
   deliver('message', msg, sendResponse);
   return true;

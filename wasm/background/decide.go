@@ -60,12 +60,17 @@ type Memory struct {
 	// so that a restarted worker does not try them again: Chrome restarts
 	// it every 30 s (alarm), and the relay rate-limits wrong secrets.
 	Refused string `json:"refused,omitempty"`
+	// Agent is whom the calls are of: the relay and connection secret
+	// (Refusal's form: a hash, not the secret); "" in a state saved before
+	// it was kept, which is then taken to be the current agent's.
+	Agent string `json:"agent,omitempty"`
 
 	// Per connection, not saved: every connection starts with a hello.
 	replayTo    uint64          // events up to this ID are a replay of what happened while away
 	liveAtHello map[string]bool // calls the hello said are going on
 	sweepDue    bool            // calls that ended while away are still to be settled
 	unpopped    []string        // storage keys of the popped records pruned, to remove (PoppedPrefix)
+	order       []poppedAt      // Popped's calls, oldest first: prune takes from the front (prunePopped)
 	rewrite     bool            // Popped came from an older form: write all its records once
 	badge       string          // badge text shown last
 	badgeShown  bool
@@ -165,13 +170,29 @@ func Refusal(relay, secret string) string {
 	return relay + " " + strconv.FormatUint(h, 36)
 }
 
-// Reset forgets the cursor and the calls going on when the relay URL
-// changes: cursors of one relay mean nothing to another. What popped, the
-// history, the cap and the reused tab or window stay.
-func (st *Memory) Reset(relay string) {
-	st.Relay, st.Cursor, st.Live = relay, 0, nil
+// Reset forgets what belonged to the relay or agent of before when the
+// settings name another (a relay URL, a connection string): the cursor
+// (cursors of one relay mean nothing to another), the calls going on and
+// ended, the last pop (the side panel's fallback), their notifications,
+// the relay's upstream state. The badge is set again and the views the
+// pages read are written again from that (Dirty). What popped (one pop
+// per call), the cap and the reused CRM tab or window stay: they are the
+// browser's, not the relay's.
+func (st *Memory) Reset(relay string) []Action {
+	var acts []Action
+	for _, list := range [][]CallView{st.Live, st.Recent} {
+		for _, v := range list {
+			if v.Notified || v.Call.Missed && !v.Seen {
+				acts = append(acts, Action{Kind: ActionClearNote, Key: key(v.Call)})
+			}
+		}
+	}
+	st.Relay, st.Cursor, st.Live, st.Recent, st.Last = relay, 0, nil, nil, nil
 	st.replayTo, st.liveAtHello, st.sweepDue = 0, nil, false
+	st.upstream = nil
+	st.badgeShown = false
 	st.dirty = true
+	return acts
 }
 
 func (st *Memory) init() {
@@ -455,7 +476,7 @@ func (st *Memory) decide(event string, v *CallView, u string, err error, env Env
 		v.Reason = pop.ReasonCapped
 		return nil
 	}
-	st.Popped[k] = env.Now.UnixMilli()
+	st.addPopped(k, env.Now.UnixMilli())
 	v.Popped, v.Reason, v.Error = true, "", ""
 	last := *v
 	st.Last = &last
@@ -610,36 +631,7 @@ func (st *Memory) View() Calls {
 }
 
 func (st *Memory) prune(now time.Time) {
-	cut := now.Add(-poppedKeep).UnixMilli()
-	for k, t := range st.Popped {
-		if t < cut {
-			st.forget(k)
-		}
-	}
-	// Past the bound, the oldest go: as each new pop comes, one, found by
-	// one scan (no sort of the whole day on every pop); many at once (a
-	// day read from an older form) by one sort.
-	switch excess := len(st.Popped) - poppedMax; {
-	case excess == 1:
-		oldest, at := "", int64(0)
-		for k, t := range st.Popped {
-			if oldest == "" || t < at || t == at && k < oldest {
-				oldest, at = k, t
-			}
-		}
-		st.forget(oldest)
-	case excess > 1:
-		keys := make([]string, 0, len(st.Popped))
-		for k := range st.Popped {
-			keys = append(keys, k)
-		}
-		stdlite.SortStrings(keys, func(a, b string) bool {
-			return st.Popped[a] < st.Popped[b] || st.Popped[a] == st.Popped[b] && a < b
-		})
-		for _, k := range keys[:excess] {
-			st.forget(k)
-		}
-	}
+	st.prunePopped(now.Add(-poppedKeep).UnixMilli())
 	// A call whose end we never heard of (relay restarted, gap) must not
 	// show RING forever.
 	ms := now.UnixMilli()
@@ -657,5 +649,63 @@ func (st *Memory) prune(now time.Time) {
 	for _, v := range gone {
 		st.settle(&v, Env{}) // no notification for a call this old
 		st.addRecent(v)
+	}
+}
+
+// poppedAt is a call of Memory.Popped and when it popped.
+type poppedAt struct {
+	key string
+	at  int64
+}
+
+// addPopped records that call k popped at (Unix ms).
+func (st *Memory) addPopped(k string, at int64) {
+	st.init()
+	st.Popped[k] = at
+	if len(st.order) != len(st.Popped)-1 {
+		return // not in order yet: prunePopped sorts them all
+	}
+	// After the last, but for a clock that went back (or calls popped in
+	// the same millisecond): an insertion from the end.
+	p := poppedAt{k, at}
+	st.order = append(st.order, p)
+	i := len(st.order) - 1
+	for ; i > 0 && before(p, st.order[i-1]); i-- {
+		st.order[i] = st.order[i-1]
+	}
+	st.order[i] = p
+}
+
+func before(a, b poppedAt) bool { return a.at < b.at || a.at == b.at && a.key < b.key }
+
+// prunePopped forgets the popped calls older than cut (Unix ms) and,
+// past poppedMax, the oldest. Its work per message is what it forgets:
+// the calls are kept oldest first (Memory.order), and only popped calls
+// added without addPopped (read from storage, or from an older form)
+// cost a sort, once, at load.
+func (st *Memory) prunePopped(cut int64) {
+	if len(st.order) != len(st.Popped) {
+		keys := make([]string, 0, len(st.Popped))
+		for k := range st.Popped {
+			keys = append(keys, k)
+		}
+		stdlite.SortStrings(keys, func(a, b string) bool {
+			return before(poppedAt{a, st.Popped[a]}, poppedAt{b, st.Popped[b]})
+		})
+		st.order = st.order[:0]
+		for _, k := range keys {
+			st.order = append(st.order, poppedAt{k, st.Popped[k]})
+		}
+	}
+	drop := 0
+	for _, o := range st.order {
+		if o.at >= cut && len(st.Popped) <= poppedMax {
+			break
+		}
+		st.forget(o.key)
+		drop++
+	}
+	if drop > 0 {
+		st.order = append(st.order[:0], st.order[drop:]...)
 	}
 }

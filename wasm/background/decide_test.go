@@ -2,6 +2,7 @@ package background
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -678,13 +679,60 @@ func TestPrune(t *testing.T) {
 	}
 }
 
+// TestPruneBounded: a history read from storage beyond the bound (10,000
+// records) is cut once, and from then on each pop forgets one call, the
+// oldest, without going over the whole day again.
+func TestPruneBounded(t *testing.T) {
+	st := Memory{Popped: map[string]int64{}}
+	for i := 0; i < 10*poppedMax; i++ {
+		st.Popped[fmt.Sprintf("%s|old-%d", line, i)] = now.Add(-time.Hour).UnixMilli() - int64(i)*1000
+	}
+	st.prune(now)
+	if len(st.Popped) != poppedMax || len(st.unpopped) != 9*poppedMax || len(st.order) != poppedMax {
+		t.Fatalf("after the first prune: %d popped, %d to remove, %d in order", len(st.Popped), len(st.unpopped), len(st.order))
+	}
+	if _, ok := st.Popped[line+"|old-0"]; !ok {
+		t.Error("the newest call was forgotten")
+	}
+	st.unpopped = nil
+	e := env(with(func(s *settings.Settings) { s.CapPerMinute = 0 }))
+	for i := 0; i < 3; i++ {
+		e.Now = now.Add(time.Duration(i) * time.Second)
+		if p := pops(ring(t, &st, uint64(i+1), fmt.Sprint("new-", i), "0033612345682", e)); len(p) != 1 {
+			t.Fatalf("ring %d: pops %v", i, p)
+		}
+		if len(st.Popped) != poppedMax || len(st.order) != poppedMax || len(st.unpopped) != i+1 {
+			t.Fatalf("ring %d: %d popped, %d in order, %d to remove", i, len(st.Popped), len(st.order), len(st.unpopped))
+		}
+		if want := PoppedPrefix + fmt.Sprintf("%s|old-%d", line, poppedMax-1-i); st.unpopped[i] != want {
+			t.Errorf("ring %d forgot %s, want the oldest, %s", i, st.unpopped[i], want)
+		}
+	}
+}
+
 func TestRelayChangeResets(t *testing.T) {
 	var st Memory
 	ring(t, &st, 5, "A", "0033612345682", env(conf))
+	handle(t, &st, eventMsg(t, 6, "end_ringing", "A", call.Missed, "0033612345682"), env(with(func(s *settings.Settings) { s.Notify = true })))
+	ring(t, &st, 7, "B", "0033612345683", env(with(func(s *settings.Settings) { s.Notify = true })))
 	st.Tab = 42
-	st.Reset("http://other:8080")
-	if st.Cursor != 0 || len(st.Live) != 0 || st.Tab != 42 || len(st.Popped) != 1 {
+	acts := st.Reset("http://other:8080")
+	if st.Cursor != 0 || len(st.Live) != 0 || st.Tab != 42 || len(st.Popped) != 2 {
 		t.Errorf("%+v", st)
+	}
+	// Nothing of the old relay's calls is left to show: not the history,
+	// not the last pop (the side panel's fallback), not their notifications.
+	if len(st.Recent) != 0 || st.Last != nil || st.View().Current != nil {
+		t.Errorf("after the reset: recent %+v, last %+v", st.Recent, st.Last)
+	}
+	if k := kinds(acts); slices.Index(k, ActionClearNote) < 0 {
+		t.Errorf("the old calls' notifications stay: %v", k)
+	}
+	if b := st.withBadge(nil, conf); len(b) != 1 || b[0].Text != "" {
+		t.Errorf("badge after the reset: %+v", b)
+	}
+	if !st.Dirty() {
+		t.Error("the views are not written again")
 	}
 }
 

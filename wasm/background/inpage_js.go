@@ -101,28 +101,30 @@ func HasHostAccess(pattern string) (bool, error) {
 
 // ShowInPage shows the caller card for v inside a CRM tab open on url's
 // origin (url is the expanded pop URL: "Search in CRM" on the card goes
-// there) and brings that tab to the front. It returns shown=false, with no
+// there) and returns that tab, for the caller to bring to the front if
+// the agent is not busy elsewhere (worker.show). It returns shown=false, with no
 // error, when no tab is open on the CRM: the caller then opens one. Without
 // host access to the CRM it returns shown=false and ErrNoHostAccess.
-func ShowInPage(url string, v CallView) (shown bool, err error) {
+func ShowInPage(url string, v CallView) (t browser.Tab, shown bool, err error) {
 	origin, err := CRMOrigin(url)
 	if err != nil {
-		return false, err
+		return t, false, err
 	}
 	pattern, _ := CRMMatchPattern(url)
 	if ok, err := HasHostAccess(pattern); err != nil || !ok {
 		if err == nil {
 			err = ErrNoHostAccess
 		}
-		return false, err
+		return t, false, err
 	}
 	tab, ok, err := crmTab(pattern, origin)
 	if err != nil || !ok {
-		return false, err
+		return t, false, err
 	}
+	t = browser.Tab{ID: tab.Get("id").Int(), WindowID: tab.Get("windowId").Int()}
 	card := InPageCard{Origin: origin, URL: url, View: v, At: time.Now().UnixMilli()}
 	if err := storeInPageCard(&card); err != nil {
-		return false, errors.New("cannot save the caller card: " + err.Error())
+		return t, false, errors.New("cannot save the caller card: " + err.Error())
 	}
 	tabs := browser.API.Get("tabs")
 	msg := map[string]any{"type": InPageMessage, "at": card.At}
@@ -131,17 +133,13 @@ func ShowInPage(url string, v CallView) (shown bool, err error) {
 		// registered (or the extension reloaded). Inject it and try again.
 		inject := map[string]any{"target": map[string]any{"tabId": tab.Get("id")}, "files": []any{"content.js"}}
 		if _, ierr := browser.Await(browser.API.Get("scripting").Call("executeScript", inject)); ierr != nil {
-			return false, errors.New("cannot show the card in the CRM tab (" + err.Error() + "; " + ierr.Error() + ")")
+			return t, false, errors.New("cannot show the card in the CRM tab (" + err.Error() + "; " + ierr.Error() + ")")
 		}
 		if _, err := browser.Await(tabs.Call("sendMessage", tab.Get("id"), msg)); err != nil {
-			return false, errors.New("cannot show the card in the CRM tab: " + err.Error())
+			return t, false, errors.New("cannot show the card in the CRM tab: " + err.Error())
 		}
 	}
-	browser.Await(tabs.Call("update", tab.Get("id"), map[string]any{"active": true}))
-	if windows := browser.API.Get("windows"); windows.Truthy() {
-		browser.Await(windows.Call("update", tab.Get("windowId"), map[string]any{"focused": true}))
-	}
-	return true, nil
+	return t, true, nil
 }
 
 // crmTab picks the CRM tab for the card: the active tab of the focused

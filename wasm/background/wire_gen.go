@@ -587,6 +587,8 @@ func decodeMemory(v *stdlite.JSONValue, x *Memory) {
 			m.ReadInt(&x.Window)
 		case "refused":
 			m.ReadString(&x.Refused)
+		case "agent":
+			m.ReadString(&x.Agent)
 		}
 	}
 }
@@ -619,6 +621,10 @@ func encodeMemory(e *stdlite.JSONEncoder, x *Memory) {
 	if x.Refused != "" {
 		e.Key("refused")
 		e.String(x.Refused)
+	}
+	if x.Agent != "" {
+		e.Key("agent")
+		e.String(x.Agent)
 	}
 	e.End()
 }

@@ -34,6 +34,7 @@ const (
 	inputNoteClick   = "note-click"
 	inputPopFailed   = "pop-failed"
 	inputPermissions = "permissions"
+	inputTyping      = "typing" // button: the tab; text: "1" typing, "0" done
 )
 
 type worker struct {
@@ -46,11 +47,34 @@ type worker struct {
 	// off as after a failure.
 	relayError string
 	inpage     string // the CRM base the in-page script was last synced for ("-": never)
+	// byAgent is set while the actions are what the agent asked for (a
+	// click on a notification or on a call, a test pop): those may take
+	// them to the CRM; a pop they did not ask for may not (show).
+	byAgent bool
+	// typing is when the agent last typed in a field of each tab (tab
+	// ID → Unix ms), as the CRM pages' typing.js says; held is, for each
+	// pop not brought to the front, the tab it is in (call key → tab ID).
+	typing map[int]int64
+	held   map[string]int
+	typed  string // the CRM base typing.js was last synced for ("-": never)
+	// cleanup fires when the next batch of records to forget
+	// (Memory.unpopped) is due (nil: none pending).
+	cleanup <-chan struct{}
 }
+
+// Forgetting popped records goes in batches of at most forgetBatch, one
+// every forgetEvery, between messages: a day read from an older version,
+// or thousands of records left behind, must not turn into one removal of
+// thousands of keys (and a change event as big, sent back to every
+// extension page and to the worker itself) while calls ring.
+const (
+	forgetBatch = 64
+	forgetEvery = 200 * time.Millisecond
+)
 
 // Start wires the worker to the JavaScript bootstrap and runs it.
 func Start() {
-	w := &worker{inputs: make(chan input, 64), inpage: "-"}
+	w := &worker{inputs: make(chan input, 64), inpage: "-", typed: "-", typing: map[int]int64{}, held: map[string]int{}}
 	handle := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) == 0 {
 			return nil
@@ -76,6 +100,12 @@ func Start() {
 			w.post(input{kind: inputNoteClick, id: arg(1).String(), button: arg(2).Int()})
 		case "permissions":
 			w.post(input{kind: inputPermissions})
+		case "typing":
+			typing := 0
+			if arg(2).Truthy() {
+				typing = 1
+			}
+			w.post(input{kind: inputTyping, button: arg(1).Int(), text: strconv.Itoa(typing)})
 		}
 		return nil
 	})
@@ -131,9 +161,13 @@ func (w *worker) load() {
 		}
 		w.state.unpopped = append(w.state.unpopped, PoppingKey)
 	}
-	if w.state.Relay != w.settings.RelayURL {
-		w.state.Reset(w.settings.RelayURL)
+	if w.otherAgent() {
+		w.resetAgent() // the settings changed while the worker was stopped
 	}
+	w.state.Agent = w.agent()
+	// What the records hold beyond the bound goes now, while connecting,
+	// rather than at the first message: the one sort of a whole history.
+	w.state.prune(time.Now())
 	if raw, ok := got[StatusKey]; ok {
 		// Keep the last pop error across restarts.
 		if saved, err := loadStatus(raw); err == nil {
@@ -142,6 +176,32 @@ func (w *worker) load() {
 	}
 	w.state.ForgetBadge()
 	w.syncInPage()
+}
+
+// agent is whom the settings connect as (Memory.Agent).
+func (w *worker) agent() string { return Refusal(w.settings.RelayURL, w.settings.Secret) }
+
+// otherAgent reports whether the state is of another relay or agent than
+// the settings'. A state saved before Memory.Agent was kept is of the
+// agent of the settings when its relay is theirs.
+func (w *worker) otherAgent() bool {
+	if w.state.Agent == "" {
+		return w.state.Relay != w.settings.RelayURL
+	}
+	return w.state.Agent != w.agent()
+}
+
+// resetAgent forgets what belonged to the relay or agent of before
+// (Memory.Reset), everywhere: the views the pages read are written again
+// by the next do, the in-page card goes, and the held pops are no
+// longer the agent's to go to. It returns the actions that clear the old
+// calls' notifications and set the badge.
+func (w *worker) resetAgent() []Action {
+	acts := w.state.Reset(w.settings.RelayURL)
+	w.state.Agent = w.agent()
+	w.held = map[string]int{}
+	browser.StartStorageRemove([]string{InPageKey})
+	return acts
 }
 
 func (w *worker) readSettings(raw string) {
@@ -163,10 +223,11 @@ func (w *worker) reloadSettings() bool {
 		return false
 	}
 	w.readSettings(got[settings.StorageKey])
-	if w.settings.RelayURL != old.RelayURL {
-		w.state.Reset(w.settings.RelayURL)
+	var acts []Action
+	if w.otherAgent() {
+		acts = w.resetAgent()
 	}
-	w.do(w.state.SettingsChanged(w.env()))
+	w.do(append(acts, w.state.SettingsChanged(w.env())...))
 	w.syncInPage()
 	return w.settings.RelayURL != old.RelayURL || w.settings.Secret != old.Secret
 }
@@ -181,12 +242,22 @@ func (w *worker) syncInPage() {
 			base = w.settings.Template
 		}
 	}
-	if base == w.inpage {
-		return
+	if base != w.inpage {
+		w.inpage = base
+		if err := SyncInPage(base); err != nil && base != "" {
+			warn(err.Error())
+		}
 	}
-	w.inpage = base
-	if err := SyncInPage(base); err != nil && base != "" {
-		warn(err.Error())
+	// typing.js, in every mode, where the agent let the extension in.
+	crm := w.settings.CRMBase
+	if crm == "" {
+		crm = w.settings.Template
+	}
+	if crm != w.typed {
+		w.typed = crm
+		if err := SyncTyping(crm); err != nil {
+			warn(err.Error())
+		}
 	}
 }
 
@@ -238,6 +309,8 @@ func (w *worker) idle(timeout <-chan struct{}) {
 		select {
 		case <-timeout:
 			return
+		case <-w.cleanup:
+			w.forgetSome()
 		case in := <-w.inputs:
 			if in.kind == inputWake && timeout != nil {
 				return
@@ -299,6 +372,8 @@ func (w *worker) session(url string) (opened bool, info browser.CloseInfo, again
 			return info.Opened, info, again
 		case <-ping:
 			sock.Send(stream.ClientPing)
+		case <-w.cleanup:
+			w.forgetSome()
 		case in := <-w.inputs:
 			if w.dispatch(in) && !closing {
 				closing, again = true, true
@@ -342,14 +417,22 @@ func (w *worker) dispatch(in input) (reconnect bool) {
 	case inputSettings:
 		return w.reloadSettings()
 	case inputPermissions:
-		w.inpage = "-"
+		w.inpage, w.typed = "-", "-"
 		w.syncInPage()
+	case inputTyping:
+		if in.text == "1" {
+			w.typing[in.button] = time.Now().UnixMilli()
+		} else {
+			delete(w.typing, in.button)
+		}
 	case inputNoteClick:
 		acts, err := w.state.NoteClicked(in.id, in.button, w.env())
 		if err != nil {
 			warn(err.Error())
 		}
+		w.byAgent = true
 		w.do(acts)
+		w.byAgent = false
 	case inputPopFailed:
 		w.state.PopFailed(in.id, in.text)
 		w.status.PopError, w.status.PopErrorAt = in.text, time.Now().UnixMilli()
@@ -397,7 +480,9 @@ func (w *worker) request(msg js.Value) (reconnect bool, err error) {
 	default:
 		return false, errUnknownRequest
 	}
+	w.byAgent = true // the agent asked (a click in a page)
 	w.do(acts)
+	w.byAgent = false
 	return reconnect, err
 }
 
@@ -453,24 +538,29 @@ func (w *worker) do(acts []Action) {
 	for _, a := range acts {
 		switch a.Kind {
 		case ActionOpenTab:
-			tab := browser.StartCreateTab(a.URL, true)
-			badge() // while the browser makes the tab
+			if w.showHeld(a.Key) {
+				continue
+			}
+			tab := browser.StartCreateTab(a.URL, false) // shown after (show), if it may
+			badge()                                     // while the browser makes the tab
 			t, err := tab.Wait()
 			if err != nil {
 				w.popFailed(a.Key, "cannot open the CRM tab: "+err.Error())
 				continue
 			}
-			browser.FocusWindow(t.WindowID)
+			w.show(a.Key, t)
 		case ActionReuseTab:
 			w.reuseTab(a)
 		case ActionOpenWindow:
 			w.openWindow(a)
 		case ActionInPage:
-			shown, err := ShowInPage(a.URL, *a.View)
+			t, shown, err := ShowInPage(a.URL, *a.View)
 			if err != nil {
 				w.popFailed(a.Key, err.Error())
 			}
-			if !shown {
+			if shown {
+				w.show(a.Key, t)
+			} else {
 				w.reuseTab(a) // no CRM tab to show the card in: open one
 			}
 		case ActionFetch:
@@ -523,19 +613,36 @@ func (w *worker) savePopped() {
 			warn("cannot save the calls that popped: " + err.Error())
 		}
 	}
-	if len(w.state.unpopped) > 0 {
-		// Not awaited: forgetting thousands at once (a day read from an
-		// older form) must not hold up the next message, and a record
-		// left behind by a stopped worker is forgotten again at load.
-		gone := w.state.unpopped
-		w.state.unpopped = nil
-		removing := browser.StartStorageRemove(gone)
-		go func() {
-			if err := removing.Wait(); err != nil {
-				warn("cannot forget the calls that popped a day ago: " + err.Error())
-			}
-		}()
+	if w.cleanup == nil { // else the next batch is already due
+		w.forgetSome()
 	}
+}
+
+// forgetSome removes a batch of the records to forget (forgetBatch), not
+// awaited, and schedules the next batch.
+func (w *worker) forgetSome() {
+	w.cleanup = nil
+	gone := w.state.unpopped
+	if len(gone) == 0 {
+		return
+	}
+	if len(gone) > forgetBatch {
+		gone = gone[:forgetBatch]
+	}
+	w.state.unpopped = w.state.unpopped[len(gone):]
+	if len(w.state.unpopped) == 0 {
+		w.state.unpopped = nil
+	} else {
+		w.cleanup = browser.After(forgetEvery)
+	}
+	// Not awaited: a record left behind by a stopped worker is forgotten
+	// again at load.
+	removing := browser.StartStorageRemove(gone)
+	go func() {
+		if err := removing.Wait(); err != nil {
+			warn("cannot forget the calls that popped a day ago: " + err.Error())
+		}
+	}()
 }
 
 func (w *worker) save() {
@@ -561,42 +668,126 @@ func (w *worker) popFailed(k, msg string) {
 	w.writeStatus()
 }
 
-// reuseTab navigates and focuses the CRM tab of earlier pops, or opens it.
-// It asks for the navigation straight away rather than first asking
-// whether the tab still exists: that round trip to the browser delayed
-// every pop by a millisecond or more, and a closed tab is reported by the
-// navigation itself.
+// reuseTab loads the pop in the CRM tab of earlier pops, or opens it, and
+// shows it (show). It asks for the navigation straight away rather than
+// first asking whether the tab still exists: that round trip to the
+// browser delayed every pop by a millisecond or more, and a closed tab is
+// reported by the navigation itself. A CRM tab the agent is typing in
+// (typing.js) is not navigated away from their form: the pop goes to a
+// new tab, the CRM tab from then on.
 func (w *worker) reuseTab(a Action) {
-	if w.state.Tab != 0 {
-		if t, err := browser.NavigateTab(w.state.Tab, a.URL); err == nil {
-			browser.FocusWindow(t.WindowID)
+	if w.showHeld(a.Key) {
+		return
+	}
+	if w.state.Tab != 0 && !w.typingIn(w.state.Tab) {
+		if t, err := browser.StartLoadTab(w.state.Tab, a.URL).Wait(); err == nil {
+			w.show(a.Key, t)
 			return
 		}
 	}
-	t, err := browser.CreateTab(a.URL, true)
+	t, err := browser.CreateTab(a.URL, false)
 	if err != nil {
 		w.popFailed(a.Key, "cannot open the CRM tab: "+err.Error())
 		return
 	}
 	w.state.Tab, w.state.dirty = t.ID, true
-	browser.FocusWindow(t.WindowID)
+	w.show(a.Key, t)
 }
 
-// openWindow navigates and focuses the pop-up window of earlier pops, or
-// opens it.
-func (w *worker) openWindow(a Action) {
-	if t, ok := browser.WindowTab(w.state.Window); ok {
-		if _, err := browser.NavigateTab(t.ID, a.URL); err == nil {
-			browser.FocusWindow(t.WindowID)
+// typingRecent is how recent the agent's last input in a field must be
+// for a pop to leave them at it.
+const typingRecent = 60 * time.Second
+
+// typingIn reports whether the agent is typing in a field of tab (its
+// typing.js said so less than typingRecent ago, and not that they left
+// the field since).
+func (w *worker) typingIn(tab int) bool {
+	at, ok := w.typing[tab]
+	return ok && time.Now().UnixMilli()-at < typingRecent.Milliseconds()
+}
+
+// show brings the pop of call k, loaded in tab t, to the front, unless
+// the agent did not ask for it and is busy: on one of the extension's own
+// pages (options, the side panel, the popup) or typing in a field of the
+// tab in front. Then the pop stays where it is, updated, the badge says
+// RING, and a notification (the ringing one, or one now) lets them go to
+// it: its click (NoteClicked), like a click on the call in the popup,
+// comes back here with byAgent and shows the tab (showHeld).
+func (w *worker) show(k string, t browser.Tab) {
+	if !w.byAgent {
+		if f := browser.FrontNow(); f.Own || f.Tab != t.ID && w.typingIn(f.Tab) {
+			w.hold(k, t.ID)
 			return
 		}
 	}
-	id, err := browser.CreatePopupWindow(a.URL, a.Width, a.Height)
+	if _, err := browser.ShowTab(t.ID); err == nil {
+		browser.FocusWindow(t.WindowID)
+	}
+}
+
+// hold remembers that the pop of call k is in tab (not in front), and
+// makes sure a notification tells the agent of the call.
+func (w *worker) hold(k string, tab int) {
+	w.held[k] = tab
+	v := w.state.find(k)
+	if v == nil || v.Notified {
+		return
+	}
+	v.Notified, w.state.dirty = true, true // cleared when the call ends
+	n := ringingNote(v, w.env())
+	titles := make([]string, len(n.Buttons))
+	for i, b := range n.Buttons {
+		titles[i] = b.Title
+	}
+	if err := browser.Notify(n.ID, n.Title, n.Message, titles); err != nil {
+		warn("cannot show a notification: " + err.Error())
+	}
+}
+
+// showHeld brings the tab a held pop of call k is in to the front, when
+// the agent asks for that call (byAgent); it reports whether it did.
+func (w *worker) showHeld(k string) bool {
+	tab, ok := w.held[k]
+	if !ok || !w.byAgent {
+		return false
+	}
+	delete(w.held, k)
+	t, err := browser.ShowTab(tab)
+	if err != nil {
+		return false // closed since: open the call again
+	}
+	browser.FocusWindow(t.WindowID)
+	return true
+}
+
+// openWindow loads the pop in the pop-up window of earlier pops, or opens
+// it, and brings it to the front unless the agent is busy (show).
+func (w *worker) openWindow(a Action) {
+	if w.showHeld(a.Key) {
+		return
+	}
+	if t, ok := browser.WindowTab(w.state.Window); ok {
+		if _, err := browser.StartLoadTab(t.ID, a.URL).Wait(); err == nil {
+			w.show(a.Key, t)
+			return
+		}
+	}
+	front := w.byAgent
+	if !front {
+		f := browser.FrontNow()
+		front = !f.Own && !w.typingIn(f.Tab)
+	}
+	id, err := browser.CreatePopupWindow(a.URL, a.Width, a.Height, front)
 	if err != nil {
 		w.popFailed(a.Key, "cannot open the CRM window: "+err.Error())
 		return
 	}
 	w.state.Window, w.state.dirty = id, true
+	if !front {
+		if t, ok := browser.WindowTab(id); ok {
+			w.hold(a.Key, t.ID)
+		}
+	}
 }
 
 // fetch is silent mode's GET, on its own goroutine; a failure comes back

@@ -168,27 +168,81 @@ func (p PendingTab) Wait() (Tab, error) {
 	return tabOf(v), nil
 }
 
-// NavigateTab loads url in tab id and makes it the active tab.
-func NavigateTab(id int, url string) (Tab, error) {
-	return StartNavigateTab(id, url).Wait()
+// StartLoadTab loads url in tab id without showing it (the tab stays
+// where it is, active or not): the navigation alone, first, so that it
+// is on its way before anything else is asked; ShowTab brings the tab to
+// the front after, if it may.
+func StartLoadTab(id int, url string) PendingTab {
+	return PendingTab{API.Get("tabs").Call("update", id, map[string]any{"url": url})}
 }
 
-// StartNavigateTab is NavigateTab without the wait. It asks for the
-// navigation first and for the tab to be shown second, in the same turn:
-// the browser handles the two in that order, so the CRM's request is on
-// its way before the browser spends milliseconds switching tabs (one
-// update with both makes the navigation wait for the switch). The result
-// is the navigated tab; it fails when tab id is gone.
-func StartNavigateTab(id int, url string) PendingTab {
-	tabs := API.Get("tabs")
-	p := tabs.Call("update", id, map[string]any{"url": url})
-	tabs.Call("update", id, map[string]any{"active": true}).Call("catch", ignore)
-	return PendingTab{p}
+// ShowTab makes tab id the active tab of its window (FocusWindow brings
+// the window to the front).
+func ShowTab(id int) (Tab, error) {
+	return PendingTab{API.Get("tabs").Call("update", id, map[string]any{"active": true})}.Wait()
 }
 
-// ignore is a promise rejection handler that drops the error, for a
-// follow-up request whose failure the first request already reports.
-var ignore = js.FuncOf(func(js.Value, []js.Value) any { return nil })
+// Front is what the agent has in front of them: the active tab of the
+// window they used last, and whether one of the extension's own pages is
+// in front (an options or popup page open in that tab, the side panel
+// open in that window, the toolbar popup open).
+type Front struct {
+	Tab, Window int  // 0 when unknown
+	Own         bool // the extension's own page
+}
+
+// FrontNow asks the browser what is in front (Front). Chrome tells which
+// pages of the extension are open where (runtime.getContexts, Chrome
+// 116+); Firefox, which has no getContexts in event pages, lets the
+// background see its pages, and whether one has the focus.
+func FrontNow() Front {
+	var f Front
+	active := API.Get("tabs").Call("query", map[string]any{"active": true, "lastFocusedWindow": true})
+	runtime := API.Get("runtime")
+	var contexts js.Value
+	if runtime.Get("getContexts").Type() == js.TypeFunction {
+		contexts = runtime.Call("getContexts", map[string]any{"contextTypes": []any{"TAB", "SIDE_PANEL", "POPUP"}})
+	}
+	if v, err := Await(active); err == nil && v.Length() > 0 {
+		t := tabOf(v.Index(0))
+		f.Tab, f.Window = t.ID, t.WindowID
+	}
+	if !contexts.IsUndefined() {
+		v, err := Await(contexts)
+		for i := 0; err == nil && i < v.Length(); i++ {
+			c := v.Index(i)
+			switch c.Get("contextType").String() {
+			case "TAB":
+				f.Own = f.Own || f.Tab != 0 && intOf(c.Get("tabId")) == f.Tab
+			case "SIDE_PANEL":
+				f.Own = f.Own || f.Window != 0 && intOf(c.Get("windowId")) == f.Window
+			case "POPUP":
+				f.Own = true
+			}
+		}
+		return f
+	}
+	if ext := API.Get("extension"); ext.Get("getViews").Type() == js.TypeFunction {
+		views := ext.Call("getViews")
+		for i := 0; i < views.Length(); i++ {
+			view := views.Index(i)
+			if view.Equal(js.Global()) {
+				continue // the background page itself
+			}
+			if d := view.Get("document"); d.Truthy() && d.Call("hasFocus").Truthy() {
+				f.Own = true
+			}
+		}
+	}
+	return f
+}
+
+func intOf(v js.Value) int {
+	if v.Type() != js.TypeNumber {
+		return 0
+	}
+	return v.Int()
+}
 
 // FocusWindow brings a window to the front.
 func FocusWindow(id int) error {
@@ -218,14 +272,14 @@ func WindowTab(id int) (t Tab, ok bool) {
 	return tabOf(tabs.Index(0)), true
 }
 
-// CreatePopupWindow opens url in a new popup window of width × height and
-// returns the window's ID.
-func CreatePopupWindow(url string, width, height int) (int, error) {
+// CreatePopupWindow opens url in a new popup window of width × height,
+// in front or not, and returns the window's ID.
+func CreatePopupWindow(url string, width, height int, focused bool) (int, error) {
 	w := API.Get("windows")
 	if !w.Truthy() {
 		return 0, errors.New("this browser cannot open windows")
 	}
-	v, err := Await(w.Call("create", map[string]any{"url": url, "type": "popup", "width": width, "height": height, "focused": true}))
+	v, err := Await(w.Call("create", map[string]any{"url": url, "type": "popup", "width": width, "height": height, "focused": focused}))
 	if err != nil {
 		return 0, err
 	}
