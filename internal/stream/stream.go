@@ -21,7 +21,7 @@ import (
 const (
 	PathStream = "/v1/stream" // WebSocket (primary: its traffic keeps Chrome's service worker alive)
 	PathSSE    = "/v1/sse"    // Server-Sent Events; cursor in ?cursor= or Last-Event-ID
-	PathPoll   = "/v1/poll"   // JSON long-poll held at most MaxPollWait: answers a Poll
+	PathPoll   = "/v1/poll"   // JSON long-poll held at most MaxPollWait: answers a Poll (&upstream=1: each with TypeUpstream)
 	PathCalls  = "/v1/calls"  // call history; /v1/calls/missed, POST /v1/calls/seen
 )
 

@@ -9,8 +9,8 @@ import (
 	"github.com/screenpop/screenpop/internal/stream"
 )
 
-// servePoll is GET /v1/poll?cursor=N[&wait=S][&upstream=1]: the same messages as the
-// WebSocket, as a plain JSON long-poll (stream.Poll), for clients that can
+// servePoll is GET /v1/poll?cursor=N[&wait=S][&upstream=1]: the same
+// messages as the WebSocket, as a plain JSON long-poll (stream.Poll), for clients that can
 // hold neither a WebSocket nor a stream. Without a cursor it answers at
 // once with hello (whose cursor starts the next poll). With one it answers
 // at once with the gap and replay if any, else holds the request until an
@@ -18,6 +18,9 @@ import (
 // PollWait, at most stream.MaxPollWait: a fetch in Chrome's extension
 // service worker dies at 30 s). cursor=0 is a cursor: "no event yet"
 // (hello said 0 on a relay that never had one), not "start from now".
+// With upstream=1 every answer ends with the relay's link to OVH for the
+// agent's lines (a TypeUpstream message), and its change wakes a held
+// poll; without, a client gets it in the hello only (older clients).
 func (r *Relay) servePoll(w http.ResponseWriter, req *http.Request) {
 	agent, e := r.authRequest(req)
 	if e != nil {
