@@ -60,6 +60,8 @@ type worker struct {
 	// cleanup fires when the next batch of records to forget
 	// (Memory.unpopped) is due (nil: none pending).
 	cleanup <-chan struct{}
+	// lastMessage is when the last relay message was handled (forgetQuiet).
+	lastMessage time.Time
 }
 
 // Forgetting popped records goes in batches of at most forgetBatch, one
@@ -70,6 +72,11 @@ type worker struct {
 const (
 	forgetBatch = 64
 	forgetEvery = 200 * time.Millisecond
+	// forgetQuiet is how long no message must have come before a batch
+	// goes: a batch is a storage operation queued ahead of the next pop's
+	// own write (measured: a day of 10,000 calls forgotten while calls
+	// rang made each pop 6.7× slower than a fresh agent's).
+	forgetQuiet = 3 * time.Second
 )
 
 // Start wires the worker to the JavaScript bootstrap and runs it.
@@ -613,8 +620,9 @@ func (w *worker) savePopped() {
 			warn("cannot save the calls that popped: " + err.Error())
 		}
 	}
-	if w.cleanup == nil { // else the next batch is already due
-		w.forgetSome()
+	w.lastMessage = time.Now()
+	if w.cleanup == nil && len(w.state.unpopped) > 0 { // else the next batch is already due
+		w.cleanup = browser.After(forgetQuiet)
 	}
 }
 
@@ -624,6 +632,10 @@ func (w *worker) forgetSome() {
 	w.cleanup = nil
 	gone := w.state.unpopped
 	if len(gone) == 0 {
+		return
+	}
+	if wait := forgetQuiet - time.Since(w.lastMessage); wait > 0 {
+		w.cleanup = browser.After(wait) // calls are coming in: later
 		return
 	}
 	if len(gone) > forgetBatch {
