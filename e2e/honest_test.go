@@ -6,7 +6,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -127,13 +126,7 @@ func TestPagesText(t *testing.T) {
 func pagesText(t *testing.T, lang string) {
 	b := pagesBrowser(t, map[string]string{"en": "", "fr": "fr-FR"}[lang])
 	opts := b.page("options.html", "relay-url")
-	if ui, _ := eval[string](opts, `chrome.i18n.getUILanguage()`); !strings.HasPrefix(ui, lang) {
-		msg := "the browser's UI language is " + ui + ", not " + lang + ": apt-get install -y chromium-l10n"
-		if os.Getenv("SCREENPOP_REQUIRE_BROWSER") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	requireUILanguage(t, opts, lang)
 	noBackticks := func(ctx context.Context, page string) {
 		t.Helper()
 		if text, _ := eval[string](ctx, `document.body.innerText`); strings.Contains(text, "`") {

@@ -39,15 +39,7 @@ type popEnv struct {
 
 func startPopEnv(t *testing.T) *popEnv {
 	t.Helper()
-	b := startBrowser(t)
-	s := startStack(t)
-	e := &popEnv{t: t, b: b, s: s, page: b.tab(b.extURL("options.html"))}
-	e.settings(func(*settings.Settings) {})
-	b.waitFor("the extension to connect to the relay", 20*time.Second, func() bool {
-		st, _ := eval[string](e.page, `chrome.storage.local.get('status').then(r => r.status && r.status.relay === `+popJS(s.relay.URL)+` ? r.status.state : '')`)
-		return st == background.StatusConnected
-	})
-	return e
+	return startPopEnvWith(t, browserOptions{})
 }
 
 func popJS(v any) string {
