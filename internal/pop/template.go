@@ -55,6 +55,10 @@ type Values struct {
 	// searches for it, so that an outbound pop finds the person called
 	// rather than the agent's own line.
 	Other phone.Number
+	// Home is the region of the agent's line (the called number of an
+	// inbound call, the calling one of an outbound call), e.g. "FR": a
+	// number of that region is written the national way (*OTHER_HOME*).
+	Home string
 }
 
 // ValuesFor fills Values from one event as the relay streams it: its
@@ -63,7 +67,12 @@ type Values struct {
 // (orRaw, as OtherParty's).
 func ValuesFor(event string, c call.Call, calling, called phone.Number) Values {
 	calling, called = orRaw(calling, c.Calling), orRaw(called, c.Called)
+	home := called.Region
+	if c.Direction == call.Outbound {
+		home = calling.Region
+	}
 	return Values{
+		Home:     home,
 		Event:    event,
 		Calling:  calling,
 		Called:   called,
@@ -116,6 +125,7 @@ func buildPlaceholders() []placeholder {
 		{"*LINE*", func(v *Values) string { return v.Line }},
 		{"*LINE_NAME*", func(v *Values) string { return v.LineName }},
 		{"*OTHER*", func(v *Values) string { return v.Other.Raw }},
+		{"*OTHER_HOME*", otherHome},
 	}
 	for _, who := range [...]struct {
 		name string
@@ -148,6 +158,7 @@ func Placeholders() []Placeholder {
 		"the OVH line or queue number, e.g. 0033972101010",
 		"the line's name in the OVH manager, e.g. Accueil",
 		"the other party as OVH sent it: the calling number of an inbound call, the called number of an outbound one",
+		"the other party as the agent writes it: national, grouped, when from the line's country (06 12 34 56 82), else international (+44…); empty when it is not a valid public number",
 	}
 	formHelp := [len(forms)]string{
 		"international with +, e.g. +33612345682",
@@ -169,6 +180,20 @@ func Placeholders() []Placeholder {
 		out[i] = Placeholder{Name: p.Name, Help: help[i]}
 	}
 	return out
+}
+
+// otherHome is *OTHER_HOME*: the other party grouped the national way
+// when it is from the line's country (or the line's is not known), else
+// in E.164, as the extension's pages write it (view.NumberLabel).
+func otherHome(v *Values) string {
+	n := &v.Other
+	if n.Kind != phone.Valid {
+		return ""
+	}
+	if n.Forms.Grouped != "" && (v.Home == "" || stdlite.ToUpperASCII(v.Home) == stdlite.ToUpperASCII(n.Region)) {
+		return n.Forms.Grouped
+	}
+	return n.Forms.E164
 }
 
 func lookup(name string) *placeholder {
