@@ -139,7 +139,7 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 // extension loaded beside dist/chrome; it also returns the floor's ID.
 func startBenchBrowser(b *testing.B, floorExt string) (*browser, string) {
 	b.Helper()
-	br := launchBrowser(b, browserOptions{Ext: extensionDir(b) + "," + floorExt})
+	br := launchBrowser(b, browserOptions{Ext: builtExtension(b) + "," + floorExt})
 	var floorID string
 	br.waitFor("both extensions' service workers to start", 20*time.Second, func() bool {
 		for _, ti := range br.targets() {

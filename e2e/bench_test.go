@@ -43,8 +43,8 @@ import (
 //   - ring → pop, in the default mode (reuse-tab): from the OVH emulator
 //     releasing a start_ringing to Chromium saying from inside the CRM
 //     tab that it starts navigating (Page.frameStartedNavigating); floor:
-//     the same navigation asked of Chromium over CDP, no relay, no
-//     extension. Budget: p99 ≤ 1.2 × floor. The other pop figures (new
+//     the same navigation of the same tab asked of Chromium over CDP, no
+//     relay, no extension. Budget: p99 ≤ 1.2 × floor. The other pop figures (new
 //     tab, the CRM getting the request) are shown beside their floors
 //     without a budget.
 //   - the toolbar popup shows the current call: from popup.html starting
@@ -61,7 +61,7 @@ func BenchmarkExtension(b *testing.B) {
 	popups := envInt("SCREENPOP_BENCH_POPUPS", 20)
 	t := &benchTable{title: "extension: what the agent feels, beside its floor measured in the same run"}
 
-	dir := extensionDir(b)
+	dir := builtExtension(b) // $SCREENPOP_EXT, else dist/chrome
 	floorDir := buildFloorExtension(b, dir)
 	s := startStack(b)
 	requested := crmRequests(s)
@@ -202,34 +202,44 @@ func BenchmarkExtension(b *testing.B) {
 	}
 
 	// 3. The default mode, reuse-tab: the pop navigates the CRM tab the
-	// agent already has. Once that tab exists, its navigations are
-	// watched from the inside: Page.frameStartedNavigating is Chromium
-	// saying the tab starts navigating, before any request goes out. Each
-	// ring follows its floor: another CRM tab navigated over CDP.
+	// agent already has. Once that tab exists (the first ring opens it),
+	// its navigations are watched from the inside:
+	// Page.frameStartedNavigating is Chromium saying the tab starts
+	// navigating, before any request goes out. Each ring follows its
+	// floor: that very tab navigated over CDP (Page.navigate, a
+	// browser-initiated navigation to a URL, as tabs.update is), so that
+	// pop and floor differ by the relay and the extension only.
 	st.Mode = settings.ModeReuseTab
 	br.writeSettings(page, st)
-	crmTab := br.tab(crmSearch + "floor-start")
-	floorStarted := make(chan tabEvent, 16)
-	watchNavigations(b, crmTab, floorStarted)
 	var reuseLat, reuseReq, reuseStart, floorNav, floorStart []time.Duration
 	started := make(chan tabEvent, 1024)
+	var crmTab context.Context // the tab the pops reuse, once the first ring opened it
 	for i := 0; i < rings; i++ {
-		q := fmt.Sprintf("+floor-nav-%d", i)
-		drain(floorStarted)
-		t0 := time.Now()
-		if _, err := chromedp.Call(crmTab, cdppage.Navigate, cdppage.NavigateParams{URL: crmSearch + url.QueryEscape(q)}); err != nil {
-			b.Fatal(err)
+		if crmTab != nil {
+			q := fmt.Sprintf("+floor-nav-%d", i)
+			u := crmSearch + url.QueryEscape(q)
+			drain(started)
+			t0 := time.Now()
+			if _, err := chromedp.Call(crmTab, cdppage.Navigate, cdppage.NavigateParams{URL: u}); err != nil {
+				b.Fatal(err)
+			}
+			deadline := time.After(5 * time.Second)
+			for waiting := true; waiting; {
+				select {
+				case nav := <-started:
+					if strings.HasSuffix(nav.url, "="+url.QueryEscape(q)) {
+						floorStart = append(floorStart, nav.at.Sub(t0))
+						waiting = false
+					}
+				case <-deadline:
+					b.Fatalf("floor navigation %d: Chromium did not say the CRM tab started navigating", i)
+				}
+			}
+			if at, ok := requested.first(q); ok {
+				floorNav = append(floorNav, at.Sub(t0))
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		select {
-		case nav := <-floorStarted:
-			floorStart = append(floorStart, nav.at.Sub(t0))
-		case <-time.After(5 * time.Second):
-			b.Fatalf("floor navigation %d: Chromium did not say the tab started navigating", i)
-		}
-		if at, ok := requested.first(q); ok {
-			floorNav = append(floorNav, at.Sub(t0))
-		}
-		time.Sleep(100 * time.Millisecond)
 
 		callID := fmt.Sprintf("bench-reuse-%d-%d", time.Now().UnixNano(), i)
 		n := 13000000 + i
@@ -238,7 +248,7 @@ func BenchmarkExtension(b *testing.B) {
 		drain(created)
 		drain(started)
 		ev := benchRing(callID, caller)
-		t0 = time.Now()
+		t0 := time.Now()
 		s.sim.Emit(ev)
 		var at, start time.Time
 		var tab target.ID
@@ -257,8 +267,9 @@ func BenchmarkExtension(b *testing.B) {
 				b.Fatalf("reuse-tab ring %d: the CRM tab did not navigate to the caller within 10 s", i)
 			}
 		}
-		if i == 0 { // the first ring opens the tab the others reuse
-			watchNavigations(b, br.tabContext(tab), started)
+		if crmTab == nil { // the first ring opens the tab the others reuse
+			crmTab = br.tabContext(tab)
+			watchNavigations(b, crmTab, started)
 		} else {
 			reuseLat = append(reuseLat, at.Sub(t0))
 			if req, ok := requested.first("+" + want); ok {

@@ -41,7 +41,7 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 	const rounds = 3
 	per := max(rings/rounds, 1)
 	s := startStack(b)
-	br := startBrowserWith(b, browserOptions{})
+	br := startBrowserWith(b, browserOptions{Ext: builtExtension(b)}) // $SCREENPOP_EXT, else dist/chrome
 	page := br.tab(br.extURL("style.css")) // the extension's origin, none of its code (bench_test.go)
 	br.writeSettings(page, benchSettings(s, settings.ModeReuseTab))
 	if _, err := chromedp.Call(page, serviceworker.Enable, cdp.Empty{}); err != nil {
