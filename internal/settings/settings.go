@@ -60,6 +60,22 @@ type Settings struct {
 	Notify bool `json:"notify"`
 	// Rules say which events and lines pop.
 	Rules pop.Rules `json:"rules"`
+	// What a pop opens when the relay names the caller's CRM records
+	// (pop.MatchOptions; "" is each one's default): one match, the record
+	// (pop.OneRecord) or the search (pop.OneSearch); several, the search
+	// (pop.ManySearch) or a choice in the side panel or in-page card
+	// (pop.ManyChoose); none, the search (pop.NoneSearch) or a new
+	// contact with the number (pop.NoneNew). A relay without a CRM names
+	// none: the search opens.
+	OneMatch    string `json:"oneMatch,omitempty"`
+	ManyMatches string `json:"manyMatches,omitempty"`
+	NoMatch     string `json:"noMatch,omitempty"`
+}
+
+// MatchOptions are the agent's choices of what a pop opens for the
+// records the relay names.
+func (s Settings) MatchOptions() pop.MatchOptions {
+	return pop.MatchOptions{One: s.OneMatch, Many: s.ManyMatches, None: s.NoMatch}
 }
 
 // Default is what a fresh install starts with: the relay and demo CRM of

@@ -91,6 +91,13 @@ type Env struct {
 
 	template    *pop.Template // Settings.Template compiled, by expand
 	templateErr error
+	// The preset's new-contact form compiled, and its record pages, by
+	// target and ownRecords (target.go), once per message when needed.
+	newContact    *pop.Template
+	newContactErr error
+	records       pop.Records
+	recordsOK     bool
+	recordsDone   bool
 }
 
 func (e Env) t(key string, args ...string) string {
@@ -280,8 +287,12 @@ func (st *Memory) hello(h *stream.Hello, env Env) []Action {
 			v.Since = env.Now.UnixMilli()
 		}
 		v.Call, v.Calling, v.Called = lc.Call, lc.Calling, lc.Called
-		u, err := env.expand(lc.Call.LastEvent, &v)
-		callURL(&v, u, err)
+		if lc.CallerName != "" || len(lc.Matches) > 0 {
+			v.Card = lc.Card
+			env.ownRecords(&v.Card)
+		}
+		tg, u, err := env.target(lc.Call.LastEvent, &v)
+		setURL(&v, tg, u, err)
 		// A call still ringing that never popped (it rang while the
 		// worker slept, or before the first connection) pops now.
 		acts = append(acts, st.decide(lc.Call.LastEvent, &v, u, err, env)...)
@@ -331,15 +342,25 @@ func (st *Memory) event(id uint64, ev *stream.Event, env Env) []Action {
 		v.Call = c
 	} // else the hello's state of the call is newer than the replayed event's
 	v.Calling, v.Called = ev.Calling, ev.Called
+	cardChanged := false
 	if ev.CallerName != "" || len(ev.Matches) > 0 {
-		v.Card = ev.Card // what the relay knows of the caller; a later event without it keeps it
+		card := ev.Card // what the relay knows of the caller; a later event without it keeps it
+		env.ownRecords(&card)
+		cardChanged = !sameCard(v.Card, card)
+		v.Card = card
 	}
 	var acts []Action
 	if v.Call.Live() && !over {
-		u, err := env.expand(ev.Name, &v)
-		callURL(&v, u, err)
+		tg, u, err := env.target(ev.Name, &v)
+		setURL(&v, tg, u, err)
+		notified := v.Notified
 		acts = append(acts, st.decide(ev.Name, &v, u, err, env)...)
 		acts = append(acts, st.ringNote(&v, env)...)
+		if cardChanged && notified && v.Call.State == call.Ringing {
+			// A follow-up card (the relay's live lookup): the
+			// notification names the caller now; no second pop.
+			acts = append(acts, Action{Kind: ActionNotify, Key: k, Note: ringingNote(&v, env)})
+		}
 		st.Live = append(st.Live, v)
 		sortLive(st.Live)
 		return acts
@@ -487,6 +508,11 @@ func (st *Memory) decide(event string, v *CallView, u string, err error, env Env
 func popActions(v *CallView, env Env) []Action {
 	s := env.Settings
 	k := key(v.Call)
+	if choosing(v, s) {
+		// The agent chooses among the matches in the side panel: the
+		// notification (ringNote) and the badge say so.
+		return []Action{{Kind: ActionSidePanel, Key: k}}
+	}
 	switch s.Mode {
 	case settings.ModeReuseTab:
 		return []Action{{Kind: ActionReuseTab, Key: k, URL: v.URL}}
@@ -517,7 +543,7 @@ func (st *Memory) ringNote(v *CallView, env Env) []Action {
 		return nil
 	}
 	s := env.Settings
-	isPop := v.Popped && (s.Mode == settings.ModeNotify || s.Mode == settings.ModeSidePanel)
+	isPop := v.Popped && (s.Mode == settings.ModeNotify || s.Mode == settings.ModeSidePanel || choosing(v, s))
 	if !s.Notify && !isPop && v.Reason != pop.ReasonCapped {
 		return nil
 	}

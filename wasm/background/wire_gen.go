@@ -519,6 +519,12 @@ func decodeSettingsSettings(v *stdlite.JSONValue, x *settings.Settings) {
 			m.ReadBool(&x.Notify)
 		case "rules":
 			decodePopRules(m, &x.Rules)
+		case "oneMatch":
+			m.ReadString(&x.OneMatch)
+		case "manyMatches":
+			m.ReadString(&x.ManyMatches)
+		case "noMatch":
+			m.ReadString(&x.NoMatch)
 		}
 	}
 }
@@ -643,6 +649,8 @@ func decodeViewCallView(v *stdlite.JSONValue, x *view.CallView) {
 			decodePhoneNumber(m, &x.Called)
 		case "url":
 			m.ReadString(&x.URL)
+		case "target":
+			m.ReadString(&x.Target)
 		case "popped":
 			m.ReadBool(&x.Popped)
 		case "seen":
@@ -687,6 +695,10 @@ func encodeViewCallView(e *stdlite.JSONEncoder, x *view.CallView) {
 	if x.URL != "" {
 		e.Key("url")
 		e.String(x.URL)
+	}
+	if x.Target != "" {
+		e.Key("target")
+		e.String(x.Target)
 	}
 	if x.Popped {
 		e.Key("popped")

@@ -33,9 +33,14 @@ type CallView struct {
 	Call    call.Call    `json:"call"`
 	Calling phone.Number `json:"calling"`
 	Called  phone.Number `json:"called"`
-	URL     string       `json:"url,omitempty"`    // the CRM URL for "open in CRM" (the other party's search)
-	Popped  bool         `json:"popped,omitempty"` // whether it popped
-	Seen    bool         `json:"seen,omitempty"`   // a missed call the agent has seen
+	URL     string       `json:"url,omitempty"` // the CRM URL for "open in CRM": what the pop opens (Target)
+	// Target is what URL opens: pop.TargetRecord (the one matching
+	// record), pop.TargetSearch, pop.TargetNew (a new contact with the
+	// number) or pop.TargetChoose (the search, while the pop lets the
+	// agent choose among the matches); "" in a view saved before.
+	Target string `json:"target,omitempty"`
+	Popped bool   `json:"popped,omitempty"` // whether it popped
+	Seen   bool   `json:"seen,omitempty"`   // a missed call the agent has seen
 	// Card is who the other party is (stream.Card: the caller's name,
 	// the CRM records found), as the relay sent it with the call's last
 	// event; empty, the pages show the number's forms.

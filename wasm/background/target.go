@@ -1,0 +1,139 @@
+package background
+
+import (
+	"github.com/screenpop/screenpop/internal/phone"
+	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/wasm/view"
+)
+
+// What a pop opens: the caller's record, the search, or a new contact,
+// as the agent's options (settings.MatchOptions) say for the records the
+// relay names (stream.Card.Matches). Each is built from the agent's own
+// CRM address (Settings.CRMBase, the one their browser uses; the relay's
+// may be an internal one) and the preset, at most one template compiled
+// per message and one expansion per event (the search and the new
+// contact are templates, the record page is not).
+
+// target returns what call v's pop and "open in CRM" open for one event,
+// and its address: the search (Settings.Template) unless the options and
+// the matches say otherwise, and the search too when the other address
+// cannot be built (the custom preset, a match without ID). For
+// TargetChoose the address is the search's, for the card's "search"
+// action.
+func (e *Env) target(event string, v *CallView) (target, u string, err error) {
+	target = e.Settings.MatchOptions().Target(len(v.Matches), looked(v.Card))
+	switch target {
+	case pop.TargetRecord:
+		if u = v.Matches[0].URL; u != "" && pop.SafeURL(u) {
+			return target, u, nil
+		}
+	case pop.TargetNew:
+		if e.newContact == nil && e.newContactErr == nil {
+			e.newContact, e.newContactErr = e.compileNewContact()
+		}
+		if e.newContact != nil {
+			vals := pop.ValuesFor(event, v.Call, v.Calling, v.Called)
+			vals.Other = view.OtherParty(*v)
+			if u, err = e.newContact.Expand(vals); err == nil {
+				return target, u, nil
+			}
+		}
+	}
+	if target != pop.TargetChoose {
+		target = pop.TargetSearch
+	}
+	u, err = e.expand(event, v)
+	return target, u, err
+}
+
+// compileNewContact compiles the preset's new-contact form for the
+// agent's CRM address; nil without error when the preset has none.
+func (e *Env) compileNewContact() (*pop.Template, error) {
+	tm, err := pop.NewContactTemplate(e.Settings.Preset, e.Settings.CRMBase)
+	if err != nil || tm == "" {
+		return nil, err
+	}
+	return pop.Compile(tm)
+}
+
+// ownRecords sets each match's URL to the agent's own address of its
+// record (from the preset and Settings.CRMBase), so that every page
+// opens what the agent's browser reaches, in the agent's CRM session.
+// The custom preset, or an address that does not parse, keeps the
+// relay's URL where it is http(s), and drops any other.
+func (e *Env) ownRecords(card *stream.Card) {
+	if len(card.Matches) == 0 {
+		return
+	}
+	if !e.recordsDone {
+		e.records, e.recordsOK, _ = pop.RecordsFor(e.Settings.Preset, e.Settings.CRMBase)
+		e.recordsDone = true
+	}
+	ms := make([]stream.Match, len(card.Matches))
+	copy(ms, card.Matches)
+	for i := range ms {
+		if e.recordsOK {
+			if u := e.records.URL(ms[i].Module, ms[i].ID); u != "" {
+				ms[i].URL = u
+				continue
+			}
+		}
+		if !pop.SafeURL(ms[i].URL) {
+			ms[i].URL = ""
+		}
+	}
+	card.Matches = ms
+}
+
+// setURL keeps the event's address as call v's "open in CRM" target,
+// with what it opens: a record or new-contact form whenever there is
+// one (a follow-up card can turn the search into the record), a search
+// only for a number the CRM can be searched for.
+func setURL(v *CallView, target, u string, err error) {
+	if err != nil || u == "" {
+		return
+	}
+	if target == pop.TargetSearch || target == pop.TargetChoose {
+		if view.OtherParty(*v).Kind != phone.Valid {
+			return
+		}
+	}
+	v.URL, v.Target = u, target
+}
+
+// looked reports whether the relay looked the caller up in a CRM
+// directory: only then is "no match" an unknown caller, to whom a new
+// contact may be offered.
+func looked(c stream.Card) bool {
+	return len(c.Matches) > 0
+}
+
+// choosing reports whether call v's pop lets the agent choose among its
+// matches rather than open a page: in the modes that open one (a tab, the
+// CRM tab, a window). The in-page card lists the matches itself; silent
+// and notify modes open nothing anyway.
+func choosing(v *CallView, s settings.Settings) bool {
+	if v.Target != pop.TargetChoose {
+		return false
+	}
+	switch s.Mode {
+	case settings.ModeTab, settings.ModeReuseTab, settings.ModeWindow:
+		return true
+	}
+	return false
+}
+
+// sameCard reports whether two cards name the same caller and records.
+func sameCard(a, b stream.Card) bool {
+	if a.CallerName != b.CallerName || len(a.Matches) != len(b.Matches) {
+		return false
+	}
+	for i := range a.Matches {
+		if a.Matches[i] != b.Matches[i] {
+			return false
+		}
+	}
+	return true
+}
