@@ -1,9 +1,12 @@
 package background
 
 import (
+	"errors"
+
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/internal/stdlite"
 	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/wasm/view"
 )
@@ -136,4 +139,68 @@ func sameCard(a, b stream.Card) bool {
 		}
 	}
 	return true
+}
+
+// Open targets a page may ask for (RequestOpen's "as"): "" is the call's
+// own (what its pop opened, CallView.URL).
+const (
+	OpenSearch = pop.TargetSearch // the preset's search for the number
+	OpenRecord = pop.TargetRecord // match number "record" of the call's card
+	OpenNew    = pop.TargetNew    // a new contact with the number
+)
+
+// OpenAs opens call line/id as a page asked: one of its matches' records
+// (as OpenRecord, record its index in the card), a new contact, or the
+// search; "" opens the call's own URL (Open). It opens the way Open does
+// (the CRM tab in reuse-tab and in-page modes, else a new tab), from the
+// background, so the CRM sees no extension page as the Referer.
+func (st *Memory) OpenAs(line, id, as string, record int, env Env) ([]Action, error) {
+	if as == "" {
+		return st.Open(line, id, env)
+	}
+	v := st.find(line + "|" + id)
+	if v == nil {
+		return nil, ErrNoCall
+	}
+	env.Settings = env.Settings.Normalize()
+	var u string
+	var err error
+	switch as {
+	case OpenRecord:
+		if record < 0 || record >= len(v.Matches) || v.Matches[record].URL == "" {
+			return nil, errors.New("this record has no address the extension can open: check the CRM address in the options")
+		}
+		u = v.Matches[record].URL
+	case OpenNew:
+		var tm *pop.Template
+		if tm, err = env.compileNewContact(); err == nil && tm == nil {
+			err = errors.New("the CRM preset in the options has no new-contact form: choose your CRM's preset")
+		}
+		if err == nil {
+			vals := pop.ValuesFor(v.Call.LastEvent, v.Call, v.Calling, v.Called)
+			vals.Other = view.OtherParty(*v)
+			u, err = tm.Expand(vals)
+		}
+	case OpenSearch:
+		u, err = env.expand(v.Call.LastEvent, v)
+		if err == nil && view.OtherParty(*v).Kind != phone.Valid {
+			err = ErrNoNumber
+		}
+	default:
+		return nil, errors.New("unknown open target " + stdlite.Quote(as) + ": update the extension")
+	}
+	if err != nil {
+		return nil, err
+	}
+	kind := ActionOpenTab
+	switch env.Settings.Mode {
+	case settings.ModeReuseTab, settings.ModeInPage:
+		kind = ActionReuseTab
+	}
+	acts := []Action{{Kind: kind, Key: key(v.Call), URL: u}}
+	if v.Call.Missed && !v.Seen {
+		v.Seen, st.dirty = true, true
+		acts = append(acts, Action{Kind: ActionClearNote, Key: key(v.Call)})
+	}
+	return st.withBadge(acts, env.Settings), nil
 }

@@ -28,7 +28,7 @@ const (
 const (
 	RequestPause     = "pause"     // {"type":"pause","paused":true}
 	RequestMarkSeen  = "mark-seen" // {"type":"mark-seen"}: every missed call seen
-	RequestOpen      = "open"      // {"type":"open","line":"…","id":"…"}: open that call in the CRM
+	RequestOpen      = "open"      // {"type":"open","line":"…","id":"…"[,"as":"record","record":0 | "new" | "search"]}: open that call in the CRM (OpenAs)
 	RequestTestPop   = "test-pop"  // {"type":"test-pop"}: pop a sample call with the current settings
 	RequestReconnect = "reconnect" // {"type":"reconnect"}
 )

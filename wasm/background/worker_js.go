@@ -478,7 +478,15 @@ func (w *worker) request(msg js.Value) (reconnect bool, err error) {
 	case RequestMarkSeen:
 		acts = w.state.MarkSeen(w.env())
 	case RequestOpen:
-		acts, err = w.state.Open(msg.Get("line").String(), msg.Get("id").String(), w.env())
+		// "as" and "record" (OpenAs): a match's record, a new contact, the search.
+		as, record := "", 0
+		if a := msg.Get("as"); a.Type() == js.TypeString {
+			as = a.String()
+		}
+		if r := msg.Get("record"); r.Type() == js.TypeNumber {
+			record = r.Int()
+		}
+		acts, err = w.state.OpenAs(msg.Get("line").String(), msg.Get("id").String(), as, record, w.env())
 	case RequestTestPop:
 		acts, err = w.state.TestPop(w.env())
 	case RequestReconnect:
