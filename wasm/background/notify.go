@@ -8,7 +8,8 @@ import (
 
 // Notification texts. Message keys are in extension/_locales/*/messages.json.
 //
-// Ringing: "Incoming call: Jeanne Martin" / "06 12 34 56 82 — line Accueil";
+// Ringing: "Incoming call: Jeanne Martin — Martin SA" (the CRM record's
+// name and company) / "06 12 34 56 82 — line Accueil";
 // without a name: "Incoming call: 06 12 34 56 82" / "Line Accueil".
 // Missed calls say "Missed call: …" the same way.
 //
@@ -28,10 +29,11 @@ func missedNote(v *CallView, env Env) *Note {
 func note(v *CallView, env Env, titleKey string) *Note {
 	n := &Note{ID: key(v.Call), Title: env.t(titleKey, callerText(v, env))}
 	line := lineText(v)
+	named := v.CallerName != "" || view.CallerOf(*v).Named
 	switch {
-	case v.CallerName != "" && line != "":
+	case named && line != "":
 		n.Message = env.t("notifyNumberOnLine", numberText(v, env), line)
-	case v.CallerName != "":
+	case named:
 		n.Message = numberText(v, env)
 	case line != "":
 		n.Message = env.t("notifyLine", line)
@@ -62,8 +64,12 @@ func CallBackURL(v *CallView) string {
 	return "tel:" + n.Forms.E164
 }
 
-// callerText is who calls: the name when known, else the number.
+// callerText is who calls: the CRM record's name and company
+// (view.Headline) or the caller's name when known, else the number.
 func callerText(v *CallView, env Env) string {
+	if view.CallerOf(*v).Named {
+		return view.Headline(*v, env.t)
+	}
 	if v.CallerName != "" {
 		return v.CallerName
 	}
