@@ -205,24 +205,71 @@ type Error struct {
 // them: the fields every event and live call carry for it, declared once
 // here (the extension's codec is generated from these declarations, see
 // tools/jsongen). The relay fills them when it knows (a queue's caller
-// name today, a CRM directory later); empty, the card shows the number.
+// name, the relay's CRM directory); empty, the card shows the number.
+//
+// The relay with a CRM directory looks the other party up in it while it
+// turns the OVH event into the call's first message, so that message
+// already names the caller (Directory DirectoryFound). A number the
+// directory does not know (DirectoryLooking) gets one live lookup in the
+// CRM, off the ring path: its answer comes as a follow-up, a TypeEvent
+// message re-sending the call's latest event (same Name and Call, a new
+// ID, Duplicate true, so nothing counts it twice) with the card filled
+// (DirectoryFound) or saying nobody has the number (DirectoryUnknown).
+// A client applies a follow-up's card to the call and does not pop
+// again. When the live lookup fails, no follow-up comes: the card stays
+// DirectoryLooking, which says nothing about the caller.
 type Card struct {
 	// OtherParty is the number the agent cares about, chosen once by the
 	// relay (pop.OtherParty): the caller on an inbound call, the called
 	// number on an outbound one, parsed, with its forms.
 	OtherParty phone.Number `json:"otherParty"`
 	// CallerName is the other party's name: a queue's QueueMemberCIDName,
-	// or the matching CRM record's.
+	// or the matching CRM record's when exactly one matches.
 	CallerName string `json:"callerName,omitempty"`
 	// Matches are the CRM records found for the other party's number:
-	// one opens directly, several are listed for the agent to choose.
+	// one opens directly, several are listed for the agent to choose. At
+	// most MaxMatches of them; MatchCount says how many there are.
 	Matches []Match `json:"matches,omitempty"`
+	// MatchCount is how many records share the number in the relay's
+	// directory: more than len(Matches) when the relay capped the list
+	// (the card says "and N more"); 0 when Matches is empty.
+	MatchCount int `json:"matchCount,omitempty"`
+	// Directory is what the relay's CRM directory said of OtherParty
+	// (one of the Directory… values); "" from a relay with no directory
+	// (or an older one): empty Matches then says nothing about the
+	// caller, and no new contact should be offered.
+	Directory string `json:"directory,omitempty"`
 }
 
-// Match is one CRM record that matches a call's other party.
+// MaxMatches is the most matches a card carries: 50 records sharing a
+// switchboard number would make every message of the call large and the
+// list useless; the card says how many more there are (MatchCount).
+const MaxMatches = 10
+
+// Card.Directory values.
+const (
+	DirectoryFound   = "found"   // Matches holds the records of the number
+	DirectoryLooking = "looking" // not in the directory: the relay asks the CRM, a follow-up card may come
+	DirectoryUnknown = "unknown" // neither the directory nor the CRM knows the number: a new contact
+	// DirectoryNoNumber: the other party has no number to look up
+	// (anonymous, or one that does not parse).
+	DirectoryNoNumber = "no-number"
+)
+
+// Match is one CRM record that matches a call's other party: what the
+// caller card shows of it, and where it opens.
 type Match struct {
-	Name   string `json:"name"`         // e.g. "Jeanne Martin"
+	Name   string `json:"name"`         // e.g. "Jeanne Martin" (a person's full name, or an account's name)
 	Module string `json:"module"`       // CRM module, e.g. "Contacts", "Accounts", "Leads"
 	ID     string `json:"id,omitempty"` // the record's ID in the CRM
-	URL    string `json:"url"`          // the record's page (http or https)
+	URL    string `json:"url"`          // the record's page (http or https), on the relay's CRM address
+	// Company is the person's account (a contact's account name, a
+	// lead's account_name); "" for an account, or when the CRM has none.
+	Company string `json:"company,omitempty"`
+	// Owner is the record's assigned user, by display name where the CRM
+	// has it (else the user name); "" when unassigned.
+	Owner string `json:"owner,omitempty"`
+	// Field is the record's phone field that holds the number, as the
+	// CRM names it (e.g. "phone_mobile", "phone_office").
+	Field string `json:"field,omitempty"`
 }

@@ -109,6 +109,10 @@ func decodeStreamEvent(v *stdlite.JSONValue, x *stream.Event) {
 					decodeStreamMatch((&m.Array[e3]), &x.Card.Matches[e3])
 				}
 			}
+		case "matchCount":
+			m.ReadInt(&x.Card.MatchCount)
+		case "directory":
+			m.ReadString(&x.Card.Directory)
 		}
 	}
 }
@@ -325,6 +329,12 @@ func decodeStreamMatch(v *stdlite.JSONValue, x *stream.Match) {
 			m.ReadString(&x.ID)
 		case "url":
 			m.ReadString(&x.URL)
+		case "company":
+			m.ReadString(&x.Company)
+		case "owner":
+			m.ReadString(&x.Owner)
+		case "field":
+			m.ReadString(&x.Field)
 		}
 	}
 }
@@ -342,6 +352,18 @@ func encodeStreamMatch(e *stdlite.JSONEncoder, x *stream.Match) {
 	}
 	e.Key("url")
 	e.String(x.URL)
+	if x.Company != "" {
+		e.Key("company")
+		e.String(x.Company)
+	}
+	if x.Owner != "" {
+		e.Key("owner")
+		e.String(x.Owner)
+	}
+	if x.Field != "" {
+		e.Key("field")
+		e.String(x.Field)
+	}
 	e.End()
 }
 
@@ -417,6 +439,10 @@ func decodeStreamLiveCall(v *stdlite.JSONValue, x *stream.LiveCall) {
 					decodeStreamMatch((&m.Array[e3]), &x.Card.Matches[e3])
 				}
 			}
+		case "matchCount":
+			m.ReadInt(&x.Card.MatchCount)
+		case "directory":
+			m.ReadString(&x.Card.Directory)
 		}
 	}
 }
@@ -669,6 +695,10 @@ func decodeViewCallView(v *stdlite.JSONValue, x *view.CallView) {
 					decodeStreamMatch((&m.Array[e3]), &x.Card.Matches[e3])
 				}
 			}
+		case "matchCount":
+			m.ReadInt(&x.Card.MatchCount)
+		case "directory":
+			m.ReadString(&x.Card.Directory)
 		case "reason":
 			m.ReadString((*string)(&x.Reason))
 		case "error":
@@ -726,6 +756,14 @@ func encodeViewCallView(e *stdlite.JSONEncoder, x *view.CallView) {
 			}
 			e.EndArray()
 		}
+	}
+	if x.Card.MatchCount != 0 {
+		e.Key("matchCount")
+		e.Int(int64(x.Card.MatchCount))
+	}
+	if x.Card.Directory != "" {
+		e.Key("directory")
+		e.String(x.Card.Directory)
 	}
 	if x.Reason != "" {
 		e.Key("reason")
