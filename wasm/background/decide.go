@@ -287,7 +287,7 @@ func (st *Memory) hello(h *stream.Hello, env Env) []Action {
 			v.Since = env.Now.UnixMilli()
 		}
 		v.Call, v.Calling, v.Called = lc.Call, lc.Calling, lc.Called
-		if lc.CallerName != "" || len(lc.Matches) > 0 {
+		if hasCard(lc.Card) {
 			v.Card = lc.Card
 			env.ownRecords(&v.Card)
 		}
@@ -343,7 +343,7 @@ func (st *Memory) event(id uint64, ev *stream.Event, env Env) []Action {
 	} // else the hello's state of the call is newer than the replayed event's
 	v.Calling, v.Called = ev.Calling, ev.Called
 	cardChanged := false
-	if ev.CallerName != "" || len(ev.Matches) > 0 {
+	if hasCard(ev.Card) {
 		card := ev.Card // what the relay knows of the caller; a later event without it keeps it
 		env.ownRecords(&card)
 		cardChanged = !sameCard(v.Card, card)

@@ -106,11 +106,23 @@ func setURL(v *CallView, target, u string, err error) {
 	v.URL, v.Target = u, target
 }
 
-// looked reports whether the relay looked the caller up in a CRM
-// directory: only then is "no match" an unknown caller, to whom a new
-// contact may be offered.
+// looked reports whether the relay looked the caller up in its CRM
+// directory and found nobody: only then is "no match" an unknown caller,
+// to whom a new contact may be offered. A relay without a directory says
+// nothing (""). A number the directory does not know is "looking" while
+// the relay asks the CRM: the pop is not held back for that answer, so
+// it opens the new contact then; should the CRM know the number after
+// all, the follow-up card names the caller and open-in-CRM opens the
+// record.
 func looked(c stream.Card) bool {
-	return len(c.Matches) > 0
+	return c.Directory == stream.DirectoryUnknown || c.Directory == stream.DirectoryLooking
+}
+
+// hasCard reports whether a message says something of the caller: a
+// name, records, or what the relay's directory found. A message without
+// (an older relay's later events) keeps the card the call has.
+func hasCard(c stream.Card) bool {
+	return c.CallerName != "" || len(c.Matches) > 0 || c.Directory != ""
 }
 
 // choosing reports whether call v's pop lets the agent choose among its
@@ -130,7 +142,7 @@ func choosing(v *CallView, s settings.Settings) bool {
 
 // sameCard reports whether two cards name the same caller and records.
 func sameCard(a, b stream.Card) bool {
-	if a.CallerName != b.CallerName || len(a.Matches) != len(b.Matches) {
+	if a.CallerName != b.CallerName || len(a.Matches) != len(b.Matches) || a.Directory != b.Directory || a.MatchCount != b.MatchCount {
 		return false
 	}
 	for i := range a.Matches {

@@ -26,7 +26,7 @@ func suite(f func(*settings.Settings)) settings.Settings {
 }
 
 var (
-	alice = stream.Match{Name: "Alice Martin", Module: "Contacts", ID: "c-alice", URL: "http://crm.internal/index.php?module=Contacts&action=DetailView&record=c-alice"}
+	alice = stream.Match{Name: "Alice Martin", Module: "Contacts", ID: "c-alice", Company: "Martin SA", URL: "http://crm.internal/index.php?module=Contacts&action=DetailView&record=c-alice"}
 	bob   = stream.Match{Name: "Bob Martin", Module: "Leads", ID: "l-bob", URL: "http://crm.internal/index.php?module=Leads&action=DetailView&record=l-bob"}
 )
 
@@ -51,31 +51,46 @@ func TestPopTarget(t *testing.T) {
 		name    string
 		s       settings.Settings
 		matches []stream.Match
+		dir     string // the relay directory's answer (Card.Directory)
 		kind    string // the pop's action
 		url     string
 		target  string
 	}{
-		{"one match opens the record, on the agent's own CRM address", suite(nil), []stream.Match{alice}, ActionOpenTab, record(alice), pop.TargetRecord},
-		{"one match, the agent wants the search", suite(func(s *settings.Settings) { s.OneMatch = pop.OneSearch }), []stream.Match{alice}, ActionOpenTab, "", pop.TargetSearch},
-		{"several matches open the search", suite(nil), []stream.Match{alice, bob}, ActionOpenTab, "", pop.TargetSearch},
-		{"several matches, choose: the side panel", suite(func(s *settings.Settings) { s.ManyMatches = pop.ManyChoose }), []stream.Match{alice, bob}, ActionSidePanel, "", pop.TargetChoose},
+		{"one match opens the record, on the agent's own CRM address", suite(nil), []stream.Match{alice}, "", ActionOpenTab, record(alice), pop.TargetRecord},
+		{"one match, the agent wants the search", suite(func(s *settings.Settings) { s.OneMatch = pop.OneSearch }), []stream.Match{alice}, "", ActionOpenTab, "", pop.TargetSearch},
+		{"several matches open the search", suite(nil), []stream.Match{alice, bob}, "", ActionOpenTab, "", pop.TargetSearch},
+		{"several matches, choose: the side panel", suite(func(s *settings.Settings) { s.ManyMatches = pop.ManyChoose }), []stream.Match{alice, bob}, "", ActionSidePanel, "", pop.TargetChoose},
 		{"several matches, choose, in the CRM tab: the side panel", suite(func(s *settings.Settings) {
 			s.ManyMatches, s.Mode = pop.ManyChoose, settings.ModeReuseTab
-		}), []stream.Match{alice, bob}, ActionSidePanel, "", pop.TargetChoose},
+		}), []stream.Match{alice, bob}, "", ActionSidePanel, "", pop.TargetChoose},
 		{"several matches, choose, in-page: the card lists them", suite(func(s *settings.Settings) {
 			s.ManyMatches, s.Mode = pop.ManyChoose, settings.ModeInPage
-		}), []stream.Match{alice, bob}, ActionInPage, "", pop.TargetChoose},
-		{"no match from a relay without a CRM: the search, even with new contact", suite(func(s *settings.Settings) { s.NoMatch = pop.NoneNew }), nil, ActionOpenTab, "", pop.TargetSearch},
-		{"custom preset: the relay's record URL", with(func(s *settings.Settings) { s.Preset = pop.PresetCustom }), []stream.Match{alice}, ActionOpenTab, alice.URL, pop.TargetRecord},
+		}), []stream.Match{alice, bob}, "", ActionInPage, "", pop.TargetChoose},
+		{"no match from a relay without a CRM: the search, even with new contact", suite(func(s *settings.Settings) { s.NoMatch = pop.NoneNew }), nil, "", ActionOpenTab, "", pop.TargetSearch},
+		{"custom preset: the relay's record URL", with(func(s *settings.Settings) { s.Preset = pop.PresetCustom }), []stream.Match{alice}, "", ActionOpenTab, alice.URL, pop.TargetRecord},
 		{"a match without ID on the custom preset and a javascript: URL: the search", with(func(s *settings.Settings) { s.Preset = pop.PresetCustom }),
-			[]stream.Match{{Name: "X", Module: "Contacts", URL: "javascript:alert(1)"}}, ActionOpenTab, "", pop.TargetSearch},
-		{"reuse-tab mode navigates the CRM tab to the record", suite(func(s *settings.Settings) { s.Mode = settings.ModeReuseTab }), []stream.Match{alice}, ActionReuseTab, record(alice), pop.TargetRecord},
+			[]stream.Match{{Name: "X", Module: "Contacts", URL: "javascript:alert(1)"}}, "", ActionOpenTab, "", pop.TargetSearch},
+		{name: "no match, the directory does not know the number: the new contact", s: suite(func(s *settings.Settings) { s.NoMatch = pop.NoneNew }), dir: stream.DirectoryUnknown,
+			kind: ActionOpenTab, url: crmBase + "/index.php?module=Contacts&action=EditView&phone_work=06%2012%2034%2056%2082", target: pop.TargetNew},
+		{name: "no match, the relay still asks the CRM: the new contact, not held back", s: suite(func(s *settings.Settings) { s.NoMatch = pop.NoneNew }), dir: stream.DirectoryLooking,
+			kind: ActionOpenTab, url: crmBase + "/index.php?module=Contacts&action=EditView&phone_work=06%2012%2034%2056%2082", target: pop.TargetNew},
+		{name: "no match by default: the search", s: suite(nil), dir: stream.DirectoryUnknown, kind: ActionOpenTab, target: pop.TargetSearch},
+		{name: "no match, new contact, custom preset (no form): the search", s: with(func(s *settings.Settings) { s.Preset, s.NoMatch = pop.PresetCustom, pop.NoneNew }),
+			dir: stream.DirectoryUnknown, kind: ActionOpenTab, target: pop.TargetSearch},
+		{"reuse-tab mode navigates the CRM tab to the record", suite(func(s *settings.Settings) { s.Mode = settings.ModeReuseTab }), []stream.Match{alice}, "", ActionReuseTab, record(alice), pop.TargetRecord},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var st Memory
 			handle(t, &st, helloMsg(t, 0), env(tt.s))
-			acts := handle(t, &st, cardMsg(t, 1, "c1", from, "", tt.matches...), env(tt.s))
+			msg := cardMsg(t, 1, "c1", from, "", tt.matches...)
+			if tt.dir != "" {
+				var m stream.Message
+				json.Unmarshal(msg, &m)
+				m.Event.Directory = tt.dir
+				msg, _ = json.Marshal(m)
+			}
+			acts := handle(t, &st, msg, env(tt.s))
 			p := pops(acts)
 			if len(p) != 1 || p[0].Kind != tt.kind {
 				t.Fatalf("pops %v, want one %s", kinds(acts), tt.kind)
@@ -123,8 +138,8 @@ func TestFollowUpCard(t *testing.T) {
 		t.Fatalf("the follow-up popped again: %v", p)
 	}
 	n := notes(acts)
-	if len(n) != 1 || !strings.Contains(n[0].Title, "Alice Martin") {
-		t.Fatalf("the follow-up's notification %+v, want one naming Alice Martin", n)
+	if len(n) != 1 || !strings.Contains(n[0].Title, "Alice Martin — Martin SA") || !strings.Contains(n[0].Message, "06 12 34 56 99") {
+		t.Fatalf("the follow-up's notification %+v, want one naming Alice Martin — Martin SA, the number on its second line", n)
 	}
 	v := st.View().Current
 	if v.Target != pop.TargetRecord || !strings.Contains(v.URL, "record=c-alice") || len(v.Matches) != 1 {

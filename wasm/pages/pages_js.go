@@ -369,9 +369,25 @@ func openCallOnClick(problem dom.Element) func(dom.Event) {
 		if b == nil {
 			return
 		}
+		if b.TagName() == "A" {
+			if me, ok := ev.(*dom.MouseEvent); ok && (me.CtrlKey() || me.MetaKey() || me.ShiftKey() || me.Button() != 0) {
+				return // the agent asked for a new tab or window: the link's own
+			}
+			ev.PreventDefault()
+		}
 		line, id := b.GetAttribute("data-line"), b.GetAttribute("data-id")
+		req := map[string]any{"line": line, "id": id}
+		// A match's record, a new contact or the search (OpenAs): opened
+		// by the background, so the CRM's cross-site check never sees an
+		// extension page as the Referer.
+		if as := b.GetAttribute("data-as"); as != "" {
+			req["as"] = as
+			if n, err := strconv.Atoi(b.GetAttribute("data-record")); err == nil {
+				req["record"] = n
+			}
+		}
 		go func() {
-			if err := request(background.RequestOpen, map[string]any{"line": line, "id": id}); err != nil {
+			if err := request(background.RequestOpen, req); err != nil {
 				problem.SetTextContent(t("errOpen", err.Error()))
 				return
 			}

@@ -3,13 +3,15 @@
 package pages
 
 import (
-	"github.com/screenpop/screenpop/wasm/view"
 	"strconv"
 
 	"honnef.co/go/js/dom/v2"
 
 	"github.com/screenpop/screenpop/internal/call"
+	"github.com/screenpop/screenpop/internal/phone"
+	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/wasm/background"
+	"github.com/screenpop/screenpop/wasm/view"
 )
 
 // historyMax bounds the caller's history in the side panel.
@@ -88,9 +90,15 @@ func sidepanel(app dom.Element) {
 	onStorageChange(background.CallsKey, showStatus) // the relay's link to OVH
 }
 
-// callerCard fills the card with one call.
+// callerCard fills the card with one call: who calls (the CRM record's
+// name, company, type and owner, view.CallerOf), the number, the line or
+// queue, the records to choose from, and the actions: open in CRM (what
+// the pop opens: the record, the search or a new contact), the search,
+// a new contact. Every action goes through the background (RequestOpen),
+// which opens the CRM with no extension page as the Referer.
 func callerCard(card dom.Element, cv background.CallView) {
 	card.SetAttribute("data-state", string(cv.Call.State))
+	k := view.CallerOf(cv)
 	other := view.OtherParty(cv)
 	line := view.LinePart(cv)
 
@@ -98,38 +106,46 @@ func callerCard(card dom.Element, cv background.CallView) {
 	if cv.Call.Direction == call.Outbound {
 		dirKey = "sideOutboundOn"
 	}
-	lineText := view.LineLabel(cv)
+	lineText := k.Line
 	if cv.Call.LineName != "" && line.Forms.Grouped != "" {
 		lineText += " (" + line.Forms.Grouped + ")"
 	}
 	card.AppendChild(el("div", map[string]string{"class": "caller-state"}, nodes(testChip(cv), chip(cv), timer(cv))))
-	card.AppendChild(el("h2", map[string]string{"id": "caller-name", "class": "caller-name"}, say(view.CallerLabel(cv))))
-	if named(cv) {
-		card.AppendChild(el("p", map[string]string{"class": "caller-number"}, say(view.NumberLabel(other, line.Region))))
+	card.AppendChild(el("h2", map[string]string{"id": "caller-name", "class": "caller-name"}, say(k.Title)))
+	if k.Company != "" {
+		card.AppendChild(el("p", map[string]string{"id": "caller-company", "class": "caller-company"}, k.Company))
 	}
-	lineP := el("p", map[string]string{"class": "caller-line"}, t(dirKey, lineText))
+	if kind := say(k.Kind); kind != "" {
+		p := el("p", map[string]string{"id": "caller-record", "class": "caller-record"}, el("span", map[string]string{"class": "chip record-kind"}, kind))
+		if k.Owner != "" {
+			p.AppendChild(el("span", map[string]string{"class": "owner"}, t("cardOwner", k.Owner)))
+		}
+		card.AppendChild(p)
+	}
+	if k.Named {
+		card.AppendChild(el("p", map[string]string{"id": "caller-number", "class": "caller-number"}, say(k.Number)))
+	}
+	lineP := el("p", map[string]string{"id": "caller-line", "class": "caller-line"}, t(dirKey, lineText))
 	whyNot(lineP, cv)
 	card.AppendChild(lineP)
+	if k.Queue {
+		q := t("cardQueue", k.Line)
+		if !k.Joined.IsZero() {
+			q = t("cardQueueSince", k.Line, when(k.Joined))
+		}
+		card.AppendChild(el("p", map[string]string{"id": "caller-queue", "class": "caller-queue"}, q))
+	}
 
 	switch {
-	case len(cv.Matches) == 1:
-		m := cv.Matches[0]
-		card.AppendChild(el("p", map[string]string{"class": "match-one"}, t("sideOneMatch", m.Module)))
-		if safeURL(m.URL) {
-			card.AppendChild(el("a", map[string]string{"class": "button", "href": m.URL, "target": "_blank", "rel": "noopener", "id": "open-record"}, t("sideOpenRecord")))
+	case len(k.Records) == 1:
+		card.AppendChild(el("p", map[string]string{"class": "match-one"}, t("sideOneMatch", say(k.Records[0].Kind))))
+	case len(k.Records) > 1:
+		key := "sideManyMatches"
+		if k.Choose {
+			key = "cardChoose"
 		}
-	case len(cv.Matches) > 1:
-		card.AppendChild(el("p", map[string]string{"class": "match-count"}, t("sideManyMatches", strconv.Itoa(len(cv.Matches)))))
-		list := el("ul", map[string]string{"class": "matches", "id": "matches"})
-		for _, m := range cv.Matches {
-			name, module := el("strong", nil, m.Name), el("span", map[string]string{"class": "module"}, m.Module)
-			item := el("span", nil, name, module)
-			if safeURL(m.URL) {
-				item = el("a", map[string]string{"href": m.URL, "target": "_blank", "rel": "noopener"}, name, module)
-			}
-			list.AppendChild(el("li", nil, item))
-		}
-		card.AppendChild(list)
+		card.AppendChild(el("p", map[string]string{"class": "match-count", "id": "match-count"}, t(key, strconv.Itoa(matchCount(cv)))))
+		card.AppendChild(recordList(cv, k))
 	default:
 		forms := numberForms(other)
 		if len(forms) > 0 {
@@ -141,8 +157,62 @@ func callerCard(card dom.Element, cv background.CallView) {
 		}
 		card.AppendChild(el("p", map[string]string{"class": "hint"}, t("sideNoMatchYet")))
 	}
-	if view.CanOpen(cv) {
-		card.AppendChild(el("button", map[string]string{"type": "button", "id": "search-crm", "data-action": "open",
-			"data-line": cv.Call.Line, "data-id": cv.Call.ID}, t("sideSearchCRM")))
+	card.AppendChild(cardActions(cv, k))
+}
+
+// recordList lists the records that match, each a link that opens it
+// (through the background; the href is for a middle click).
+func recordList(cv background.CallView, k view.Caller) dom.Element {
+	list := el("ul", map[string]string{"class": "matches", "id": "matches"})
+	for _, r := range k.Records {
+		parts := []any{el("strong", nil, r.Name), el("span", map[string]string{"class": "module"}, say(r.Kind))}
+		if r.Company != "" {
+			parts = append(parts, el("span", map[string]string{"class": "company"}, r.Company))
+		}
+		if r.Owner != "" {
+			parts = append(parts, el("span", map[string]string{"class": "owner"}, t("cardOwner", r.Owner)))
+		}
+		if !safeURL(r.URL) {
+			list.AppendChild(el("li", nil, el("span", nil, parts...)))
+			continue
+		}
+		a := el("a", map[string]string{"href": r.URL, "target": "_blank", "rel": "noopener", "data-action": "open", "data-as": background.OpenRecord,
+			"data-record": strconv.Itoa(r.Index), "data-line": cv.Call.Line, "data-id": cv.Call.ID, "aria-label": t("cardOpenOne", r.Name)}, parts...)
+		list.AppendChild(el("li", nil, a))
 	}
+	return list
+}
+
+// cardActions are the card's buttons: open in CRM (what the pop opens),
+// the search when that is something else, a new contact when the
+// number is one.
+func cardActions(cv background.CallView, k view.Caller) dom.Element {
+	p := el("p", map[string]string{"class": "card-buttons"})
+	open := func(id, as, label string) {
+		attrs := map[string]string{"type": "button", "id": id, "data-action": "open", "data-line": cv.Call.Line, "data-id": cv.Call.ID}
+		if as != "" {
+			attrs["data-as"] = as
+		}
+		p.AppendChild(el("button", attrs, label))
+	}
+	valid := view.OtherParty(cv).Kind == phone.Valid
+	switch {
+	case cv.Target == pop.TargetRecord || cv.Target == pop.TargetNew:
+		open("open-crm", "", say(k.Open))
+		if valid {
+			open("search-crm", background.OpenSearch, t("sideSearchCRM"))
+		}
+	case view.CanOpen(cv):
+		open("search-crm", "", t("sideSearchCRM"))
+	}
+	if valid && cv.Target != pop.TargetNew && len(k.Records) == 0 {
+		open("new-contact", background.OpenNew, t("cardNewContact"))
+	}
+	return p
+}
+
+// matchCount is how many records share the number: the relay's count
+// when it capped the list it sent.
+func matchCount(cv background.CallView) int {
+	return max(len(cv.Matches), cv.MatchCount)
 }

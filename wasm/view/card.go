@@ -110,7 +110,7 @@ func RecordKeys() []string {
 	return []string{"recordContact", "recordLead", "recordAccount", "cardOpenRecord", "cardNewContact", "cardSearch"}
 }
 
-// matchCompany and matchOwner read the relay's match (stream.Match) for
-// what the CRM says of the record's company and owner.
-func matchCompany(m stream.Match) string { return "" }
-func matchOwner(m stream.Match) string   { return "" }
+// matchCompany and matchOwner read the relay's match for what the CRM
+// says of the record's company and owner.
+func matchCompany(m stream.Match) string { return m.Company }
+func matchOwner(m stream.Match) string   { return m.Owner }

@@ -217,7 +217,11 @@ func (e Env) memo() Env {
 
 // row writes one call of the lists.
 func (w *writer) row(c *CallView, e Env) {
-	who := CallerLabel(*c).String(e.T)
+	k := CallerOf(*c)
+	who := k.Title.String(e.T)
+	if k.Company != "" && k.Company != who {
+		who += " — " + k.Company // the card's headline (Headline)
+	}
 	state := string(c.Call.State)
 	w.raw(`<li class="call" data-state="`)
 	w.esc(state)
@@ -241,8 +245,33 @@ func (w *writer) row(c *CallView, e Env) {
 	w.raw(arrow)
 	w.raw(`</span><div class="who"><span class="name">`)
 	w.esc(who)
-	w.raw(`</span><span class="meta">`)
-	w.esc(LineLabel(*c))
+	w.raw(`</span>`)
+	switch n := len(k.Records); {
+	case n == 1:
+		// The record's type and owner: which record opens.
+		w.raw(`<span class="record">`)
+		w.esc(k.Kind.String(e.T))
+		if k.Owner != "" {
+			w.raw(` · `)
+			w.esc(e.T("cardOwner", k.Owner))
+		}
+		w.raw(`</span>`)
+	case n > 1:
+		w.raw(`<span class="record">`)
+		w.esc(e.T("popupRecords", strconv.Itoa(max(n, c.MatchCount))))
+		w.raw(`</span>`)
+	}
+	if k.Named {
+		w.raw(`<span class="number">`)
+		w.esc(k.Number.String(e.T))
+		w.raw(`</span>`)
+	}
+	w.raw(`<span class="meta">`)
+	if k.Queue {
+		w.esc(e.T("cardQueue", k.Line))
+	} else {
+		w.esc(k.Line)
+	}
 	if e.When != nil && !c.Call.RingAt.IsZero() {
 		if at := e.When(c.Call.RingAt); at != "" {
 			w.raw(` · `)
