@@ -48,6 +48,42 @@ type optionsForm struct {
 	Withheld     bool
 	Internal     bool
 	Lines        string // one line number or name per line (commas work too)
+	// What a pop opens for the relay's matches: a value of
+	// oneMatchChoices, manyMatchChoices, noMatchChoices.
+	OneMatch, ManyMatches, NoMatch string
+}
+
+// matchChoice is one option of a "what the pop opens" select.
+type matchChoice struct {
+	Value    string // pop.One…, pop.Many…, pop.None…
+	LabelKey string
+}
+
+// The choices of what a pop opens, the default first (stored as "", so
+// a saved default follows a future one).
+var (
+	oneMatchChoices  = []matchChoice{{Value: pop.OneRecord, LabelKey: "optionsOneRecord"}, {Value: pop.OneSearch, LabelKey: "optionsOneSearch"}}
+	manyMatchChoices = []matchChoice{{Value: pop.ManySearch, LabelKey: "optionsManySearch"}, {Value: pop.ManyChoose, LabelKey: "optionsManyChoose"}}
+	noMatchChoices   = []matchChoice{{Value: pop.NoneSearch, LabelKey: "optionsNoneSearch"}, {Value: pop.NoneNew, LabelKey: "optionsNoneNew"}}
+)
+
+// matchStored is what is stored for choice v among choices: "" for the
+// default, and for a value that is none of them.
+func matchStored(choices []matchChoice, v string) string {
+	for _, c := range choices[1:] {
+		if c.Value == v {
+			return v
+		}
+	}
+	return ""
+}
+
+// matchShown is the option a stored choice selects: the default's for "".
+func matchShown(choices []matchChoice, stored string) string {
+	if v := matchStored(choices, stored); v != "" {
+		return v
+	}
+	return choices[0].Value
 }
 
 // problem is what is wrong with one field.
@@ -177,6 +213,9 @@ func (f optionsForm) settings(old settings.Settings) (settings.Settings, []probl
 		s.CapPerMinute = c
 	}
 	s.Notify = f.Notify
+	s.OneMatch = matchStored(oneMatchChoices, f.OneMatch)
+	s.ManyMatches = matchStored(manyMatchChoices, f.ManyMatches)
+	s.NoMatch = matchStored(noMatchChoices, f.NoMatch)
 
 	// Which calls pop. Events are kept in PoppableEvents' order; the
 	// default selection is stored as "default" (empty), so it follows

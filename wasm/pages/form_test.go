@@ -20,6 +20,46 @@ func formOf(s settings.Settings) optionsForm {
 		Width: fmt.Sprint(s.WindowWidth), Height: fmt.Sprint(s.WindowHeight), Cap: fmt.Sprint(s.CapPerMinute),
 		Notify: s.Notify, Events: selectedEvents(s.Rules), Outbound: s.Rules.Outbound,
 		Withheld: s.Rules.Withheld, Internal: s.Rules.Internal, Lines: strings.Join(s.Rules.Lines, "\n"),
+		OneMatch: matchShown(oneMatchChoices, s.OneMatch), ManyMatches: matchShown(manyMatchChoices, s.ManyMatches),
+		NoMatch: matchShown(noMatchChoices, s.NoMatch),
+	}
+}
+
+// TestFormMatchChoices: what a pop opens for the relay's matches is
+// stored as the agent chose it, the default as "" (it follows a future
+// default), anything else as the default; and reads back the same.
+func TestFormMatchChoices(t *testing.T) {
+	d := settings.Default()
+	for _, tt := range []struct {
+		one, many, none             string
+		wantOne, wantMany, wantNone string
+	}{
+		{pop.OneRecord, pop.ManySearch, pop.NoneSearch, "", "", ""},
+		{pop.OneSearch, pop.ManyChoose, pop.NoneNew, pop.OneSearch, pop.ManyChoose, pop.NoneNew},
+		{"", "", "", "", "", ""},
+		{"javascript:", "record", "choose", "", "", ""},
+	} {
+		f := formOf(d)
+		f.OneMatch, f.ManyMatches, f.NoMatch = tt.one, tt.many, tt.none
+		s, probs := f.settings(d)
+		if len(probs) > 0 {
+			t.Fatalf("%+v: %s", tt, fields(probs))
+		}
+		if s.OneMatch != tt.wantOne || s.ManyMatches != tt.wantMany || s.NoMatch != tt.wantNone {
+			t.Errorf("form %q %q %q stored %q %q %q, want %q %q %q", tt.one, tt.many, tt.none, s.OneMatch, s.ManyMatches, s.NoMatch, tt.wantOne, tt.wantMany, tt.wantNone)
+		}
+		back := formOf(s)
+		if again, _ := back.settings(s); !again.Equal(s) {
+			t.Errorf("%+v does not survive the form: %+v", s, again)
+		}
+		if o := s.MatchOptions(); o.Target(1, true) == "" {
+			t.Errorf("%+v: no target", o)
+		}
+	}
+	for _, cs := range [][]matchChoice{oneMatchChoices, manyMatchChoices, noMatchChoices} {
+		if got := matchShown(cs, ""); got != cs[0].Value {
+			t.Errorf("the default shows as %q, want %q", got, cs[0].Value)
+		}
 	}
 }
 

@@ -134,6 +134,20 @@ func options(app dom.Element) {
 	capWrap, capErr := field("cap", "optionsCap", "optionsCapHint", capIn.Element)
 	notifyRow, notify := checkbox("notify", "optionsNotify")
 
+	// What the pop opens when the relay's CRM directory names the caller.
+	matchSelect := func(id, labelKey string, choices []matchChoice) (input, dom.Element) {
+		sel := input{el("select", map[string]string{"id": id})}
+		for _, c := range choices {
+			sel.AppendChild(el("option", map[string]string{"value": c.Value}, t(c.LabelKey)))
+		}
+		wrap, _ := field(id, labelKey, "", sel.Element)
+		return sel, wrap
+	}
+	oneMatch, oneWrap := matchSelect("one-match", "optionsOneMatch", oneMatchChoices)
+	manyMatches, manyWrap := matchSelect("many-matches", "optionsManyMatches", manyMatchChoices)
+	noMatch, noWrap := matchSelect("no-match", "optionsNoMatch", noMatchChoices)
+	noWrap.AppendChild(el("p", map[string]string{"class": "hint"}, t("optionsNoneNewSugar7")))
+
 	saved := el("span", map[string]string{"id": "saved", "class": "saved", "role": "status"})
 	save := el("button", map[string]string{"id": "save", "type": "submit"}, t("optionsSave"))
 	testPop := el("button", map[string]string{"id": "test-pop", "type": "button", "class": "ghost"}, t("optionsTestPop"))
@@ -157,6 +171,9 @@ func options(app dom.Element) {
 			el("div", map[string]string{"class": "checks"}, outboundRow, withheldRow, internalRow),
 			linesWrap, capWrap, notifyRow,
 		),
+		section("optionsMatchTitle", el("p", map[string]string{"class": "hint", "id": "match-hint"}, t("optionsMatchHint")),
+			oneWrap, manyWrap, noWrap,
+		),
 		el("div", map[string]string{"class": "actions"}, save, saved, el("span", map[string]string{"class": "spacer"}), testPop, testResult),
 	)
 	app.AppendChild(form)
@@ -175,6 +192,9 @@ func options(app dom.Element) {
 		height.set(strconv.Itoa(s.WindowHeight))
 		capIn.set(strconv.Itoa(s.CapPerMinute))
 		notify.check(s.Notify)
+		oneMatch.set(matchShown(oneMatchChoices, s.OneMatch))
+		manyMatches.set(matchShown(manyMatchChoices, s.ManyMatches))
+		noMatch.set(matchShown(noMatchChoices, s.NoMatch))
 		sel := selectedEvents(s.Rules)
 		for e, box := range events {
 			box.check(slices.Contains(sel, e))
@@ -191,7 +211,8 @@ func options(app dom.Element) {
 			Preset: preset.value(), Base: base.value(), Template: tmpl.value(),
 			Mode: mode.value(), Width: width.value(), Height: height.value(), Cap: capIn.value(),
 			Notify: notify.checked(), Outbound: outbound.checked(), Withheld: withheld.checked(), Internal: internal.checked(),
-			Lines: lines.value(),
+			Lines:    lines.value(),
+			OneMatch: oneMatch.value(), ManyMatches: manyMatches.value(), NoMatch: noMatch.value(),
 		}
 		for e, box := range events {
 			if box.checked() {
