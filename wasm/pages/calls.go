@@ -12,6 +12,7 @@ import (
 
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/wasm/background"
 	"github.com/screenpop/screenpop/wasm/view"
@@ -93,6 +94,27 @@ func history(recent []background.CallView, cur background.CallView, max int) []b
 		}
 	}
 	return out
+}
+
+// newContactURL is the new-contact form for call cv's number in the CRM
+// of settings s (its preset and address), or "" when the preset has none
+// or the number is not one.
+func newContactURL(s settings.Settings, cv background.CallView) string {
+	other := view.OtherParty(cv)
+	if other.Kind != phone.Valid {
+		return ""
+	}
+	tm, err := pop.NewContactTemplate(s.Preset, s.CRMBase)
+	if err != nil || tm == "" {
+		return ""
+	}
+	vals := pop.ValuesFor(cv.Call.LastEvent, cv.Call, cv.Calling, cv.Called)
+	vals.Other = other
+	u, err := pop.Expand(tm, vals)
+	if err != nil {
+		return ""
+	}
+	return u
 }
 
 // safeURL reports whether u may become a link: http and https only, so a

@@ -10,6 +10,7 @@ import (
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
+	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/wasm/background"
 )
@@ -399,5 +400,22 @@ func TestSentenceAndCodeSpans(t *testing.T) {
 		if got := codeSpans(in); fmt.Sprint(got) != fmt.Sprint(want) || len(got) != len(want) {
 			t.Errorf("codeSpans(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestNewContactURL(t *testing.T) {
+	cv := background.CallView{Call: call.Call{Direction: call.Inbound, Line: "0033972101010", LastEvent: "start_ringing"},
+		Calling: mobile, Called: phone.Number{Raw: "0033972101010", Kind: phone.Valid, Region: "FR"}}
+	suite := settings.Settings{Preset: pop.PresetSugar6, CRMBase: "http://127.0.0.1:8081/suitecrm/"}
+	if got, want := newContactURL(suite, cv), "http://127.0.0.1:8081/suitecrm/index.php?module=Contacts&action=EditView&phone_work="+strings.ReplaceAll(mobile.Forms.Grouped, " ", "%20"); got != want {
+		t.Errorf("newContactURL = %s, want %s", got, want)
+	}
+	if got := newContactURL(settings.Settings{Preset: pop.PresetCustom, CRMBase: "https://crm.example.com"}, cv); got != "" {
+		t.Errorf("custom preset: %s, want none", got)
+	}
+	withheld := cv
+	withheld.Calling = phone.Number{Raw: "anonymous", Kind: phone.Withheld}
+	if got := newContactURL(suite, withheld); got != "" {
+		t.Errorf("withheld caller: %s, want none", got)
 	}
 }

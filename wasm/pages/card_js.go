@@ -10,6 +10,7 @@ import (
 
 	"honnef.co/go/js/dom/v2"
 
+	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/wasm/background"
 )
 
@@ -26,6 +27,7 @@ import (
 func card(app dom.Element) {
 	app.SetAttribute("class", "card")
 	var cur background.InPageCard
+	var settingsNow settings.Settings // for the new-contact form (newContactURL)
 	load := func() bool {
 		var c background.InPageCard
 		if ok, err := storageGet(background.InPageKey, &c); err != nil || !ok {
@@ -46,21 +48,43 @@ func card(app dom.Element) {
 		}
 		cv := cur.View
 		party := view.OtherParty(cv)
-		home := view.LinePart(cv).Region
+		k := view.CallerOf(cv)
 		closeBtn := el("button", map[string]string{"id": "card-close", "class": "card-close", "type": "button", "title": t("cardClose"), "aria-label": t("cardClose")}, "×")
 		closeBtn.AddEventListener("click", false, func(dom.Event) { post(cur.Origin, map[string]any{"type": "close"}) })
 
+		lineText := t("cardLine", k.Line)
+		if k.Queue {
+			lineText = t("cardQueue", k.Line)
+			if !k.Joined.IsZero() {
+				lineText = t("cardQueueSince", k.Line, when(k.Joined))
+			}
+		}
 		head := el("header", nil,
 			el("span", map[string]string{"class": "card-brand"}, "screenpop"),
-			el("span", map[string]string{"id": "card-line", "class": "card-line"}, t("cardLine", view.LineLabel(cv))),
+			el("span", map[string]string{"id": "card-line", "class": "card-line"}, lineText),
 			closeBtn)
 		clk = view.CallClock(cv.Call)
 		timer = el("span", map[string]string{"id": "card-timer", "class": "card-timer"}, clk.At(time.Now()))
 		state := el("p", map[string]string{"id": "card-state", "class": "card-state", "data-state": string(cv.Call.State)},
 			el("span", map[string]string{"class": "dot"}), t(view.StateKey(cv.Call.State))+" ", timer)
 
-		who := el("div", map[string]string{"class": "card-who"},
-			el("p", map[string]string{"id": "card-number", "class": "card-number"}, view.NumberLabel(party, home).String(t)))
+		who := el("div", map[string]string{"class": "card-who"})
+		if k.Named {
+			// The caller's name, company, record type and owner; the
+			// number under them.
+			who.AppendChild(el("p", map[string]string{"id": "card-name", "class": "card-name"}, say(k.Title)))
+			if k.Company != "" {
+				who.AppendChild(el("p", map[string]string{"id": "card-company", "class": "card-company"}, k.Company))
+			}
+			if kind := say(k.Kind); kind != "" {
+				rec := el("p", map[string]string{"id": "card-record", "class": "card-record"}, el("span", map[string]string{"class": "chip"}, kind))
+				if k.Owner != "" {
+					rec.AppendChild(el("span", map[string]string{"class": "owner"}, " "+t("cardOwner", k.Owner)))
+				}
+				who.AppendChild(rec)
+			}
+		}
+		who.AppendChild(el("p", map[string]string{"id": "card-number", "class": "card-number"}, say(k.Number)))
 		if party.Forms.E164 != "" {
 			who.AppendChild(el("p", map[string]string{"id": "card-e164", "class": "card-e164"}, party.Forms.E164))
 		}
@@ -68,25 +92,42 @@ func card(app dom.Element) {
 			app.AppendChild(e)
 		}
 
-		if len(cv.Matches) > 0 {
+		if len(k.Records) > 1 {
+			// The records to choose from, each opening in this CRM page.
 			list := el("ul", map[string]string{"id": "card-matches", "class": "card-matches"})
-			for _, m := range cv.Matches {
-				label := m.Name
-				if m.Module != "" {
-					label += " · " + m.Module
+			for _, r := range k.Records {
+				label := r.Name
+				if kind := say(r.Kind); kind != "" {
+					label += " · " + kind
 				}
-				if !safeURL(m.URL) {
+				if r.Company != "" {
+					label += " · " + r.Company
+				}
+				if r.Owner != "" {
+					label += " · " + t("cardOwner", r.Owner)
+				}
+				if !safeURL(r.URL) {
 					list.AppendChild(el("li", nil, label))
 					continue
 				}
-				list.AppendChild(el("li", nil, link(cur.Origin, m.URL, "", label)))
+				list.AppendChild(el("li", nil, link(cur.Origin, r.URL, "", label)))
 			}
-			app.AppendChild(el("p", map[string]string{"class": "card-matches-title"}, t("cardMatches", strconv.Itoa(len(cv.Matches)))))
+			title := t("cardMatches", strconv.Itoa(max(len(cv.Matches), cv.MatchCount)))
+			if k.Choose {
+				title = t("cardChoose", strconv.Itoa(max(len(cv.Matches), cv.MatchCount)))
+			}
+			app.AppendChild(el("p", map[string]string{"class": "card-matches-title"}, title))
 			app.AppendChild(list)
 		}
+		actions := el("p", map[string]string{"class": "card-actions"})
 		if safeURL(cur.URL) {
-			app.AppendChild(el("p", map[string]string{"class": "card-actions"}, link(cur.Origin, cur.URL, "card-search", t("cardSearch"))))
+			// What the pop opened: the record, a new contact or the search.
+			actions.AppendChild(link(cur.Origin, cur.URL, "card-search", say(k.Open)))
 		}
+		if u := newContactURL(settingsNow, cv); u != "" && u != cur.URL && len(k.Records) == 0 {
+			actions.AppendChild(link(cur.Origin, u, "card-new", t("cardNewContact")))
+		}
+		app.AppendChild(actions)
 		post(cur.Origin, map[string]any{"type": "height", "height": app.GetBoundingClientRect().Height()})
 	}
 	// follow updates the card's call from the Calls view: answered, ended…
@@ -101,10 +142,16 @@ func card(app dom.Element) {
 		}
 		for _, cv := range all {
 			if cv.Call.Line == cur.View.Call.Line && cv.Call.ID == cur.View.Call.ID {
-				if cv.Call.State != cur.View.Call.State || len(cv.Matches) != len(cur.View.Matches) {
+				// A follow-up card (the relay asked the CRM) names the
+				// caller and may turn the search into the record.
+				newCard := cv.CallerName != cur.View.CallerName || len(cv.Matches) != len(cur.View.Matches) || cv.Directory != cur.View.Directory || cv.Target != cur.View.Target
+				if cv.Call.State != cur.View.Call.State || newCard {
 					cur.View.Call = cv.Call
-					if len(cv.Matches) > 0 {
-						cur.View.Matches = cv.Matches
+					if newCard && (cv.CallerName != "" || len(cv.Matches) > 0 || cv.Directory != "") {
+						cur.View.Card, cur.View.Target = cv.Card, cv.Target
+						if safeURL(cv.URL) {
+							cur.URL = cv.URL
+						}
 					}
 					render()
 				}
@@ -112,6 +159,7 @@ func card(app dom.Element) {
 			}
 		}
 	}
+	settingsNow, _ = loadSettings()
 	load()
 	render()
 	follow()
