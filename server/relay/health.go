@@ -17,6 +17,10 @@ type Health struct {
 	Cursor    uint64            `json:"cursor"`            // newest event ID
 	Unsaved   int               `json:"unsaved,omitempty"` // events the data file failed to log
 	Upstream  []upstream.Health `json:"upstream"`
+	// CRM is the caller directory's last sync and error (nil: the relay
+	// has no CRM). A failing CRM does not make the relay unhealthy (ok
+	// stays true, 200): pops go on, from the directory as it was.
+	CRM *CRMHealth `json:"crm,omitempty"`
 }
 
 // serveHealth is GET /healthz: 200 when every token polls OVH, else 503
@@ -24,7 +28,7 @@ type Health struct {
 func (r *Relay) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	hs := r.hub.Stats()
 	h := Health{OK: true, Version: Version, Agents: hs.Agents, Anonymous: r.cfg.AllowAnonymous,
-		Store: r.cfg.Store != nil, Cursor: hs.Newest, Unsaved: hs.Unsaved, Upstream: r.pollerStates()}
+		Store: r.cfg.Store != nil, Cursor: hs.Newest, Unsaved: hs.Unsaved, Upstream: r.pollerStates(), CRM: r.crmHealth()}
 	for _, n := range hs.Clients {
 		h.Clients += n
 	}

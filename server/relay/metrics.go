@@ -234,6 +234,10 @@ func (r *Relay) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 	metric("screenpop_live_calls", "gauge", "Calls ringing or in conversation.")
 	value("screenpop_live_calls", live)
 
+	if ch := r.crmHealth(); ch != nil {
+		r.writeCRMMetrics(ch, metric, value)
+	}
+
 	h := m.latency
 	metric("screenpop_delivery_latency_seconds", "histogram", "From receiving an OVH event to writing it to a live client.")
 	var cum uint64
@@ -257,4 +261,38 @@ func (r *Relay) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 		metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
 		value("process_resident_memory_bytes", rss*1024)
 	}
+}
+
+// writeCRMMetrics writes the caller directory's metrics.
+func (r *Relay) writeCRMMetrics(ch *CRMHealth, metric func(name, typ, help string), value func(name string, v any, labels ...string)) {
+	ts := func(t time.Time) float64 {
+		if t.IsZero() {
+			return 0
+		}
+		return float64(t.UnixNano()) / 1e9
+	}
+	up := 0
+	if ch.State == "ok" {
+		up = 1
+	}
+	metric("screenpop_crm_sync_up", "gauge", "Whether the last sync of the CRM caller directory worked (1) or failed (0; /healthz says why).")
+	value("screenpop_crm_sync_up", up)
+	metric("screenpop_crm_sync_timestamp_seconds", "gauge", "When the last CRM directory sync ended (0: none yet).")
+	value("screenpop_crm_sync_timestamp_seconds", ts(ch.LastSync))
+	metric("screenpop_crm_sync_last_success_timestamp_seconds", "gauge", "When a CRM directory sync last worked (0: never).")
+	value("screenpop_crm_sync_last_success_timestamp_seconds", ts(ch.LastSuccess))
+	metric("screenpop_crm_sync_duration_seconds", "gauge", "How long the last CRM directory sync took.")
+	value("screenpop_crm_sync_duration_seconds", ch.Duration)
+	metric("screenpop_crm_sync_errors_total", "counter", "Failed CRM directory syncs.")
+	value("screenpop_crm_sync_errors_total", r.crm.syncErrors.Load())
+	metric("screenpop_crm_directory_records", "gauge", "Records (contacts, leads, accounts) in the caller directory.")
+	value("screenpop_crm_directory_records", ch.Records)
+	metric("screenpop_crm_directory_numbers", "gauge", "Distinct phone numbers in the caller directory.")
+	value("screenpop_crm_directory_numbers", ch.Numbers)
+	metric("screenpop_crm_directory_skipped_phones", "gauge", "Phone fields of the directory's records that hold no number.")
+	value("screenpop_crm_directory_skipped_phones", ch.SkippedPhones)
+	metric("screenpop_crm_lookups_total", "counter", "Live CRM lookups of callers the directory did not know, by result.")
+	value("screenpop_crm_lookups_total", r.crm.lookups.found.Load(), "result", "found")
+	value("screenpop_crm_lookups_total", r.crm.lookups.unknown.Load(), "result", "unknown")
+	value("screenpop_crm_lookups_total", r.crm.lookups.failed.Load(), "result", "failed")
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/internal/call"
+	"github.com/screenpop/screenpop/internal/directory"
 	"github.com/screenpop/screenpop/internal/ovhevent"
 	"github.com/screenpop/screenpop/internal/phone/parse"
 	"github.com/screenpop/screenpop/internal/pop"
@@ -44,4 +45,38 @@ func LiveCalls(book *call.Book, numbers *parse.Cache, region string) []stream.Li
 		out = append(out, stream.LiveCall{Call: c, Calling: calling, Called: called, Card: stream.Card{OtherParty: pop.OtherParty(c, calling, called)}})
 	}
 	return out
+}
+
+// FillCard names a card's other party from the CRM directory: a plain
+// lookup in memory (no CRM round trip on the ring path). It sets
+// Matches (at most stream.MaxMatches, in the directory's order: module,
+// name, id) with each record's page from recordURL, MatchCount, the
+// CallerName when exactly one record matches (a queue's caller name is
+// kept otherwise), and Directory: found, looking (the directory does not
+// know the number: the caller may start a live lookup) or no-number.
+func FillCard(card *stream.Card, dir *directory.Directory, recordURL func(module, id string) string) {
+	card.Matches, card.MatchCount = nil, 0
+	if _, ok := directory.KeyOf(card.OtherParty); !ok {
+		card.Directory = stream.DirectoryNoNumber
+		return
+	}
+	found := dir.Lookup(card.OtherParty)
+	if len(found) == 0 {
+		card.Directory = stream.DirectoryLooking
+		return
+	}
+	card.Directory, card.MatchCount = stream.DirectoryFound, len(found)
+	found = found[:min(len(found), stream.MaxMatches)]
+	card.Matches = make([]stream.Match, len(found))
+	for i, m := range found {
+		u := ""
+		if recordURL != nil {
+			u = recordURL(m.Module, m.ID)
+		}
+		card.Matches[i] = stream.Match{Name: m.Name, Module: m.Module, ID: m.ID, URL: u,
+			Company: m.Company, Owner: m.Owner, Field: m.Field}
+	}
+	if len(found) == 1 && found[0].Name != "" {
+		card.CallerName = found[0].Name
+	}
 }

@@ -85,6 +85,10 @@ type Config struct {
 	// Renewer renews a rejected event token through the OVH API; nil when
 	// the relay has no API credentials.
 	Renewer TokenRenewer
+
+	// CRM is the caller directory that names each call's other party
+	// (crm.go); nil: none, cards carry only what OVH says.
+	CRM *CRM
 }
 
 func (cfg Config) withDefaults() Config {
@@ -143,6 +147,7 @@ type Relay struct {
 	upMu     sync.Mutex        // upstreamChanged one at a time
 
 	activity    activity       // what is logged per call and per client (activitylog.go)
+	crm         crmState       // the caller directory's syncs and live lookups (crm.go)
 	history     chan call.Call // calls to write to the store's history, off the delivery path
 	historyDone chan struct{}
 	closeOnce   sync.Once
@@ -231,6 +236,7 @@ func (r *Relay) HandleEvents(evs []ovhevent.Event) {
 			r.metrics.eventsIgnored.Add(1)
 			continue
 		}
+		r.fillCard(&se.Card, se.Call, now)
 		out = append(out, &se)
 	}
 	r.publishLocked(out, now)
@@ -353,6 +359,7 @@ func (r *Relay) expire(now time.Time) {
 			name = call.Expired
 		}
 		se := streamEvent(&r.numbers, name, ch.Call, now, r.cfg.Region)
+		r.fillCard(&se.Card, se.Call, now)
 		out = append(out, &se)
 	}
 	r.publishLocked(out, now)
@@ -363,8 +370,10 @@ func (r *Relay) liveCalls(a Agent) []stream.LiveCall {
 	defer r.mu.Unlock()
 	live := LiveCalls(r.book, &r.numbers, r.cfg.Region)
 	out := live[:0]
+	now := time.Now()
 	for _, lc := range live {
 		if a.Sees(lc.Call.Line) {
+			r.fillCard(&lc.Card, lc.Call, now)
 			out = append(out, lc)
 		}
 	}
