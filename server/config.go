@@ -16,6 +16,7 @@ import (
 
 	"github.com/screenpop/screenpop/internal/phone/parse"
 	"github.com/screenpop/screenpop/internal/stream"
+	"github.com/screenpop/screenpop/server/crm"
 	"github.com/screenpop/screenpop/server/upstream"
 )
 
@@ -68,6 +69,19 @@ type Config struct {
 	Demo      bool
 	DemoEvery time.Duration
 
+	// The caller directory: the CRM the relay syncs it from, and how.
+	// The API user's password is no knob (a flag shows in ps, a config
+	// file gets copied around): it comes from SCREENPOP_CRM_PASSWORD or
+	// CRMPasswordFile, read by crmPassword.
+	CRMURL          string
+	CRMAPI          string
+	CRMKind         string
+	CRMUser         string
+	CRMPasswordFile string
+	CRMPlatform     string
+	CRMSync         time.Duration
+	crmPassword     string // read by validateCRM; never shown, logged or sent
+
 	// set records which knobs were given (file, env or flag), by name.
 	set map[string]bool
 	// from records where each knob given was set, and its value as
@@ -98,6 +112,7 @@ const (
 	secAgents = "Agents and browsers"
 	secOVH    = "OVH"
 	secStream = "Events, replay and history"
+	secCRM    = "Caller directory (CRM)"
 	secOps    = "Operations"
 	secDemo   = "Demo"
 )
@@ -137,6 +152,14 @@ func (c *Config) knobs() []knob {
 		{"ringing-max", "SCREENPOP_RINGING_MAX", "a call ringing with no news for this `duration` is ended as missed", secStream, durVal(&c.RingingMax), false, false},
 		{"live-max", "SCREENPOP_LIVE_MAX", "a call answered with no news for this `duration` is ended", secStream, durVal(&c.LiveMax), false, false},
 
+		{"crm-url", "SCREENPOP_CRM_URL", "the CRM's root `URL` (e.g. https://crm.example.com, or http://127.0.0.1:8081): the relay syncs a caller directory of its Contacts, Leads and Accounts from it, so each ring names the caller and opens the record. Empty: no directory, pops open the extension's search", secCRM, strVal(&c.CRMURL), false, false},
+		{"crm-api", "SCREENPOP_CRM_API", "the CRM's `API`: v4 (REST v4_1: SugarCRM 6.5, SuiteCRM 7, and SuiteCRM 8 through its legacy API) or v11 (Sugar 7 and later, OAuth2)", secCRM, strVal(&c.CRMAPI), false, false},
+		{"crm-kind", "SCREENPOP_CRM_KIND", "`kind` of CRM, for the record pages to link: suitecrm7 (SugarCRM 6.5 and SuiteCRM 7), sugar7 (Sugar 7 and later) or suitecrm8", secCRM, strVal(&c.CRMKind), false, false},
+		{"crm-user", "SCREENPOP_CRM_USER", "the CRM API `user` the relay reads the directory as (it must see every contact, lead and account agents may be called by). Its password comes from SCREENPOP_CRM_PASSWORD or crm-password-file, never from a flag", secCRM, strVal(&c.CRMUser), false, false},
+		{"crm-password-file", "SCREENPOP_CRM_PASSWORD_FILE", "`file` holding the CRM API user's password (one line), instead of SCREENPOP_CRM_PASSWORD", secCRM, strVal(&c.CRMPasswordFile), false, false},
+		{"crm-platform", "SCREENPOP_CRM_PLATFORM", "v11 only: the OAuth2 `platform` the relay logs in on, declared in Sugar's Admin → Configure API Platforms (not base, mobile or portal: a login there logs the user out of that app)", secCRM, strVal(&c.CRMPlatform), false, false},
+		{"crm-sync", "SCREENPOP_CRM_SYNC", "how often the directory is synced incrementally (`duration`); a full sync runs at start when nothing is stored", secCRM, durVal(&c.CRMSync), false, false},
+
 		{"shutdown-grace", "SCREENPOP_SHUTDOWN_GRACE", "on SIGTERM, how long clients get to take their bye and leave (`duration`)", secOps, durVal(&c.ShutdownGrace), false, false},
 		{"log-level", "SCREENPOP_LOG_LEVEL", "`level`: debug (every event, numbers masked), info, warn or error. Tokens and secrets are never logged", secOps, strVal(&c.LogLevel), false, false},
 		{"log-format", "SCREENPOP_LOG_FORMAT", "`format`: text or json", secOps, strVal(&c.LogFormat), false, false},
@@ -173,6 +196,10 @@ func defaultConfig() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		DemoEvery:       8 * time.Second,
+		CRMAPI:          "v4",
+		CRMKind:         "suitecrm7",
+		CRMPlatform:     crm.DefaultPlatform,
+		CRMSync:         crm.DefaultInterval,
 		set:             map[string]bool{},
 		from:            map[string]origin{},
 	}
@@ -415,6 +442,9 @@ func (c *Config) validate() error {
 	if c.PollBackoffMax < c.PollBackoffMin {
 		return c.invalid("poll-backoff-max", fmt.Sprintf("must be at least poll-backoff-min (%v)", c.PollBackoffMin))
 	}
+	if err := c.validateCRM(); err != nil {
+		return err
+	}
 	switch {
 	case c.PollWait > stream.MaxPollWait:
 		return c.invalid("poll-wait", fmt.Sprintf("too long: use 1s to %v (Chrome kills an extension worker's fetch at 30 s)", stream.MaxPollWait))
@@ -438,7 +468,9 @@ func sampleConfig() string {
 #
 # Secrets do not belong here: give the OVH event token in
 # SCREENPOP_OVH_TOKEN (or save it with "screenpop-relay token add"), and the
-# OVH API credentials in OVH_* variables or ovh.conf, as go-ovh reads them.
+# OVH API credentials in OVH_* variables or ovh.conf, as go-ovh reads them,
+# and the CRM API user's password in SCREENPOP_CRM_PASSWORD (or a file named
+# by crm-password-file).
 `)
 	section := ""
 	for _, k := range d.knobs() {

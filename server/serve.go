@@ -127,6 +127,17 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		log.Warn("agents without a secret are let in on a non-loopback address: anyone who reaches " + cmp.Or(publicURL, ln.Addr().String()) + " sees every call")
 	}
 
+	// The caller directory, loaded from the store before the relay
+	// starts, so that the first ring after a restart is named.
+	var crmDir *crmDirectory
+	var relayCRM *relay.CRM
+	if cfg.CRMURL != "" {
+		if crmDir, err = openCRMDirectory(cfg, st, log); err != nil {
+			return nil, err
+		}
+		relayCRM = crmDir.relayCRM(cfg)
+	}
+
 	r, err := relay.New(relay.Config{
 		Region: cfg.Region, ReplayMax: cfg.ReplayMax, ReplayAge: cfg.ReplayAge, ClientQueue: cfg.ClientQueue,
 		KeepAlive: cfg.KeepAlive, RingingMax: cfg.RingingMax, LiveMax: cfg.LiveMax, PollWait: cfg.PollWait,
@@ -135,7 +146,7 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		AllowAnonymous: anonymous, AllowedOrigins: cfg.AllowedOrigins, BehindProxy: cfg.BehindProxy,
 		AuthFailBurst: cfg.AuthFailBurst, AuthFailEvery: cfg.AuthFailEvery, PublicURL: publicURL,
 		EventsURL: eventsURL, PollBackoff: upstream.Backoff{Min: cfg.PollBackoffMin, Max: cfg.PollBackoffMax},
-		Renewer: renewer,
+		Renewer: renewer, CRM: relayCRM,
 	})
 	if err != nil {
 		return nil, err
@@ -208,6 +219,18 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		}
 		cleanups = append(cleanups, stopProfiler)
 		log.Info("profiler (net/http/pprof) listening", "addr", cfg.Pprof)
+	}
+	if crmDir != nil {
+		// Stopped and waited for before the store closes (cleanups run
+		// last first): no save into a closed file.
+		syncCtx, stopSync := context.WithCancel(ctx)
+		syncDone := make(chan struct{})
+		go func() {
+			crmDir.run(syncCtx, cfg.CRMSync, r)
+			close(syncDone)
+		}()
+		cleanups = append(cleanups, func() { stopSync(); <-syncDone })
+		log.Info("caller directory: syncing from the CRM every "+cfg.CRMSync.String(), "crm", cfg.CRMURL, "api", cfg.CRMAPI, "kind", cfg.CRMKind, "user", cfg.CRMUser)
 	}
 	if demoLink != nil {
 		go ringDemo(ctx, log, cfg.DemoEvery, r.CallsReached, func(i int) error { return demoLink.ring(i, cfg.DemoEvery) })

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/screenpop/screenpop/server/crm"
+)
+
+// TestCRMConfig: the crm-* knobs from flags, environment and file, their
+// defaults, and each mistake's error saying what to do.
+func TestCRMConfig(t *testing.T) {
+	dir := t.TempDir()
+	pwFile := filepath.Join(dir, "crm-password")
+	if err := os.WriteFile(pwFile, []byte("s3cret from file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	emptyFile := filepath.Join(dir, "empty")
+	os.WriteFile(emptyFile, []byte("\n"), 0o600)
+	confFile := filepath.Join(dir, "screenpop.conf")
+	os.WriteFile(confFile, []byte("crm-url = http://127.0.0.1:8081\ncrm-user = screenpop-sync\ncrm-sync = 5s\n"), 0o600)
+
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		want     string // error substring; "" for none
+		wantPass string
+		check    func(*testing.T, Config)
+	}{
+		{name: "no crm-url: no directory", args: nil, check: func(t *testing.T, c Config) {
+			if c.CRMURL != "" || c.CRMAPI != "v4" || c.CRMKind != "suitecrm7" || c.CRMSync != 60*time.Second || c.crmPassword != "" {
+				t.Errorf("defaults: %+v", c)
+			}
+		}},
+		{name: "flags, password from the environment", args: []string{"-crm-url", "https://crm.example.com", "-crm-user", "sync", "-crm-kind", "sugar7", "-crm-api", "v11", "-crm-sync", "2m"},
+			env: map[string]string{envCRMPassword: "pw env"}, wantPass: "pw env", check: func(t *testing.T, c Config) {
+				if c.CRMAPI != "v11" || c.CRMKind != "sugar7" || c.CRMSync != 2*time.Minute || c.CRMUser != "sync" {
+					t.Errorf("got %+v", c)
+				}
+			}},
+		{name: "environment variables", env: map[string]string{"SCREENPOP_CRM_URL": "http://crm", "SCREENPOP_CRM_USER": "u", "SCREENPOP_CRM_KIND": "suitecrm8", envCRMPassword: "Pw-9q!z"}, wantPass: "Pw-9q!z"},
+		{name: "config file, password file", args: []string{"-config", confFile, "-crm-password-file", pwFile}, wantPass: "s3cret from file", check: func(t *testing.T, c Config) {
+			if c.CRMURL != "http://127.0.0.1:8081" || c.CRMUser != "screenpop-sync" || c.CRMSync != 5*time.Second {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{name: "no password", args: []string{"-crm-url", "http://crm", "-crm-user", "u"}, want: "put it in SCREENPOP_CRM_PASSWORD or in a file named by crm-password-file"},
+		{name: "both passwords", args: []string{"-crm-url", "http://crm", "-crm-user", "u", "-crm-password-file", pwFile}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: "keep one"},
+		{name: "empty password file", args: []string{"-crm-url", "http://crm", "-crm-user", "u", "-crm-password-file", emptyFile}, want: "on one line"},
+		{name: "missing password file", args: []string{"-crm-url", "http://crm", "-crm-user", "u", "-crm-password-file", filepath.Join(dir, "nope")}, want: "cannot read the CRM password"},
+		{name: "no user", args: []string{"-crm-url", "http://crm"}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: "crm-user is empty"},
+		{name: "user without url", args: []string{"-crm-user", "u"}, want: "-crm-user u: set, but crm-url is empty"},
+		{name: "not a URL", args: []string{"-crm-url", "crm.example.com", "-crm-user", "u"}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: "-crm-url crm.example.com: not the CRM's root address"},
+		{name: "a search URL, not the root", args: []string{"-crm-url", "http://crm/index.php?module=Home", "-crm-user", "u"}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: "with no query"},
+		{name: "unknown API", args: []string{"-crm-url", "http://crm", "-crm-user", "u", "-crm-api", "v8"}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: "-crm-api v8: use v4"},
+		{name: "unknown kind", env: map[string]string{"SCREENPOP_CRM_URL": "http://crm", "SCREENPOP_CRM_USER": "u", envCRMPassword: "Pw-9q!z", "SCREENPOP_CRM_KIND": "vtiger"}, want: "SCREENPOP_CRM_KIND=vtiger: use suitecrm7"},
+		{name: "sync too often", args: []string{"-crm-url", "http://crm", "-crm-user", "u", "-crm-sync", "100ms"}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: "too short"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(envCRMPassword, "")
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			c, _, err := parseConfig("t", "", tt.args, &bytes.Buffer{}, false, nil)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.want)
+				}
+				if strings.Contains(err.Error(), "s3cret") || (tt.env[envCRMPassword] != "" && strings.Contains(err.Error(), tt.env[envCRMPassword])) {
+					t.Errorf("the error shows the password: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.crmPassword != tt.wantPass {
+				t.Errorf("password = %q, want %q", c.crmPassword, tt.wantPass)
+			}
+			var show bytes.Buffer
+			c.show(&show)
+			if tt.wantPass != "" && strings.Contains(show.String(), tt.wantPass) {
+				t.Errorf("config show prints the password:\n%s", show.String())
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}
+
+// TestCRMSetup: the client and record pages per API and kind, SuiteCRM
+// 8's /legacy API under the root it shows its records at.
+func TestCRMSetup(t *testing.T) {
+	tests := []struct {
+		api, kind, url string
+		wantClient     string
+		wantRecord     string
+	}{
+		{"v4", "suitecrm7", "http://127.0.0.1:8081/", "*crm.V4Client", "http://127.0.0.1:8081/index.php?module=Contacts&action=DetailView&record=id1"},
+		{"v11", "sugar7", "https://acme.sugarondemand.com", "*crm.V11Client", "https://acme.sugarondemand.com/#Contacts/id1"},
+		{"v4", "suitecrm8", "https://crm8.example.com", "*crm.V4Client", "https://crm8.example.com/#/contacts/record/id1"},
+		{"v4", "suitecrm8", "https://crm8.example.com/legacy", "*crm.V4Client", "https://crm8.example.com/#/contacts/record/id1"},
+	}
+	for _, tt := range tests {
+		cfg := defaultConfig()
+		cfg.CRMAPI, cfg.CRMKind, cfg.CRMURL, cfg.CRMUser, cfg.crmPassword = tt.api, tt.kind, tt.url, "u", "p"
+		s, err := newCRMSetup(cfg)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.api, tt.kind, err)
+		}
+		if got := typeName(s.client); got != tt.wantClient {
+			t.Errorf("%s %s: client %s, want %s", tt.api, tt.kind, got, tt.wantClient)
+		}
+		if got := s.recordURL("Contacts", "id1"); got != tt.wantRecord {
+			t.Errorf("%s %s %s: record %q, want %q", tt.api, tt.kind, tt.url, got, tt.wantRecord)
+		}
+	}
+}
+
+func typeName(c crmClient) string {
+	switch c.(type) {
+	case *crm.V4Client:
+		return "*crm.V4Client"
+	case *crm.V11Client:
+		return "*crm.V11Client"
+	}
+	return "?"
+}
