@@ -37,6 +37,7 @@ type relayProcess struct {
 	publicURL string
 	dataDir   string
 	relay     *relay.Relay
+	crm       *crmDirectory // the caller directory; nil without crm-url
 	done      chan struct{} // closed once stopped
 	err       error         // why it stopped, if it failed
 }
@@ -195,7 +196,7 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig, ErrorLog: errLog}
 	adminSrv := &http.Server{Handler: relay.AdminHandler(r, link.Token, public), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
 
-	p := &relayProcess{addr: ln.Addr().String(), adminURL: link.URL, publicURL: publicURL, dataDir: dataDir, relay: r, done: make(chan struct{})}
+	p := &relayProcess{addr: ln.Addr().String(), adminURL: link.URL, publicURL: publicURL, dataDir: dataDir, relay: r, crm: crmDir, done: make(chan struct{})}
 	var serveErr error
 	var once sync.Once
 	failed := func(err error) {
