@@ -44,9 +44,9 @@ type CRM struct {
 type crmState struct {
 	mu       sync.Mutex
 	status   crm.Status
-	synced   bool      // a sync has been reported
-	logged   string    // the sync failure last logged at its level ("" after a success)
-	lookErr  string    // the live lookup failure last logged at its level
+	synced   bool   // a sync has been reported
+	logged   string // the sync failure last logged at its level ("" after a success)
+	lookErr  string // the live lookup failure last logged at its level
 	inFlight map[string]bool
 	unknown  map[string]time.Time
 
