@@ -24,16 +24,17 @@ import (
 // Budget: p50 and p99 ≤ 1.1 × the fresh agent's.
 //
 // What "remembers" means: the background keeps the calls that popped
-// (a storage record per call, background.PoppedPrefix + call key → when),
-// to pop each call once across worker restarts, at most poppedMax
-// (1,000, wasm/background) of the last 24 hours. The bench seeds those
-// records as the background saves them, while the worker is stopped, with
-// 0, 1,000 or 10,000 calls popped over the last hours, wakes the worker
-// (it reads the state at start, and resumes at the cursor it was at)
-// and rings. A seeding of 10,000 is cut to
-// the newest 1,000 by the extension's own bound at its first save; the
-// table says how many of the seeded calls storage still holds
-// after the rings, and its size. The three are interleaved in rounds
+// (in storage, in buckets of a few calls: background.PoppedBuckets), to
+// pop each call once across worker restarts, at most poppedMax (1,000,
+// wasm/background) of the last 24 hours. The bench seeds those records as
+// the background saves them (background.PoppedBuckets), while the worker
+// is stopped, with 0, 1,000 or 10,000 calls popped over the last hours,
+// wakes the worker (it reads the state at start, and resumes at the
+// cursor it was at) and rings. A seeding of 10,000 is cut to the newest
+// 1,000 by the extension's own bound when it starts, and what it forgot
+// is removed from storage between calls; the table says how many of the
+// seeded calls storage still holds after the rings, in how many keys,
+// and the size of the state saved with every message. The three are interleaved in rounds
 // (SCREENPOP_BENCH_RINGS, 60, rings each, in 3 rounds) so that the
 // machine's noise falls on all of them alike.
 func BenchmarkExtensionBusyDay(b *testing.B) {
@@ -49,25 +50,25 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 	}
 	days := []int{0, 1000, 10000}
 	got := map[int][]time.Duration{}
-	kept := map[int]int{}
+	kept, keys := map[int]int{}, map[int]int{}
 	stateSize := map[int]int{}
 	next := 16000000
 	for range rounds {
 		for _, n := range days {
-			ds, k, size := busyRun(b, s, br, page, n, per, &next)
+			ds, k, nkeys, size := busyRun(b, s, br, page, n, per, &next)
 			got[n] = append(got[n], ds...)
-			kept[n], stateSize[n] = k, size
+			kept[n], keys[n], stateSize[n] = k, nkeys, size
 		}
 	}
 	t := &benchTable{title: "busy day: ring → pop (reuse-tab, the CRM tab starts navigating), beside a fresh agent in the same run"}
 	fresh := sorted(got[0])
-	t.add(fmt.Sprintf("fresh agent (saved state %s)", kb(stateSize[0])), fresh.pctl(), "", "", "", nil)
+	t.add(fmt.Sprintf("fresh agent (%d storage keys, saved state %s)", keys[0], kb(stateSize[0])), fresh.pctl(), "", "", "", nil)
 	reportMS(b, fresh.p50(), "fresh-p50-ms")
 	reportMS(b, fresh.p99(), "fresh-p99-ms")
 	for _, n := range days[1:] {
 		v := sorted(got[n])
 		r50, r99 := ratio(v.p50(), fresh.p50()), ratio(v.p99(), fresh.p99())
-		t.add(fmt.Sprintf("%d calls seeded → %d of them remembered (saved state %s)", n, kept[n], kb(stateSize[n])),
+		t.add(fmt.Sprintf("%d calls seeded → %d of them in storage (%d storage keys, saved state %s)", n, kept[n], keys[n], kb(stateSize[n])),
 			v.pctl(), "fresh: "+fresh.pctl(), pctlRatio(v, fresh), "p50, p99 ≤ 1.1× fresh", okp(r50 <= 1.1 && r99 <= 1.1))
 		reportMS(b, v.p50(), fmt.Sprintf("busy%d-p50-ms", n))
 		reportMS(b, v.p99(), fmt.Sprintf("busy%d-p99-ms", n))
@@ -77,17 +78,17 @@ func BenchmarkExtensionBusyDay(b *testing.B) {
 
 // busyRun stops the worker, seeds its saved state with n calls popped,
 // wakes it, and rings per times after a first ring that opens the CRM
-// tab; it returns the pops, how many seeded calls the saved state holds
-// afterwards, and the saved state's size.
-func busyRun(b *testing.B, s *stack, br *browser, page context.Context, n, per int, next *int) ([]time.Duration, int, int) {
+// tab; it returns the pops, how many seeded calls storage holds
+// afterwards, in how many keys in all, and the saved state's size.
+func busyRun(b *testing.B, s *stack, br *browser, page context.Context, n, per int, next *int) ([]time.Duration, int, int, int) {
 	b.Helper()
-	// The calls popped, as the extension saves them: a record each
-	// (background.PoppedPrefix + call key → when, Unix ms as text).
-	records := map[string]string{}
+	// The calls popped, one a second, as the extension saves them.
+	popped := map[string]int64{}
 	now := time.Now().UnixMilli()
 	for i := 0; i < n; i++ {
-		records[fmt.Sprintf("%s%s|old-call-%d.", background.PoppedPrefix, line, i)] = fmt.Sprint(now - int64(i)*1000)
+		popped[fmt.Sprintf("%s|old-call-%d.", line, i)] = now - int64(i)*1000
 	}
+	records := background.PoppedBuckets(popped)
 	// The cursor the worker is at, so that it resumes there as an agent
 	// does after a restart, instead of being sent the bench's history.
 	cursor, err := eval[float64](page, `chrome.storage.local.get('state').then((r) => {
@@ -100,7 +101,7 @@ func busyRun(b *testing.B, s *stack, br *browser, page context.Context, n, per i
 	stopWorkers(b, br, []context.Context{page}, br.extID)
 	recs, _ := json.Marshal(records)
 	// The previous run's records go first: each run remembers its n calls only.
-	if _, err := eval[bool](page, `chrome.storage.local.get(null).then((all) => chrome.storage.local.remove(Object.keys(all).filter((k) => k.startsWith(`+js(background.PoppedPrefix)+`))))
+	if _, err := eval[bool](page, `chrome.storage.local.get(null).then((all) => chrome.storage.local.remove(Object.keys(all).filter((k) => k.startsWith(`+js(background.PoppedBucketPrefix)+`) || k.startsWith(`+js(background.PoppedPrefix)+`))))
 		.then(() => chrome.storage.local.set(Object.assign({state: `+js(state)+`}, `+string(recs)+`))).then(() => true)`); err != nil {
 		b.Fatal(err)
 	}
@@ -148,15 +149,24 @@ func busyRun(b *testing.B, s *stack, br *browser, page context.Context, n, per i
 		s.sim.Emit(benchEnd(ev))
 		time.Sleep(150 * time.Millisecond)
 	}
-	// What the extension still remembers of the seeded calls (it keeps the
-	// newest poppedMax), and what it writes per message: the saved state.
+	// What storage still holds of the seeded calls (the extension keeps the
+	// newest poppedMax, and removes the rest between calls), in how many
+	// keys, and what it writes per message: the saved state.
 	saved, err := eval[[]float64](page, `chrome.storage.local.get(null).then((all) => {
 		const s = typeof all.state === 'string' ? all.state : JSON.stringify(all.state ?? '');
-		return [Object.keys(all).filter((k) => k.includes('old-call-')).length, s.length];
+		let seeded = 0;
+		for (const [k, v] of Object.entries(all)) {
+			if (k.startsWith(`+js(background.PoppedBucketPrefix)+`)) {
+				try { seeded += Object.keys(JSON.parse(v)).filter((c) => c.includes('old-call-')).length; } catch (e) {}
+			} else if (k.includes('old-call-')) {
+				seeded++;
+			}
+		}
+		return [seeded, Object.keys(all).length, s.length];
 	})`)
-	if err != nil || len(saved) != 2 {
+	if err != nil || len(saved) != 3 {
 		b.Fatalf("reading the saved state: %v", err)
 	}
 	chromedp.CallBrowser(br.ctx, target.CloseTarget, target.CloseTargetParams{TargetID: tab})
-	return ds, int(saved[0]), int(saved[1])
+	return ds, int(saved[0]), int(saved[1]), int(saved[2])
 }

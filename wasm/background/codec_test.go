@@ -2,6 +2,7 @@ package background
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -185,6 +186,7 @@ func TestStateRoundTrip(t *testing.T) {
 	st.replayTo, st.liveAtHello, st.sweepDue, st.badge, st.badgeShown, st.dirty = 0, nil, false, "", false, false
 	saved := saveMemory(&st)
 	back := loadStored(t, stored(&st))
+	back.saved = poppedBuckets{} // which bucket each call is in: the storage's, not the state's
 	if !reflect.DeepEqual(back, st) {
 		t.Errorf("state round trip:\n got %+v\nwant %+v", back, st)
 	}
@@ -198,15 +200,15 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Errorf("empty state: %+v %v", empty, err)
 	}
 	// A state saved by an older version, with its calls and its popped
-	// calls in it: they are read, and the popped calls are to be written
-	// as records.
+	// calls in it: they are read, and the popped calls are to be saved in
+	// buckets.
 	old := strings.TrimSuffix(saved, "}") + `,"live":` + string(mustJSON(t, st.Live)) + `,"recent":` + string(mustJSON(t, st.Recent)) +
 		`,"popped":` + string(mustJSON(t, st.Popped)) + "}"
 	back, err = loadMemory(old, `{"live":[],"recent":[]}`)
-	if err != nil || !back.rewrite {
-		t.Errorf("old state: rewrite %v, %v", back.rewrite, err)
+	if err != nil || len(back.unsaved) != len(st.Popped) {
+		t.Errorf("old state: %d popped calls to save in buckets, want %d (%v)", len(back.unsaved), len(st.Popped), err)
 	}
-	back.rewrite = false
+	back.unsaved = nil
 	if !reflect.DeepEqual(back, st) {
 		t.Errorf("old state:\n got %+v\nwant %+v", back, st)
 	}
@@ -221,10 +223,13 @@ func TestStateRoundTrip(t *testing.T) {
 }
 
 // stored is what the worker keeps in storage for st: the state, the
-// Calls view, a record per popped call.
+// Calls view, the buckets of the popped calls.
 func stored(st *Memory) map[string]string {
 	view := st.View()
-	out := poppedRecords(st.Popped)
+	out := PoppedBuckets(st.Popped)
+	if out == nil {
+		out = map[string]string{}
+	}
 	out[MemoryKey], out[CallsKey] = saveMemory(st), saveCalls(&view)
 	return out
 }
@@ -236,56 +241,145 @@ func loadStored(t *testing.T, got map[string]string) Memory {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loadPopped(&st, got)
+	if err := loadPopped(&st, got); err != nil {
+		t.Fatal(err)
+	}
 	return st
 }
 
-// TestPoppedRecords: the record of a call popping, written before its pop,
-// comes back into a state saved before it, without overriding what it
-// knew; an older version's popping record is read too.
+// TestPoppedRecords: the bucket of a call popping, written before its
+// pop, holds the calls the bucket held already, and comes back into a
+// state saved before it, without overriding what it knew; an older
+// version's records (a record per call, the popping record) are read and
+// saved in buckets; a damaged bucket is reported and removed.
 func TestPoppedRecords(t *testing.T) {
-	var st Memory
-	acts := ring(t, &st, 1, "A", "0033612345682", env(conf))
-	popping := st.popping(acts)
-	k := line + "|A"
-	if len(popping) != 1 || popping[k] != now.UnixMilli() {
-		t.Fatalf("popping = %v, want the one call that popped", popping)
-	}
-	if got := (&Memory{}).popping(acts); got != nil {
-		t.Errorf("popping of a state where nothing popped = %v", got)
-	}
-
-	// A worker stopped after the pop was asked for, before the state was
-	// saved: the state it reads back is older.
-	older := Memory{Popped: map[string]int64{line + "|B": 7}}
+	// A worker that popped B, restarted, pops A, and is stopped after the
+	// pop was asked for, before the state was saved: the state read back
+	// is older than the bucket.
+	b := now.UnixMilli() - 1000 // B popped a second before A
+	older := Memory{Popped: map[string]int64{line + "|B": b}}
 	got := stored(&older)
-	for rk, v := range poppedRecords(popping) {
+	st := loadStored(t, got)
+	acts := ring(t, &st, 1, "A", "0033612345682", env(conf))
+	if p := pops(acts); len(p) != 1 {
+		t.Fatalf("pops %v, want A's", p)
+	}
+	popping := st.poppedRecords()
+	k := line + "|A"
+	bucket := popping[PoppedBucketPrefix+"0"]
+	if len(popping) != 1 || !strings.Contains(bucket, `"`+k+`":`) || !strings.Contains(bucket, `"`+line+`|B":`+strconv.FormatInt(b, 10)) {
+		t.Fatalf("written before the pop: %v, want bucket 0 with A and B", popping)
+	}
+	if again := st.poppedRecords(); again != nil {
+		t.Errorf("written again with nothing new: %v", again)
+	}
+	for rk, v := range popping {
 		got[rk] = v
 	}
 	back := loadStored(t, got)
-	if back.Popped[k] != now.UnixMilli() || back.Popped[line+"|B"] != 7 || len(back.Popped) != 2 {
+	if back.Popped[k] != now.UnixMilli() || back.Popped[line+"|B"] != b || len(back.Popped) != 2 {
 		t.Errorf("popped read back = %v", back.Popped)
 	}
 	// A record does not override what the state knew (an older version's
 	// state held its popped calls).
-	loadPopped(&back, map[string]string{PoppedPrefix + line + "|B": "9"})
-	if back.Popped[line+"|B"] != 7 {
-		t.Errorf("a record overrode a known time: %v", back.Popped)
+	if err := loadPopped(&back, map[string]string{PoppedPrefix + line + "|B": "9"}); err != nil || back.Popped[line+"|B"] != b {
+		t.Errorf("a record overrode a known time: %v (%v)", back.Popped, err)
 	}
 
+	// An older version's record per call: read, saved in a bucket, and
+	// then removed (legacy).
+	var rec Memory
+	c := line + "|C"
+	if err := loadPopped(&rec, map[string]string{PoppedPrefix + c: "5"}); err != nil || rec.Popped[c] != 5 || len(rec.unsaved) != 1 || len(rec.legacy) != 1 {
+		t.Errorf("an older record: popped %v, to save %v, to remove %v (%v)", rec.Popped, rec.unsaved, rec.legacy, err)
+	}
+	if r := rec.poppedRecords(); !strings.Contains(r[PoppedBucketPrefix+"0"], `"`+c+`":5`) {
+		t.Errorf("the older record saved as %v", r)
+	}
 	// An older version's record of the calls popping.
 	var fresh Memory
-	if err := mergePopping(&fresh, `{"`+k+`":12}`); err != nil || fresh.Popped[k] != 12 || !fresh.rewrite {
-		t.Errorf("older popping record: %v %v (%v)", fresh.Popped, fresh.rewrite, err)
+	if err := mergePopping(&fresh, `{"`+k+`":12}`); err != nil || fresh.Popped[k] != 12 || len(fresh.unsaved) != 1 {
+		t.Errorf("older popping record: %v %v (%v)", fresh.Popped, fresh.unsaved, err)
 	}
 	for _, bad := range []string{"", "[1]", `{"a":`} {
 		if err := mergePopping(&fresh, bad); err == nil {
 			t.Errorf("mergePopping(%q) accepted it", bad)
 		}
 	}
+	// Damaged buckets are reported and removed; the next pop goes to a new
+	// bucket, not over the damaged one.
+	var dam Memory
+	err := loadPopped(&dam, map[string]string{PoppedBucketPrefix + "3": "{", PoppedBucketPrefix + "x": "{}", PoppedBucketPrefix + "2": `{"` + k + `":1}`})
+	if err == nil || len(dam.unpopped) != 2 || dam.Popped[k] != 1 || dam.saved.last != 4 {
+		t.Errorf("damaged buckets: %v, to remove %v, popped %v, next bucket %d", err, dam.unpopped, dam.Popped, dam.saved.last)
+	}
 	// A replay of the ring after the restart does not pop again.
 	again := ring(t, &back, 1, "A", "0033612345682", env(conf))
 	if p := pops(again); len(p) != 0 {
 		t.Errorf("the ring replayed after the restart popped again: %v", p)
+	}
+}
+
+// TestPoppedBucketsBounded: a long busy day of pops, each call's bucket
+// written as the worker writes it before the pop, the buckets forgotten
+// removed: storage holds a bounded number of keys, each a bounded number
+// of calls, whatever the day; a worker restarted halfway reads back every
+// call it remembered (none pops again) and goes on in the newest bucket.
+func TestPoppedBucketsBounded(t *testing.T) {
+	storage := map[string]string{}
+	var st Memory
+	e := env(with(func(s *settings.Settings) { s.CapPerMinute = 0 }))
+	id := uint64(0)
+	const calls = 3 * poppedMax
+	for i := 0; i < calls; i++ {
+		e.Now = now.Add(time.Duration(i) * 10 * time.Second)
+		id++
+		callID := fmt.Sprint("day-", i)
+		if p := pops(ring(t, &st, id, callID, "0033612345682", e)); len(p) != 1 {
+			t.Fatalf("call %d: pops %v", i, p)
+		}
+		for k, v := range st.poppedRecords() {
+			storage[k] = v
+		}
+		for _, k := range st.unpopped { // forgetSome, later
+			delete(storage, k)
+		}
+		st.unpopped = nil
+		buckets := 0
+		for k, v := range storage {
+			if !strings.HasPrefix(k, PoppedBucketPrefix) {
+				continue
+			}
+			buckets++
+			if n := strings.Count(v, `":`); n > poppedBucket {
+				t.Fatalf("call %d: bucket %s holds %d calls", i, k, n)
+			}
+		}
+		if max := poppedMax/poppedBucket + 2; buckets > max {
+			t.Fatalf("call %d: %d buckets in storage, want at most %d", i, buckets, max)
+		}
+		if i == calls/2 { // the worker is stopped and started again
+			view := st.View()
+			storage[MemoryKey], storage[CallsKey] = saveMemory(&st), saveCalls(&view)
+			back := loadStored(t, storage)
+			back.prune(e.Now)
+			if len(back.Popped) != len(st.Popped) {
+				t.Fatalf("after a restart: %d calls remembered, want %d", len(back.Popped), len(st.Popped))
+			}
+			for k, at := range st.Popped {
+				if back.Popped[k] != at {
+					t.Fatalf("after a restart: %s popped at %d, want %d", k, back.Popped[k], at)
+				}
+			}
+			if back.saved.last != st.saved.last {
+				t.Errorf("after a restart, new pops go to bucket %d, want %d", back.saved.last, st.saved.last)
+			}
+			// The relay replays the last call (its cursor lost): no second pop.
+			id++
+			if p := pops(ring(t, &back, id, callID, "0033612345682", e)); len(p) != 0 {
+				t.Fatalf("a call popped again after a restart: %v", p)
+			}
+			st = back
+		}
 	}
 }

@@ -46,9 +46,10 @@ type Memory struct {
 	Relay  string `json:"relay"`  // relay URL the cursor belongs to
 	Cursor uint64 `json:"cursor"` // ID of the last event processed
 	// Popped is every call that popped in the last day (up to poppedMax),
-	// call key → when (Unix ms): one pop per call. It is saved a record
-	// per call (PoppedPrefix), written before the pop, not with the rest:
-	// what a message costs to save must not grow with the day's calls.
+	// call key → when (Unix ms): one pop per call. It is saved in buckets
+	// of a few calls (PoppedBucketPrefix, codec.go), the bucket of a call
+	// written before its pop, not with the rest: what a message costs to
+	// save must not grow with the day's calls.
 	Popped map[string]int64 `json:"-"`
 	Live   []CallView       `json:"-"`                // calls going on, oldest first (saved in the Calls view)
 	Recent []CallView       `json:"-"`                // ended calls, newest first, at most recentMax (saved in the Calls view)
@@ -69,9 +70,11 @@ type Memory struct {
 	replayTo    uint64          // events up to this ID are a replay of what happened while away
 	liveAtHello map[string]bool // calls the hello said are going on
 	sweepDue    bool            // calls that ended while away are still to be settled
-	unpopped    []string        // storage keys of the popped records pruned, to remove (PoppedPrefix)
+	unpopped    []string        // storage keys to remove: buckets of popped calls all forgotten, older forms' records
 	order       []poppedAt      // Popped's calls, oldest first: prune takes from the front (prunePopped)
-	rewrite     bool            // Popped came from an older form: write all its records once
+	saved       poppedBuckets   // the bucket each call of Popped is saved in (codec.go)
+	unsaved     []string        // calls of Popped in no bucket yet: saved by the next write (poppedRecords)
+	legacy      []string        // calls read from an older version's record each: removed once saved in buckets
 	badge       string          // badge text shown last
 	badgeShown  bool
 	dirty       bool // something to save
@@ -208,10 +211,13 @@ func (st *Memory) init() {
 	}
 }
 
-// forget drops the popped call k, and its saved record.
+// forget drops the popped call k, and its saved record when it was the
+// last of its bucket (poppedBuckets.forget).
 func (st *Memory) forget(k string) {
 	delete(st.Popped, k)
-	st.unpopped = append(st.unpopped, PoppedPrefix+k)
+	if gone := st.saved.forget(k); gone != "" {
+		st.unpopped = append(st.unpopped, gone)
+	}
 }
 
 // Dirty reports whether the state changed since the last call to Dirty.
@@ -688,6 +694,7 @@ type poppedAt struct {
 func (st *Memory) addPopped(k string, at int64) {
 	st.init()
 	st.Popped[k] = at
+	st.unsaved = append(st.unsaved, k) // its bucket is written before its pop (worker.do)
 	if len(st.order) != len(st.Popped)-1 {
 		return // not in order yet: prunePopped sorts them all
 	}

@@ -161,7 +161,9 @@ func (w *worker) load() {
 		}
 		w.state = st
 	}
-	loadPopped(&w.state, got)
+	if err := loadPopped(&w.state, got); err != nil {
+		warn(err.Error())
+	}
 	if raw := got[PoppingKey]; raw != "" { // an older version's
 		if err := mergePopping(&w.state, raw); err != nil {
 			warn("the saved pops going on are damaged: " + err.Error())
@@ -175,6 +177,7 @@ func (w *worker) load() {
 	// What the records hold beyond the bound goes now, while connecting,
 	// rather than at the first message: the one sort of a whole history.
 	w.state.prune(time.Now())
+	w.saveOlderPopped()
 	if raw, ok := got[StatusKey]; ok {
 		// Keep the last pop error across restarts.
 		if saved, err := loadStatus(raw); err == nil {
@@ -520,18 +523,20 @@ func (w *worker) request(msg js.Value) (reconnect bool, err error) {
 // read from the Calls view and a new worker reads back from it too, are
 // written after the pop.
 //
-// What is written before a pop is only the record of each call popping
-// (PoppedPrefix): a day of pops, up to a thousand for a busy line, is
-// never written again whole (it took milliseconds in front of pops, and
-// grew with the day). The rest of the state goes after the pops, with
+// What is written before a pop is only the bucket of the calls popping
+// (PoppedBucketPrefix, at most poppedBucket calls): a day of pops, up to
+// a thousand for a busy line, is never written again whole (it took
+// milliseconds in front of pops, and grew with the day), and storage
+// holds a key per bucket, not per call (a write costs more beside more
+// keys: codec.go). The rest of the state goes after the pops, with
 // the calls, and is saved (awaited) before the next message is handled.
 func (w *worker) do(acts []Action) {
 	saving := w.state.Dirty()
 	var state browser.Pending
-	popping := w.state.popping(acts)
+	popping := w.state.poppedRecords() // the buckets of the calls that popped
 	switch {
 	case len(popping) > 0:
-		state = browser.StartStorageSet(nil, poppedRecords(popping))
+		state = browser.StartStorageSet(nil, popping)
 	case saving:
 		state = browser.StartStorageSet(nil, map[string]string{MemoryKey: saveMemory(&w.state)})
 	}
@@ -618,16 +623,29 @@ func (w *worker) do(acts []Action) {
 	w.savePopped()
 }
 
-// savePopped writes what the popped records lack after the message: the
-// records of calls forgotten (pruned) go, and a day of pops read from an
-// older version's form is written as records, once.
-func (w *worker) savePopped() {
-	if w.state.rewrite {
-		w.state.rewrite = false
-		if err := browser.StartStorageSet(nil, poppedRecords(w.state.Popped)).Wait(); err != nil {
+// saveOlderPopped saves in buckets the popped calls read from an older
+// version's forms (a record per call, the state's own map, the popping
+// record), at load, before any pop; once that is written, the records
+// per call are to be removed with the others (forgetSome).
+func (w *worker) saveOlderPopped() {
+	recs := w.state.poppedRecords()
+	if len(recs) > 0 {
+		if err := browser.StartStorageSet(nil, recs).Wait(); err != nil {
 			warn("cannot save the calls that popped: " + err.Error())
+			return // the older records stay, read again next time
 		}
 	}
+	for _, k := range w.state.legacy {
+		if _, ok := w.state.Popped[k]; ok { // else forgotten: already to be removed
+			w.state.unpopped = append(w.state.unpopped, PoppedPrefix+k)
+		}
+	}
+	w.state.legacy = nil
+}
+
+// savePopped schedules the removal of what storage holds of the popped
+// calls forgotten (pruned) after the message, between messages.
+func (w *worker) savePopped() {
 	w.lastMessage = time.Now()
 	if w.cleanup == nil && len(w.state.unpopped) > 0 { // else the next batch is already due
 		w.cleanup = browser.After(forgetQuiet)
