@@ -62,7 +62,7 @@ func doHTTP(ctx context.Context, c *http.Client, clock *crmClock, method, url, c
 		if ctx.Err() != nil {
 			return nil, &Error{Kind: ErrTimeout, Err: fmt.Errorf("no answer from %s in time (%v): the CRM is slow or down; the sync retries at its next interval", url, ctx.Err())}
 		}
-		return nil, &Error{Kind: ErrUnreachable, Err: fmt.Errorf("cannot reach the CRM at %s: %v: check the CRM URL in the relay's config and that the CRM is up", url, err)}
+		return nil, &Error{Kind: ErrUnreachable, Err: fmt.Errorf("cannot reach the CRM at %s: %v: check the CRM URL in the relay's config (crm-url) and that the CRM is up", url, err)}
 	}
 	defer resp.Body.Close()
 	clock.observe(resp.Header)

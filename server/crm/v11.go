@@ -169,7 +169,7 @@ func (v *V11Client) grant(ctx context.Context, fields map[string]string) (v11Tok
 		case e.Error == "invalid_grant" && fields["grant_type"] == "refresh_token":
 			return v11Token{}, &Error{Kind: ErrCredentials, Err: fmt.Errorf("Sugar refused the refresh token (%s)", msg)}
 		case e.Error == "invalid_grant" || e.Error == "need_login" || se.code == http.StatusUnauthorized:
-			return v11Token{}, &Error{Kind: ErrCredentials, Err: fmt.Errorf("Sugar refused the login of %q (%s): check the API user's name and password in the relay's config", v.user, msg)}
+			return v11Token{}, &Error{Kind: ErrCredentials, Err: fmt.Errorf("Sugar refused the login of %q (%s): check the API user's name and password in the relay's config (crm-user, and SCREENPOP_CRM_PASSWORD or crm-password-file)", v.user, msg)}
 		}
 		return v11Token{}, &Error{Kind: ErrAnswer, Err: fmt.Errorf("Sugar's token endpoint: %v", se)}
 	}

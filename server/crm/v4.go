@@ -160,7 +160,7 @@ func (c *V4Client) sessionID(ctx context.Context) (string, error) {
 	if err := c.post(ctx, "login", args, &out); err != nil {
 		var f *FaultError
 		if errors.As(err, &f) && f.Number == v4InvalidLogin {
-			return "", &Error{Kind: ErrCredentials, Err: fmt.Errorf("the CRM refused the login of %q (%s): check the API user's name and password in the relay's config", c.user, f.Description)}
+			return "", &Error{Kind: ErrCredentials, Err: fmt.Errorf("the CRM refused the login of %q (%s): check the API user's name and password in the relay's config (crm-user, and SCREENPOP_CRM_PASSWORD or crm-password-file)", c.user, f.Description)}
 		}
 		return "", err
 	}
