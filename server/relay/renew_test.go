@@ -28,13 +28,28 @@ func (o ovhRenewer) CreateEventToken(ctx context.Context, ba, line, exp string) 
 }
 
 // lateRenewer lets the harness start before the emulator's API is known.
-type lateRenewer struct{ r TokenRenewer }
+// With held set, a renewal says it started on held, then waits for
+// release.
+type lateRenewer struct {
+	r             TokenRenewer
+	held, release chan struct{}
+}
 
 func (l *lateRenewer) RenewEventToken(ctx context.Context, ba, line, exp string) (string, error) {
+	l.hold()
 	return l.r.RenewEventToken(ctx, ba, line, exp)
 }
 
+func (l *lateRenewer) hold() {
+	if l.held != nil {
+		l.held <- struct{}{}
+		<-l.release
+		l.held = nil // once
+	}
+}
+
 func (l *lateRenewer) CreateEventToken(ctx context.Context, ba, line, exp string) (string, error) {
+	l.hold()
 	return l.r.CreateEventToken(ctx, ba, line, exp)
 }
 
@@ -42,7 +57,11 @@ func (l *lateRenewer) CreateEventToken(ctx context.Context, ba, line, exp string
 // API: go-ovh against the emulator.
 func newRenewHarness(t *testing.T) *harness {
 	t.Helper()
-	late := &lateRenewer{}
+	return newRenewHarnessWith(t, &lateRenewer{})
+}
+
+func newRenewHarnessWith(t *testing.T, late *lateRenewer) *harness {
+	t.Helper()
 	h := newHarness(t, Config{Renewer: late})
 	h.sim.AddApplication("app-key", "app-secret")
 	h.sim.AddConsumerKey("app-key", "consumer-key")
@@ -58,7 +77,8 @@ func newRenewHarness(t *testing.T) *harness {
 // the relay renews it through the OVH API while it still works, before
 // OVH ever rejects it, and the agents keep getting calls.
 func TestRenewTokenBeforeItExpires(t *testing.T) {
-	h := newRenewHarness(t)
+	late := &lateRenewer{held: make(chan struct{}), release: make(chan struct{})}
+	h := newRenewHarnessWith(t, late)
 	secret := h.agent(t, "alice", testLine)
 	h.relay.stopPolling(func(store.Token) bool { return true })
 	short, err := h.sim.NewToken(testBA, "5 minutes")
@@ -71,8 +91,25 @@ func TestRenewTokenBeforeItExpires(t *testing.T) {
 	if err := h.store.PutToken(saved); err != nil {
 		t.Fatal(err)
 	}
+	// The agent is connected throughout: it hears the poller start, and
+	// then of no problem, since calls arrive all along.
+	ws := h.dialWS(t, 0, authMessage(secret))
+	ws.next(t, 3*time.Second)
 	if err := h.relay.Poll(saved); err != nil {
 		t.Fatal(err)
+	}
+	// While the renewal is under way, the relay tells the agents what its
+	// poller says: let it say it (the last health change has been
+	// announced once upstreamOf answers it).
+	<-late.held
+	waitfor.Until(t, "the relay to have announced the poller's state during the renewal", func() bool {
+		u := h.relay.upstreamOf(Agent{Name: "alice", Lines: []string{testLine}})
+		return u.State != stream.UpstreamNoToken && u.State != stream.UpstreamStarting
+	})
+	during := h.relay.upstreamOf(Agent{Name: "alice", Lines: []string{testLine}})
+	close(late.release)
+	if !stream.CallsArrive(during.State) {
+		t.Errorf("during a renewal ahead of expiry the agents are told %+v: the old token works, calls arrive", during)
 	}
 	var fresh store.Token
 	waitfor.Until(t, "the renewed token to be saved", func() bool {
@@ -87,14 +124,27 @@ func TestRenewTokenBeforeItExpires(t *testing.T) {
 	if _, ok := h.sim.TokenExpiry(short); !ok {
 		t.Error("the old token is no longer valid at OVH: it was renewed too late")
 	}
-	ws := h.dialWS(t, 0, authMessage(secret))
-	ws.next(t, 3*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	h.sim.WaitActivePolls(ctx, 2) // the new token, and the old one polled on until it expires
 	h.ring(t, testLine, ovhsim.Missed)
-	if m := ws.nextEvent(t, 5*time.Second); m.Type != stream.TypeEvent || m.Event.Name != "start_ringing" {
+	var told []string // the upstream states the agent was told, up to the call
+	m := ws.next(t, 5*time.Second)
+	for ; m.Type == stream.TypeUpstream || m.Type == stream.TypePing; m = ws.next(t, 5*time.Second) {
+		if m.Upstream != nil {
+			told = append(told, m.Upstream.State)
+		}
+	}
+	if m.Type != stream.TypeEvent || m.Event.Name != "start_ringing" {
 		t.Fatalf("after the renewal got %+v, want the call", m)
+	}
+	// no-token (the connection came before the poller), then starting
+	// and polling; a "renewing" would put a "!" on the agent's badge for
+	// the routine renewal of a token that works.
+	for i, st := range told {
+		if i > 0 && !stream.CallsArrive(st) {
+			t.Errorf("the agent was told %q during a renewal ahead of expiry (all: %v)", st, told)
+		}
 	}
 	// Both tokens brought it; the agent gets it once.
 	if m := ws.nextEvent(t, 5*time.Second); m.Event == nil || m.Event.Name != "end_ringing" {

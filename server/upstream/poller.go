@@ -88,6 +88,10 @@ type Health struct {
 	Events        uint64    `json:"events"`
 	Renewals      int       `json:"renewals,omitempty"` // tokens renewed since start
 	NextAttemptIn string    `json:"nextAttemptIn,omitempty"`
+	// RenewingAhead is set while a token about to expire is renewed: it
+	// still works, so Status stays "polling" (calls arrive; the agents
+	// are told of no problem), and health says what goes on.
+	RenewingAhead bool      `json:"renewingAhead,omitempty"`
 	Since         time.Time `json:"since,omitzero"`       // when Status last changed
 	NextAttempt   time.Time `json:"nextAttempt,omitzero"` // when a failing poller tries again
 }
@@ -382,27 +386,36 @@ func (p *Poller) deliver(events []ovhevent.Event) {
 // renew asks Renew for a new token to replace old, which OVH refused with
 // why, or which expires soon (why is errExpiresSoon).
 func (p *Poller) renew(ctx context.Context, log *slog.Logger, old string, why error) (string, error) {
-	p.setHealth(func(s *Health) { s.Status, s.LastError = StatusRenewing, why.Error() })
 	ahead := why == errExpiresSoon
+	if ahead {
+		// The routine renewal: the old token still works and its session
+		// keeps the events meanwhile, so calls arrive. Not "renewing",
+		// which tells the agents that none can (issue #11).
+		p.setHealth(func(s *Health) { s.RenewingAhead = true })
+	} else {
+		p.setHealth(func(s *Health) { s.Status, s.LastError = StatusRenewing, why.Error() })
+	}
 	fresh, err := p.Renew(ctx, old, ahead)
 	if err == nil {
 		err = ValidateToken(fresh)
 	}
 	if err != nil {
-		// A token about to expire still works: polling goes on with it.
-		status := StatusRejected
-		if ahead {
-			status = StatusPolling
-		}
 		p.said.log(log, slog.LevelError, "renew", why.Error()+": "+err.Error(), "renewing the event token failed", "why", why, "err", err)
-		p.setHealth(func(s *Health) { s.Status, s.LastError = status, why.Error()+"; renewing it failed: "+err.Error() })
+		msg := why.Error() + "; renewing it failed: " + err.Error()
+		if ahead {
+			// A token about to expire still works: polling goes on with
+			// it, and health says why the renewal will be tried again.
+			p.setHealth(func(s *Health) { s.RenewingAhead, s.LastError = false, msg })
+		} else {
+			p.setHealth(func(s *Health) { s.Status, s.LastError = StatusRejected, msg })
+		}
 		return "", err
 	}
 	log.Info("renewed the event token", "why", why, "new_token", Mask(fresh))
 	p.said.reset()
 	p.mu.Lock()
 	p.token = fresh
-	p.health.Token, p.health.Renewals, p.health.LastError = Mask(fresh), p.health.Renewals+1, ""
+	p.health.Token, p.health.Renewals, p.health.LastError, p.health.RenewingAhead = Mask(fresh), p.health.Renewals+1, "", false
 	p.mu.Unlock()
 	return fresh, nil
 }

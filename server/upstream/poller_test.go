@@ -289,7 +289,11 @@ func TestPollerRenewsAheadOfExpiry(t *testing.T) {
 		seen := func(id string) int { mu.Lock(); defer mu.Unlock(); return got[id] }
 		var renewed []string
 		var fresh string
-		p := &Poller{EventsURL: srv.URL + "/", Client: srv.Client, Token: old, Backoff: Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+		var told []string // every Status the relay was told (OnHealth): what the agents hear
+		var during Health // the health while Renew runs
+		var p *Poller
+		p = &Poller{EventsURL: srv.URL + "/", Client: srv.Client, Token: old, Backoff: Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+			OnHealth: func(h Health) { mu.Lock(); told = append(told, h.Status); mu.Unlock() },
 			OnEvents: func(evs []ovhevent.Event) {
 				mu.Lock()
 				defer mu.Unlock()
@@ -298,9 +302,10 @@ func TestPollerRenewsAheadOfExpiry(t *testing.T) {
 				}
 			},
 			Renew: func(ctx context.Context, expiring string, _ bool) (string, error) {
+				h := p.Health()
 				tok, err := sim.NewToken(line, "1 hour")
 				mu.Lock()
-				renewed, fresh = append(renewed, expiring), tok
+				renewed, fresh, during = append(renewed, expiring), tok, h
 				mu.Unlock()
 				// Rings before the new token's first poll: only the old one has a session.
 				ring("between")
@@ -355,6 +360,20 @@ func TestPollerRenewsAheadOfExpiry(t *testing.T) {
 		}
 		if got["after"] != 1 {
 			t.Errorf("the call after the old token expired came %d times, want once (the old token is no longer polled)", got["after"])
+		}
+		// The routine renewal is no problem to report: the old token
+		// worked throughout, so the agents are never told "renewing"
+		// (a "!" on their badge that flashed at every renewal).
+		if during.Status != StatusPolling || !during.RenewingAhead {
+			t.Errorf("health while renewing ahead = %+v: want polling, renewing ahead", during)
+		}
+		if s := p.Health(); s.RenewingAhead {
+			t.Errorf("health after the renewal still says renewing ahead: %+v", s)
+		}
+		for _, st := range told {
+			if st != StatusStarting && st != StatusPolling {
+				t.Errorf("the relay was told %q during a renewal ahead of expiry (all told: %v)", st, told)
+			}
 		}
 	})
 }
