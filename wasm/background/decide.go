@@ -82,6 +82,9 @@ type Memory struct {
 	// upstream is the relay's link to OVH for our lines, as it said last
 	// on this connection (status.go); nil: not known.
 	upstream *stream.Upstream
+	// relayDown: the extension cannot reach the relay, or the relay
+	// refused it (status.go, RelayReachable): no call can arrive either.
+	relayDown bool
 }
 
 // Env is what a decision depends on besides the state.

@@ -1,6 +1,9 @@
 package background
 
-import "github.com/screenpop/screenpop/internal/stream"
+import (
+	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/internal/stream"
+)
 
 // StatusKey is where the background publishes its connection state for the
 // pages (options, popup) to show.
@@ -48,8 +51,32 @@ func (st *Memory) setUpstream(u *stream.Upstream) {
 	st.upstream, st.dirty = u, true
 }
 
-// noCallCanArrive reports whether the relay said that no call on our
-// lines can reach it now.
+// RelayReachable records whether the extension reaches the relay: false
+// once a connection failed (StatusDown: relay down, wrong address,
+// refused) or the relay refused the agent or the settings are unusable
+// (StatusSettings); true once a connection opened. While connecting
+// again nothing changes, so a reconnection loop does not flash the
+// badge. It returns the badge action when the badge changes. Not saved:
+// a new worker finds out by connecting.
+func (st *Memory) RelayReachable(ok bool, s settings.Settings) []Action {
+	st.relayDown = !ok
+	return st.withBadge(nil, s.Normalize())
+}
+
+// reachableState says what RelayStatus state means for RelayReachable:
+// known is false for the states that say nothing of it (connecting).
+func reachableState(state string) (ok, known bool) {
+	switch state {
+	case StatusConnected:
+		return true, true
+	case StatusDown, StatusSettings:
+		return false, true
+	}
+	return false, false
+}
+
+// noCallCanArrive reports whether no call on our lines can reach us now:
+// the extension cannot reach the relay, or the relay said it gets none.
 func (st *Memory) noCallCanArrive() bool {
-	return st.upstream != nil && !stream.CallsArrive(st.upstream.State)
+	return st.relayDown || st.upstream != nil && !stream.CallsArrive(st.upstream.State)
 }

@@ -100,3 +100,50 @@ func TestUnknownMessageIgnored(t *testing.T) {
 		t.Errorf("a hello with an unknown field: upstream %+v", st.upstream)
 	}
 }
+
+// TestRelayUnreachableBadge: while the extension cannot reach the relay
+// (down, wrong address, refused) the badge warns as when the relay says
+// no call can arrive; connecting again changes nothing (no flashing in a
+// reconnection loop), an opened connection clears it.
+func TestRelayUnreachableBadge(t *testing.T) {
+	var st Memory
+	e := env(conf)
+	badge := func() string { b, _ := st.Badge(conf); return b }
+	handle(t, &st, helloMsg(t, 0), e)
+	ring(t, &st, 1, "c1", "0033612345682", e)
+	handle(t, &st, eventMsg(t, 2, "end_ringing", "c1", call.Missed, "0033612345682"), e)
+
+	steps := []struct {
+		state string
+		want  string
+	}{
+		{StatusDown, noCallsBadge},
+		{StatusConnecting, noCallsBadge}, // trying again: still no call can arrive
+		{StatusDown, noCallsBadge},
+		{StatusConnected, "1"}, // the missed count comes back
+		{StatusConnecting, "1"},
+		{StatusSettings, noCallsBadge}, // refused, or settings to fix
+		{StatusConnected, "1"},
+	}
+	for i, s := range steps {
+		var acts []Action
+		if ok, known := reachableState(s.state); known {
+			acts = st.RelayReachable(ok, conf)
+		}
+		if b := badge(); b != s.want {
+			t.Errorf("step %d (%s): badge %q, want %q", i, s.state, b, s.want)
+		}
+		if i > 0 && s.want != steps[i-1].want && !hasBadge(acts, s.want) {
+			t.Errorf("step %d (%s): no badge action for %q: %v", i, s.state, s.want, acts)
+		}
+		if i > 0 && s.want == steps[i-1].want && len(acts) != 0 {
+			t.Errorf("step %d (%s): the badge was set again, unchanged: %v", i, s.state, acts)
+		}
+	}
+	// A ringing call (it did arrive) still reads RING.
+	st.RelayReachable(false, conf)
+	ring(t, &st, 3, "c2", "0033612345683", e)
+	if b := badge(); b != "RING" {
+		t.Errorf("badge while a call rings and the relay is unreachable = %q, want RING", b)
+	}
+}

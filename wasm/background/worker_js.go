@@ -137,6 +137,14 @@ func (w *worker) env() Env {
 }
 
 func (w *worker) setStatus(state, msg string) {
+	// The badge warns while the relay cannot be reached (RelayReachable);
+	// set before the status is written, so a page that reads the status
+	// finds the badge that goes with it.
+	if ok, known := reachableState(state); known {
+		for _, a := range w.state.RelayReachable(ok, w.settings) {
+			browser.SetBadge(a.Text, a.Color)
+		}
+	}
 	w.status.State, w.status.Message, w.status.Relay, w.status.At = state, msg, w.settings.RelayURL, time.Now().UnixMilli()
 	w.writeStatus()
 }
@@ -611,13 +619,7 @@ func (w *worker) do(acts []Action) {
 			text[MemoryKey] = saveMemory(&w.state)
 		}
 		calls := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, text)
-		err := state.Wait()
-		if cerr := calls.Wait(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			warn("cannot save the calls: " + err.Error())
-		}
+		reportSave(state, calls)
 	}
 	w.save() // a tab or window remembered
 	w.savePopped()
@@ -688,10 +690,25 @@ func (w *worker) save() {
 		return
 	}
 	view := w.state.View()
-	err := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, map[string]string{MemoryKey: saveMemory(&w.state), PopupViewKey: w.popupHTML(&view)}).Wait()
-	if err != nil {
-		warn("cannot save the calls: " + err.Error())
-	}
+	reportSave(browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, map[string]string{MemoryKey: saveMemory(&w.state), PopupViewKey: w.popupHTML(&view)}))
+}
+
+// reportSave warns if a write of the state fails, without waiting for it:
+// the next message is handled meanwhile. Writes need no waiting to stay
+// in order (the browser applies a worker's storage calls in the order
+// they are made; a page reading after the worker answered it reads them
+// done), and waiting made a ring that came while the last message's
+// writes were still going wait behind them: under load, tens of
+// milliseconds before its pop, more with a busier storage.
+func reportSave(writes ...browser.Pending) {
+	go func() {
+		for _, p := range writes {
+			if err := p.Wait(); err != nil {
+				warn("cannot save the calls: " + err.Error())
+				return
+			}
+		}
+	}()
 }
 
 // storeInPageCard stores the in-page card, for ShowInPage.
