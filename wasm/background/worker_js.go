@@ -619,7 +619,13 @@ func (w *worker) do(acts []Action) {
 			text[MemoryKey] = saveMemory(&w.state)
 		}
 		calls := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, text)
-		reportSave(state, calls)
+		err := state.Wait()
+		if cerr := calls.Wait(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			warn("cannot save the calls: " + err.Error())
+		}
 	}
 	w.save() // a tab or window remembered
 	w.savePopped()
@@ -690,25 +696,10 @@ func (w *worker) save() {
 		return
 	}
 	view := w.state.View()
-	reportSave(browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, map[string]string{MemoryKey: saveMemory(&w.state), PopupViewKey: w.popupHTML(&view)}))
-}
-
-// reportSave warns if a write of the state fails, without waiting for it:
-// the next message is handled meanwhile. Writes need no waiting to stay
-// in order (the browser applies a worker's storage calls in the order
-// they are made; a page reading after the worker answered it reads them
-// done), and waiting made a ring that came while the last message's
-// writes were still going wait behind them: under load, tens of
-// milliseconds before its pop, more with a busier storage.
-func reportSave(writes ...browser.Pending) {
-	go func() {
-		for _, p := range writes {
-			if err := p.Wait(); err != nil {
-				warn("cannot save the calls: " + err.Error())
-				return
-			}
-		}
-	}()
+	err := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, map[string]string{MemoryKey: saveMemory(&w.state), PopupViewKey: w.popupHTML(&view)}).Wait()
+	if err != nil {
+		warn("cannot save the calls: " + err.Error())
+	}
 }
 
 // storeInPageCard stores the in-page card, for ShowInPage.
