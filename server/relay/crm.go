@@ -152,6 +152,9 @@ func (r *Relay) lookUp(key string, n phone.Number) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.ctx.Err() != nil {
+		return // the relay is closing: its store may be closed already
+	}
 	var out []*stream.Event
 	for _, c := range r.book.Live() {
 		se := streamEvent(&r.numbers, c.LastEvent, c, now, r.cfg.Region)
