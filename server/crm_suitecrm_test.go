@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -64,6 +65,15 @@ func newCRMProxy(t *testing.T, target string) *crmProxy {
 			w.WriteHeader(http.StatusBadGateway)
 			io.WriteString(w, "<html><body><h1>502 Bad Gateway</h1></body></html>")
 			return
+		case "halfway":
+			// Contacts are listed, then the connection breaks at Leads:
+			// a sync cut halfway.
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			form, _ := url.ParseQuery(string(body))
+			if strings.Contains(form.Get("rest_data"), `"module_name":"Leads"`) {
+				panic(http.ErrAbortHandler)
+			}
 		case "html":
 			// A captive portal, or a proxy's login page: 200, not JSON.
 			w.Header().Set("Content-Type", "text/html")
@@ -343,7 +353,25 @@ func TestRelayCRMRealSuiteCRM(t *testing.T) {
 			t.Errorf("with the CRM answering HTML, Alice's ring: %q", ev.Directory)
 		}
 
+		// A sync cut halfway (Contacts read, Leads not) changes nothing:
+		// the new contact it read is not in the directory.
+		number := uniqueMobile(t)
+		id, err := c.SetEntry(ctx, "Contacts", map[string]string{"first_name": "Mia", "last_name": "Coupée", "phone_mobile": number})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Delete(context.Background(), "Contacts", id) })
+		proxy.mode.Store("halfway")
+		ch = s.waitCRM(t, "health to show the sync cut halfway", func(h *relay.CRMHealth) bool {
+			return h.State == "failing" && strings.Contains(h.Error, "Leads")
+		})
+		t.Logf("cut halfway: %s (%s)", ch.Error, ch.ErrorKind)
+		if ms := s.p.crm.dir.LookupRaw(number); len(ms) != 0 {
+			t.Errorf("a sync cut halfway applied its first module: %+v", ms)
+		}
+
 		proxy.mode.Store("up")
+		waitfor.Until(t, "the next sync to bring the contact", func() bool { return len(s.p.crm.dir.LookupRaw(number)) == 1 })
 		ch = s.waitCRM(t, "health to show the CRM back", func(h *relay.CRMHealth) bool { return h.State == "ok" })
 		// (The previous subtest's live lookups may have
 		// learned records: records are not compared.)
