@@ -209,7 +209,10 @@ func (st *Memory) OpenAs(line, id, as string, record int, env Env) ([]Action, er
 	case settings.ModeReuseTab, settings.ModeInPage:
 		kind = ActionReuseTab
 	}
-	acts := []Action{{Kind: kind, Key: key(v.Call), URL: u}}
+	// No Key: this is not the call's pop, so a pop the worker holds in
+	// a tab behind (the agent was on the extension's pages) is not what
+	// opens instead (worker.showHeld).
+	acts := []Action{{Kind: kind, URL: u}}
 	if v.Call.Missed && !v.Seen {
 		v.Seen, st.dirty = true, true
 		acts = append(acts, Action{Kind: ActionClearNote, Key: key(v.Call)})
