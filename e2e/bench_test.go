@@ -361,6 +361,7 @@ func BenchmarkExtension(b *testing.B) {
 		reportMS(b, v.p50(), "popup-p50-ms")
 		reportMS(b, f.p50(), "popup-floor-p50-ms")
 	}
+	benchRecordPop(b, t) // ring → the caller's record (bench_record_test.go), its own stack and browser
 	fmt.Print(t.String())
 }
 
