@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/screenpop/screenpop/internal/directory"
 	"github.com/screenpop/screenpop/server/crm"
+	"github.com/screenpop/screenpop/server/store"
 )
 
 // TestCRMConfig: the crm-* knobs from flags, environment and file, their
@@ -132,4 +136,57 @@ func typeName(c crmClient) string {
 		return "*crm.V11Client"
 	}
 	return "?"
+}
+
+// TestOpenCRMDirectory: the directory stored by a relay of the same CRM
+// and user is loaded with its cursor (the next sync is incremental);
+// one of another CRM, or a damaged one, is not: a full sync rebuilds it.
+func TestOpenCRMDirectory(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.CRMURL, cfg.CRMUser, cfg.crmPassword = "http://crm.example.com", "sync", "pw"
+	setup, err := newCRMSetup(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := directory.New("FR")
+	d.Apply(directory.Sync{Full: true, Upserts: []directory.Record{{Module: "Contacts", ID: "c1", Name: "Alice Martin",
+		Phones: []directory.Phone{{Field: "phone_work", Number: "+33 1 23 45 67 89"}}}}})
+	records, _ := d.MarshalJSON()
+	cursor := []byte(`{"modules":{"Contacts":{"modified":"2026-12-07T10:00:00Z","id":"c1"}}}`)
+	tests := []struct {
+		name        string
+		source      string
+		records     []byte
+		wantRecords int
+		wantCursor  bool
+	}{
+		{"same CRM and user", setup.source, records, 1, true},
+		{"another CRM", "v4 http://other.example.com sync", records, 0, false},
+		{"damaged", setup.source, []byte("{not json"), 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := store.Open(filepath.Join(t.TempDir(), "screenpop.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.PutDirectory(store.SavedDirectory{Source: tt.source, Records: tt.records, Cursor: cursor, Saved: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			cd, err := openCRMDirectory(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cd.dir.Stats().Records; got != tt.wantRecords {
+				t.Errorf("records = %d, want %d", got, tt.wantRecords)
+			}
+			if got := !cd.syncer.Cursor().IsZero(); got != tt.wantCursor {
+				t.Errorf("cursor kept = %v, want %v", got, tt.wantCursor)
+			}
+			if tt.wantRecords == 1 && len(cd.dir.LookupRaw("0033123456789")) != 1 {
+				t.Error("the loaded directory does not find Alice")
+			}
+		})
+	}
 }
