@@ -155,7 +155,31 @@ type Upstream struct {
 	// Error is the relay's reason, in the relay's words (English, for
 	// the relay's administrator), with what to do on the relay's side.
 	Error string `json:"error,omitempty"`
+	// Directory is the relay's other link: its CRM caller directory's
+	// syncs (nil: the relay has no CRM directory, or is older). A change
+	// of its state or error comes as a TypeUpstream message, like the
+	// OVH link's; a failing one still names callers from the directory
+	// as it was, and pops go on.
+	Directory *DirectoryStatus `json:"directory,omitempty"`
 }
+
+// DirectoryStatus is whether the relay's CRM directory syncs, for the
+// extension's popup to show beside the link to OVH.
+type DirectoryStatus struct {
+	State string    `json:"state"`           // SyncStarting, SyncOK or SyncFailing
+	Since time.Time `json:"since,omitzero"`  // when it entered State
+	Error string    `json:"error,omitempty"` // SyncFailing: the relay's reason, with what to do on the relay's side
+	// Kind is the failure's kind: unreachable, credentials, server,
+	// answer (an HTML page instead of the API's JSON) or timeout.
+	Kind string `json:"kind,omitempty"`
+}
+
+// DirectoryStatus states.
+const (
+	SyncStarting = "starting" // the first sync is under way
+	SyncOK       = "ok"       // the last sync worked
+	SyncFailing  = "failing"  // the last sync failed (Error)
+)
 
 // Upstream states, as the relay's /healthz names them (upstream.Status…),
 // and UpstreamNoToken.

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"sync"
@@ -49,6 +50,11 @@ type crmState struct {
 	lookErr  string // the live lookup failure last logged at its level
 	inFlight map[string]bool
 	unknown  map[string]time.Time
+
+	// dirStatus is what clients were told of the syncs (the upstream
+	// message's Directory): it changes with the state or the error only,
+	// not at every sync.
+	dirStatus stream.DirectoryStatus
 
 	syncErrors atomic.Uint64
 	lookups    struct{ found, unknown, failed atomic.Uint64 }
@@ -176,13 +182,23 @@ func (r *Relay) CRMSynced(st crm.Status, err error) {
 	s.mu.Lock()
 	s.status, s.synced = st, true
 	prev := s.logged
+	ds := stream.DirectoryStatus{State: stream.SyncOK}
 	if err != nil {
 		s.logged = err.Error()
 		s.syncErrors.Add(1)
+		ds = stream.DirectoryStatus{State: stream.SyncFailing, Error: err.Error(), Kind: string(st.Kind)}
 	} else {
 		s.logged = ""
 	}
+	changed := ds.State != s.dirStatus.State || ds.Error != s.dirStatus.Error
+	if changed {
+		ds.Since = cmp.Or(st.At, time.Now())
+		s.dirStatus = ds
+	}
 	s.mu.Unlock()
+	if changed {
+		r.upstreamChanged() // the clients' popups
+	}
 	log := r.cfg.Log
 	switch {
 	case err != nil:
@@ -198,6 +214,22 @@ func (r *Relay) CRMSynced(st crm.Status, err error) {
 	default:
 		log.Debug("CRM directory synced", "upserts", st.Upserts, "deletes", st.Deletes, "records", st.Directory.Records, "took", st.Duration.Round(time.Millisecond))
 	}
+}
+
+// directoryStatus is what clients are told of the directory's syncs;
+// nil when the relay has none.
+func (r *Relay) directoryStatus() *stream.DirectoryStatus {
+	if cr := r.cfg.CRM; cr == nil || cr.Directory == nil {
+		return nil
+	}
+	s := &r.crm
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ds := s.dirStatus
+	if ds.State == "" {
+		ds.State = stream.SyncStarting
+	}
+	return &ds
 }
 
 // CRMHealth is the caller directory's part of /healthz.

@@ -303,3 +303,41 @@ func TestCRMHealthAndMetrics(t *testing.T) {
 		})
 	}
 }
+
+// TestDirectoryStatusReachesClients: the hello's Upstream says how the
+// directory syncs, and each change (not each sync) comes as an upstream
+// message, for the extension's popup.
+func TestDirectoryStatusReachesClients(t *testing.T) {
+	h := newHarness(t, Config{CRM: &CRM{Directory: testDirectory(t), RecordURL: testRecordURL}})
+	ws := h.dialWS(t, 0, authMessage(h.agent(t, "alice", "*")))
+	m := ws.next(t, 5*time.Second)
+	if m.Type != stream.TypeHello || m.Hello.Upstream == nil || m.Hello.Upstream.Directory == nil || m.Hello.Upstream.Directory.State != stream.SyncStarting {
+		t.Fatalf("hello = %+v", m.Hello)
+	}
+	// waitDirectory reads upstream messages until one says state.
+	waitDirectory := func(state string) *stream.DirectoryStatus {
+		t.Helper()
+		for {
+			m := ws.next(t, 5*time.Second)
+			if m.Type == stream.TypeUpstream && m.Upstream.Directory != nil && m.Upstream.Directory.State == state {
+				return m.Upstream.Directory
+			}
+		}
+	}
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	refused := &crm.Error{Kind: crm.ErrCredentials, Err: errors.New("the CRM refused the login of \"sync\": check crm-user and SCREENPOP_CRM_PASSWORD")}
+	h.relay.CRMSynced(crm.Status{At: at, Err: "crm: " + refused.Err.Error(), Kind: crm.ErrCredentials}, refused)
+	ds := waitDirectory(stream.SyncFailing)
+	if ds.Kind != "credentials" || !strings.Contains(ds.Error, "check crm-user") || !ds.Since.Equal(at) {
+		t.Errorf("failing: %+v", ds)
+	}
+	// The same failure again: nothing new to say (Since stays).
+	h.relay.CRMSynced(crm.Status{At: at.Add(time.Minute), Err: "crm: " + refused.Err.Error(), Kind: crm.ErrCredentials}, refused)
+	if got := h.relay.directoryStatus(); !got.Since.Equal(at) {
+		t.Errorf("a repeated failure moved Since to %v", got.Since)
+	}
+	h.relay.CRMSynced(crm.Status{At: at.Add(2 * time.Minute), LastSuccess: at.Add(2 * time.Minute)}, nil)
+	if ds := waitDirectory(stream.SyncOK); ds.Error != "" || !ds.Since.Equal(at.Add(2*time.Minute)) {
+		t.Errorf("recovered: %+v", ds)
+	}
+}

@@ -84,7 +84,9 @@ func (r *Relay) pollerSnapshot() []pollerState {
 
 // upstreamOf is a's Upstream now.
 func (r *Relay) upstreamOf(a Agent) stream.Upstream {
-	return upstreamFor(a, r.pollerSnapshot())
+	u := upstreamFor(a, r.pollerSnapshot())
+	u.Directory = r.directoryStatus() // crm.go
+	return u
 }
 
 // upstreamChanged tells every connected client its agent's Upstream when
@@ -94,6 +96,7 @@ func (r *Relay) upstreamChanged() {
 	r.upMu.Lock()
 	defer r.upMu.Unlock()
 	ps := r.pollerSnapshot()
+	dir := r.directoryStatus()
 	// Agents with the same lines get the same message: worked out once.
 	byLines := map[string][]byte{}
 	r.hub.Announce(func(a Agent) []byte {
@@ -103,7 +106,9 @@ func (r *Relay) upstreamChanged() {
 		}
 		m, ok := byLines[k]
 		if !ok {
-			m = upstreamMessage(upstreamFor(a, ps))
+			u := upstreamFor(a, ps)
+			u.Directory = dir
+			m = upstreamMessage(u)
 			byLines[k] = m
 		}
 		return m

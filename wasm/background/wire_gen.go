@@ -461,6 +461,16 @@ func decodeStreamUpstream(v *stdlite.JSONValue, x *stream.Upstream) {
 			m.ReadTime(&x.NextTry)
 		case "error":
 			m.ReadString(&x.Error)
+		case "directory":
+			switch m.Kind {
+			case stdlite.JSONNull:
+				x.Directory = nil
+			case stdlite.JSONObject:
+				if x.Directory == nil {
+					x.Directory = new(stream.DirectoryStatus)
+				}
+				decodeStreamDirectoryStatus(m, x.Directory)
+			}
 		}
 	}
 }
@@ -481,6 +491,52 @@ func encodeStreamUpstream(e *stdlite.JSONEncoder, x *stream.Upstream) {
 	if x.Error != "" {
 		e.Key("error")
 		e.String(x.Error)
+	}
+	if x.Directory != nil {
+		e.Key("directory")
+		if x.Directory == nil {
+			e.Null()
+		} else {
+			encodeStreamDirectoryStatus(e, x.Directory)
+		}
+	}
+	e.End()
+}
+
+// decodeStreamDirectoryStatus reads v into x, member by member: a member absent or of
+// another JSON type leaves x's field as it is.
+func decodeStreamDirectoryStatus(v *stdlite.JSONValue, x *stream.DirectoryStatus) {
+	for i := range v.Object {
+		m := &v.Object[i].Value
+		switch v.Object[i].Key {
+		case "state":
+			m.ReadString(&x.State)
+		case "since":
+			m.ReadTime(&x.Since)
+		case "error":
+			m.ReadString(&x.Error)
+		case "kind":
+			m.ReadString(&x.Kind)
+		}
+	}
+}
+
+// encodeStreamDirectoryStatus writes x as encoding/json does.
+func encodeStreamDirectoryStatus(e *stdlite.JSONEncoder, x *stream.DirectoryStatus) {
+	e.Begin()
+	e.Key("state")
+	e.String(x.State)
+	if !x.Since.IsZero() {
+		e.Key("since")
+		e.Time(x.Since)
+	}
+	if x.Error != "" {
+		e.Key("error")
+		e.String(x.Error)
+	}
+	if x.Kind != "" {
+		e.Key("kind")
+		e.String(x.Kind)
 	}
 	e.End()
 }
