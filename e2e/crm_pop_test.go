@@ -330,3 +330,41 @@ func containsString(list []string, s string) bool {
 	}
 	return false
 }
+
+// A contact made in the CRM after the relay's last sync: the ring pops
+// the search at once (the relay does not hold it back), the relay's live
+// lookup finds the contact and sends a follow-up card, and the extension
+// names the caller in the view and the notification, points "open in
+// CRM" at the record, and opens nothing more.
+func TestCRMPopFollowUp(t *testing.T) {
+	e := startCRMEnv(t)
+	c := e.crm
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	id, err := c.SetEntry(ctx, "Contacts", map[string]string{"first_name": "Zoé", "last_name": "Nouvel", "phone_mobile": "06 12 34 56 77"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Delete(context.Background(), "Contacts", id) })
+	record := c.RecordURL(suitecrm.Record{Module: "Contacts", ID: id})
+
+	e.recordNotes()
+	callID := e.ring("0033612345677")
+	v := e.waitView("the follow-up card to name Zoé Nouvel", callID, func(v background.CallView) bool {
+		return v.Popped && len(v.Matches) == 1 && v.Matches[0].ID == id
+	})
+	if v.Target != pop.TargetRecord || v.URL != record || v.CallerName != "Zoé Nouvel" {
+		t.Errorf("after the follow-up: target %q URL %s name %q, want the record %s of Zoé Nouvel", v.Target, v.URL, v.CallerName, record)
+	}
+	e.waitTab("the search the ring popped at once", crmURL(c, "index.php?module=Home&action=UnifiedSearch&query_string=%256%251%252%253%254%255%256%257%257"))
+	e.b.waitFor("the notification to name Zoé Nouvel", 20*time.Second, func() bool {
+		return strings.Contains(e.note(line+"|"+callID).Title, "Zoé Nouvel")
+	})
+	e.settled() // every action of the follow-up is asked for
+	for _, u := range e.b.pages() {
+		if u == record {
+			t.Errorf("the follow-up popped the record too: %q", e.b.pages())
+		}
+	}
+	e.s.sim.EndCall(callID)
+}
