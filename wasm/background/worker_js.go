@@ -519,8 +519,8 @@ func (w *worker) request(msg js.Value) (reconnect bool, err error) {
 // saved before its CRM tab or window is asked for, or a worker stopped in
 // between would pop the call again when it comes back. So the state write
 // is sent first, and the pop is asked for right after it (a new tab in
-// the same JavaScript turn) without waiting for the write, which is
-// awaited after. That keeps the guarantee: extension API calls reach the
+// the same JavaScript turn) without waiting for the write (reportSave).
+// That keeps the guarantee: extension API calls reach the
 // browser process in the order they are made, on one channel, so it has
 // queued the write to its storage backend before it handles the tab
 // request, and a write in flight completes even if the worker is stopped
@@ -537,7 +537,7 @@ func (w *worker) request(msg js.Value) (reconnect bool, err error) {
 // milliseconds in front of pops, and grew with the day), and storage
 // holds a key per bucket, not per call (a write costs more beside more
 // keys: codec.go). The rest of the state goes after the pops, with
-// the calls, and is saved (awaited) before the next message is handled.
+// the calls, not awaited either (reportSave).
 func (w *worker) do(acts []Action) {
 	saving := w.state.Dirty()
 	var state browser.Pending
@@ -619,13 +619,7 @@ func (w *worker) do(acts []Action) {
 			text[MemoryKey] = saveMemory(&w.state)
 		}
 		calls := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, text)
-		err := state.Wait()
-		if cerr := calls.Wait(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			warn("cannot save the calls: " + err.Error())
-		}
+		reportSave(state, calls)
 	}
 	w.save() // a tab or window remembered
 	w.savePopped()
@@ -696,10 +690,25 @@ func (w *worker) save() {
 		return
 	}
 	view := w.state.View()
-	err := browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, map[string]string{MemoryKey: saveMemory(&w.state), PopupViewKey: w.popupHTML(&view)}).Wait()
-	if err != nil {
-		warn("cannot save the calls: " + err.Error())
-	}
+	reportSave(browser.StartStorageSet(map[string]string{CallsKey: saveCalls(&view)}, map[string]string{MemoryKey: saveMemory(&w.state), PopupViewKey: w.popupHTML(&view)}))
+}
+
+// reportSave warns if a write of the state fails, without waiting for it:
+// the next message is handled meanwhile. Writes need no waiting to stay
+// in order (the browser applies a worker's storage calls in the order
+// they are made; a page reading after the worker answered it reads them
+// done), and waiting made a ring that came while the last message's
+// writes were still going wait behind them: under load, tens of
+// milliseconds before its pop, more with a busier storage.
+func reportSave(writes ...browser.Pending) {
+	go func() {
+		for _, p := range writes {
+			if err := p.Wait(); err != nil {
+				warn("cannot save the calls: " + err.Error())
+				return
+			}
+		}
+	}()
 }
 
 // storeInPageCard stores the in-page card, for ShowInPage.
