@@ -45,6 +45,12 @@ type crmEnv struct {
 // address the browser uses, a new tab per call.
 func startCRMEnv(t *testing.T) *crmEnv {
 	t.Helper()
+	return startCRMEnvWith(t, builtExtension(t))
+}
+
+// startCRMEnvWith is startCRMEnv with the unpacked extension at ext.
+func startCRMEnvWith(t *testing.T, ext string) *crmEnv {
+	t.Helper()
 	c := suitecrm.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
@@ -84,7 +90,7 @@ func startCRMEnv(t *testing.T) *crmEnv {
 	t.Cleanup(r.Shutdown)
 	s := &stack{sim: sim, relay: relaySrv, token: token}
 
-	b := startBrowserWith(t, browserOptions{Ext: builtExtension(t)})
+	b := startBrowserWith(t, browserOptions{Ext: ext})
 	e := &crmEnv{popEnv: &popEnv{t: t, b: b, s: s, page: b.tab(b.extURL("options.html"))}, crm: c}
 	e.login(ctx)
 	e.crmSettings(func(*settings.Settings) {})
@@ -367,4 +373,56 @@ func TestCRMPopFollowUp(t *testing.T) {
 		}
 	}
 	e.s.sim.EndCall(callID)
+}
+
+// The in-page card in the real SuiteCRM's own page: it names the caller
+// (name, company, record type, owner), its "Open in CRM" navigates that
+// page to the record; for a shared number, with "let me choose", it lists
+// both records and the chosen one opens in the page.
+func TestCRMPopInPage(t *testing.T) {
+	e := startCRMEnvWith(t, withHostAccess(t, builtExtension(t), "http://127.0.0.1/*"))
+	c := e.crm
+	e.crmSettings(func(s *settings.Settings) { s.Mode, s.ManyMatches = settings.ModeInPage, pop.ManyChoose })
+	crmPage := e.b.tab(crmURL(c, "index.php?module=Contacts&action=index"))
+	e.pageText("the CRM's contact list", crmPage, "Alice")
+
+	alice := c.Record(t, "Alice Martin")
+	id := e.ring(ovhForm(t, alice.Number))
+	card := e.b.frameWhere(e.b.extURL("card.html"), 30*time.Second, "the card to name Alice Martin", func(ctx context.Context) bool {
+		s, _ := eval[string](ctx, `(document.getElementById('card-name') || {}).textContent || ''`)
+		return s == "Alice Martin"
+	})
+	for id, want := range map[string]string{"card-company": "Martin SA", "card-record": "Contact Assigned to Administrator", "card-number": "01 23 45 67 89", "card-search": "Open in CRM"} {
+		if got, _ := eval[string](card, `(document.getElementById(`+popJS(id)+`) || {}).textContent || ''`); got != want {
+			t.Errorf("card #%s = %q, want %q", id, got, want)
+		}
+	}
+	if _, err := eval[any](card, `document.getElementById('card-search').click()`); err != nil {
+		t.Fatal(err)
+	}
+	e.b.waitFor("the CRM page to open Alice Martin's record", 30*time.Second, func() bool {
+		u, _ := eval[string](crmPage, `location.href`)
+		return u == c.RecordURL(alice)
+	})
+	e.pageText("the record page to show Alice Martin", crmPage, alice.Name)
+	e.s.sim.EndCall(id)
+
+	hugo, ines := c.Record(t, "Hugo Moreau"), c.Record(t, "Inès Moreau")
+	id = e.ring(ovhForm(t, hugo.Number))
+	card = e.b.frameWhere(e.b.extURL("card.html"), 30*time.Second, "the card to list both Moreaus", func(ctx context.Context) bool {
+		n, _ := eval[int](ctx, `document.querySelectorAll('#card-matches a').length`)
+		return n == 2
+	})
+	if got, _ := eval[string](card, `document.getElementById('card-matches').textContent`); !strings.Contains(got, "Hugo Moreau · Contact") || !strings.Contains(got, "Inès Moreau · Lead") {
+		t.Errorf("card matches %q, want Hugo Moreau · Contact and Inès Moreau · Lead", got)
+	}
+	if _, err := eval[any](card, `[...document.querySelectorAll('#card-matches a')].find(a => a.textContent.startsWith('Inès')).click()`); err != nil {
+		t.Fatal(err)
+	}
+	e.b.waitFor("the CRM page to open Inès Moreau's record", 30*time.Second, func() bool {
+		u, _ := eval[string](crmPage, `location.href`)
+		return u == c.RecordURL(ines)
+	})
+	e.pageText("the record page to show Inès Moreau", crmPage, ines.Name)
+	e.s.sim.EndCall(id)
 }
