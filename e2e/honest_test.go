@@ -6,6 +6,9 @@ package e2e
 
 import (
 	"context"
+	"log/slog"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/server/relay"
 	"github.com/screenpop/screenpop/wasm/background"
 )
 
@@ -207,4 +211,70 @@ func pagesText(t *testing.T, lang string) {
 		}
 		noBackticks(ctx, "the refused banner")
 	}
+}
+
+// TestPagesRelayUnreachable: while the extension cannot reach the relay
+// (nothing listens at its address, or the relay went away) the badge
+// warns as when the relay says no call can arrive, and the pages say
+// what to do; connected again, the warning goes.
+func TestPagesRelayUnreachable(t *testing.T) {
+	b := pagesBrowser(t, "")
+	popup := b.page("popup.html", "status")
+	badge := func() string {
+		v, err := eval[string](popup, `chrome.action.getBadgeText({})`)
+		if err != nil {
+			t.Fatalf("reading the badge: %v", err)
+		}
+		return v
+	}
+	down := func(what string) {
+		t.Helper()
+		b.waitFor("the status to say the relay is unreachable ("+what+")", 30*time.Second, func() bool {
+			var st background.RelayStatus
+			return stored(t, popup, background.StatusKey, &st) && st.State == background.StatusDown
+		})
+		// Set before the status is written (worker.setStatus).
+		if got := badge(); got != "!" {
+			t.Errorf("badge while the relay is unreachable (%s) = %q, want !", what, got)
+		}
+		for _, p := range []string{"popup.html", "sidepanel.html", "options.html"} {
+			ctx := popup
+			if p != "popup.html" {
+				ctx = b.page(p, "status")
+			}
+			var got string
+			b.waitFor(p+" to say what to do", 10*time.Second, func() bool {
+				got = textOf(ctx, "status")
+				return strings.Contains(got, "Relay unreachable") && strings.Contains(got, "Cannot reach the relay at") && strings.Contains(got, "Check the relay's address")
+			})
+			if has, _ := eval[bool](ctx, `!!document.getElementById('retry')`); !has {
+				t.Errorf("%s: no retry button beside %q", p, got)
+			}
+		}
+	}
+	offline(t, popup) // nothing listens on port 1
+	down("wrong address")
+
+	// A relay of this test's own, to stop it.
+	_, simSrv, token := startEmulator(t)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	r, err := relay.New(relay.Config{Region: "FR", Log: log, AllowAnonymous: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pollEmulator(t, r, simSrv, token, log)
+	srv := httptest.NewServer(r.Handler())
+	t.Cleanup(srv.Close)
+	conf := settings.Default()
+	conf.RelayURL, conf.Mode = srv.URL, settings.ModeNotify
+	store(t, popup, settings.StorageKey, conf)
+	b.waitFor("the extension to connect", 20*time.Second, func() bool {
+		var st background.RelayStatus
+		return stored(t, popup, background.StatusKey, &st) && st.State == background.StatusConnected && st.Relay == srv.URL
+	})
+	b.waitFor("the badge to clear once connected", 5*time.Second, func() bool { return badge() == "" })
+
+	srv.Close()  // no new connection
+	r.Shutdown() // and the open one ends
+	down("the relay went away")
 }
