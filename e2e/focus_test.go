@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -84,8 +85,8 @@ func (e *popEnv) clickNotification(id string) {
 
 func TestPopNoFocusSteal(t *testing.T) {
 	e := startPopEnv(t)
-	// (Window mode holds its window back the same way, but headless
-	// windows all say they have the focus: nothing to see here.)
+	// (Window mode: TestPopNoFocusStealWindow, through the worker's own
+	// calls, since headless windows all say they have the focus.)
 	for i, mode := range []string{settings.ModeReuseTab, settings.ModeTab} {
 		t.Run(mode, func(t *testing.T) {
 			e.settings(func(s *settings.Settings) { s.Mode, s.Notify = mode, false })
@@ -178,5 +179,105 @@ func TestPopNoFocusStealTyping(t *testing.T) {
 	if now := e.crmTabID(); now == crm || now == 0 {
 		t.Errorf("CRM tab %d after the pop: want the pop's new tab, not the agent's form (%d)", now, crm)
 	}
+	e.s.sim.EndCall(b)
+}
+
+// TestPopNoFocusStealWindow: window mode holds its window back like the
+// tab modes. Headless windows all say they have the focus, so what is
+// checked is what the worker asks the browser for, through its own trace
+// of the window and tab calls it makes (a spy on chrome.windows.create
+// and update, chrome.tabs.update, installed in the worker): a pop while
+// the options page is in front opens its window unfocused and brings no
+// window or tab forward, and the agent's click on the notification does.
+func TestPopNoFocusStealWindow(t *testing.T) {
+	e := startPopEnvWith(t, browserOptions{Ext: builtExtension(t)})
+	e.settings(func(s *settings.Settings) { s.Mode, s.Notify, s.WindowWidth, s.WindowHeight = settings.ModeWindow, false, 700, 500 })
+	w, cancel := chromedp.NewContext(e.b.ctx, chromedp.WithTargetID(target.ID(e.b.workerID())), chromedp.WithDetachOnCancel())
+	defer cancel()
+	if _, err := eval[bool](w, `(() => {
+		globalThis.focusTrace = [];
+		const spy = (api, name, what) => {
+			const real = api[name].bind(api);
+			api[name] = (...args) => { globalThis.focusTrace.push({call: what, args: JSON.parse(JSON.stringify(args))}); return real(...args); };
+		};
+		spy(chrome.windows, 'create', 'windows.create');
+		spy(chrome.windows, 'update', 'windows.update');
+		spy(chrome.tabs, 'update', 'tabs.update');
+		return true;
+	})()`); err != nil {
+		t.Fatalf("installing the trace in the worker: %v", err)
+	}
+	type call struct {
+		Call string           `json:"call"`
+		Args []map[string]any `json:"args"`
+	}
+	trace := func() []call {
+		t.Helper()
+		// The arguments: [id, props] for update, [props] for create.
+		raw, err := eval[string](w, `JSON.stringify(globalThis.focusTrace.splice(0).map(c => ({call: c.call, args: c.args.filter(a => typeof a === 'object')})))`)
+		if err != nil {
+			t.Fatalf("reading the worker's trace: %v", err)
+		}
+		var out []call
+		if err := json.Unmarshal([]byte(raw), &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	brought := func(cs []call) []call { // the calls that take the agent somewhere
+		var out []call
+		for _, c := range cs {
+			for _, a := range c.Args {
+				if a["focused"] == true || c.Call == "tabs.update" && a["active"] == true {
+					out = append(out, c)
+				}
+			}
+		}
+		return out
+	}
+	front := func() {
+		t.Helper()
+		if _, err := chromedp.CallBrowser(e.b.ctx, target.ActivateTarget, target.ActivateTargetParams{TargetID: chromedp.FromContext(e.page).Target.TargetID}); err != nil {
+			t.Fatal(err)
+		}
+		e.b.waitFor("the options page to be in front", 5*time.Second, e.optionsInFront)
+	}
+
+	front()
+	const first, second = "0033612349201", "0033612349202"
+	a := e.ring(first)
+	e.b.waitFor("the pop window for "+first, 10*time.Second, func() bool { return e.targetFor(first) != nil })
+	e.b.waitFor("the notification of the pop held back", 5*time.Second, func() bool { return slices.Contains(e.notifications(), line+"|"+a) })
+	e.settled()
+	cs := trace()
+	var created []call
+	for _, c := range cs {
+		if c.Call == "windows.create" {
+			created = append(created, c)
+		}
+	}
+	if len(created) != 1 || len(created[0].Args) == 0 || created[0].Args[0]["focused"] != false {
+		t.Errorf("windows.create calls %+v: want one, focused: false", created)
+	}
+	if b := brought(cs); len(b) > 0 {
+		t.Errorf("the pop brought a window or tab forward while the agent was on the options page: %+v", b)
+	}
+
+	// The next pop goes to that window, still in the background.
+	e.s.sim.EndCall(a)
+	front()
+	b := e.ring(second)
+	e.b.waitFor("the pop window to show "+second, 10*time.Second, func() bool { return e.targetFor(second) != nil })
+	e.b.waitFor("the notification of the second pop", 5*time.Second, func() bool { return slices.Contains(e.notifications(), line+"|"+b) })
+	e.settled()
+	if cs := trace(); len(brought(cs)) > 0 || slices.ContainsFunc(cs, func(c call) bool { return c.Call == "windows.create" }) {
+		t.Errorf("second pop: %+v; want the same window, nothing brought forward", cs)
+	}
+
+	// The agent clicks the notification: now the window comes forward.
+	e.clickNotification(line + "|" + b)
+	e.b.waitFor("the window to be brought forward", 10*time.Second, func() bool {
+		return slices.ContainsFunc(brought(trace()), func(c call) bool { return c.Call == "windows.update" })
+	})
 	e.s.sim.EndCall(b)
 }
