@@ -13,9 +13,8 @@ type Preset struct {
 	Name string // shown in the settings page
 	Help string // what the preset opens and why it finds the caller
 
-	pattern    string   // the template, with {base} where the CRM's address goes
-	newPattern string   // the new-contact form's template (NewContactTemplate); "" when it has none
-	trim       []string // path suffixes dropped from a pasted base, besides /index.php
+	pattern string   // the template, with {base} where the CRM's address goes
+	trim    []string // path suffixes dropped from a pasted base, besides /index.php
 }
 
 // Template returns the preset's template for a CRM address, without
@@ -39,8 +38,7 @@ var presets = [...]Preset{
 		Help: "Opens the global search. It matches with SQL LIKE on the number exactly as it was typed into the record, " +
 			"so the preset sends the caller as *OTHER_LIKE* (%6%1%2%3%4%5%6%8%2), which finds +33 6 12 34 56 82, " +
 			"0612345682, 06.12.34.56.82 or 0033612345682 alike. Log into the CRM first: a logged-out search lands on the login page and loses the number.",
-		pattern:    "{base}/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*",
-		newPattern: "{base}/index.php?module=Contacts&action=EditView&phone_work=*OTHER_HOME*",
+		pattern: "{base}/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*",
 	},
 	{
 		ID:   PresetSugar7,
@@ -48,8 +46,7 @@ var presets = [...]Preset{
 		Help: "Opens the search page on Contacts, Accounts and Leads. Sugar's search index keeps only the digits of phone fields " +
 			"and matches runs of digits, so the preset sends the national significant number (*OTHER_NSN*, 612345682), " +
 			"which is inside every format; with its leading 0 (0612345682) it would miss numbers stored as +33….",
-		pattern:    "{base}/#search/*OTHER_NSN*?modules=Contacts,Accounts,Leads",
-		newPattern: "{base}/#Contacts/create",
+		pattern: "{base}/#search/*OTHER_NSN*?modules=Contacts,Accounts,Leads",
 	},
 	{
 		ID:   PresetSuite8,
@@ -59,9 +56,8 @@ var presets = [...]Preset{
 			"number as typed, so the preset sends *OTHER_LIKE*, which finds every format. (SuiteCRM 8's own search bar goes to " +
 			"#/home/search, which uses the engine the administrator chose, possibly one without SQL wildcards.) Give the address of SuiteCRM 8 itself " +
 			"(https://crm.example.com), not its /legacy folder.",
-		pattern:    "{base}/#/home/unified-search?query_string=*OTHER_LIKE*",
-		newPattern: "{base}/legacy/index.php?module=Contacts&action=EditView&phone_work=*OTHER_HOME*",
-		trim:       []string{"/legacy"},
+		pattern: "{base}/#/home/unified-search?query_string=*OTHER_LIKE*",
+		trim:    suite8Trim,
 	},
 	{
 		ID:   PresetCustom,

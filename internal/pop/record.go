@@ -72,15 +72,56 @@ type Records struct {
 // preset id. The custom preset knows no record address: ok is false, and
 // the relay's (stream.Match.URL, checked with SafeURL) is the one to use.
 func RecordsFor(id, base string) (r Records, ok bool, err error) {
-	p, found := PresetByID(id)
-	if !found || id == PresetCustom {
+	trim, _, found := shape(id)
+	if !found {
 		return Records{}, false, nil
 	}
-	b, err := normalizeBase(base, p.trim)
+	b, err := normalizeBase(base, trim)
 	if err != nil {
 		return Records{}, false, err
 	}
 	return Records{preset: id, base: b}, true, nil
+}
+
+// RecordsIn is RecordsFor for the CRM address the template of preset id
+// was made from (settings' Template, as PresetURL made it, so already
+// checked): ok is false when the template is not the preset's (the
+// custom preset, a template edited since). The background uses it: it
+// needs no address checker of its own (normalizeBase, 8 KB of its wasm
+// gzipped, measured).
+func RecordsIn(id, template string) (r Records, ok bool) {
+	b, ok := baseIn(id, template)
+	if !ok {
+		return Records{}, false
+	}
+	return Records{preset: id, base: b}, true
+}
+
+// NewContactIn is NewContactTemplate for the CRM address the template of
+// preset id was made from; "" when the template is not the preset's or
+// the preset has no form.
+func NewContactIn(id, template string) string {
+	b, ok := baseIn(id, template)
+	if !ok {
+		return ""
+	}
+	_, pattern, _ := shape(id)
+	return strings.Replace(pattern, "{base}", b, 1)
+}
+
+// baseIn is the CRM address at the start of template, when template is
+// preset id's (Preset.Template of that address).
+func baseIn(id, template string) (string, bool) {
+	p, ok := PresetByID(id)
+	if _, _, known := shape(id); !ok || !known {
+		return "", false
+	}
+	_, suffix, _ := strings.Cut(p.pattern, "{base}")
+	b, ok := strings.CutSuffix(stdlite.TrimSpace(template), suffix)
+	if !ok || !SafeURL(b) || strings.ContainsAny(b, "?#*") {
+		return "", false
+	}
+	return b, true
 }
 
 // URL is the page of record id of module (Contacts, Leads, Accounts…),
@@ -145,13 +186,34 @@ func SafeURL(u string) bool {
 //	SuiteCRM 8:                {base}/legacy/index.php?module=Contacts&action=EditView&phone_work=*OTHER_HOME*
 //	                           (SuiteCRM 8 serves the classic form, SuiteCRM 7's code, under /legacy)
 func NewContactTemplate(id, base string) (string, error) {
-	p, ok := PresetByID(id)
-	if !ok || p.newPattern == "" {
+	trim, pattern, ok := shape(id)
+	if !ok {
 		return "", nil
 	}
-	b, err := normalizeBase(base, p.trim)
+	b, err := normalizeBase(base, trim)
 	if err != nil {
 		return "", err
 	}
-	return strings.Replace(p.newPattern, "{base}", b, 1), nil
+	return strings.Replace(pattern, "{base}", b, 1), nil
+}
+
+// suite8Trim is what SuiteCRM 8's preset drops from a pasted address.
+var suite8Trim = []string{"/legacy"}
+
+// shape is what a preset's record pages and new-contact form need of it:
+// the path suffixes its address drops, and the form's template; ok is
+// false for the custom preset and an unknown one. A switch, not the
+// presets table: the background's wasm, which builds these addresses on
+// every call, would otherwise carry the presets' help texts (8 KB
+// gzipped, measured).
+func shape(id string) (trim []string, newContact string, ok bool) {
+	switch id {
+	case PresetSugar6:
+		return nil, "{base}/index.php?module=Contacts&action=EditView&phone_work=*OTHER_HOME*", true
+	case PresetSugar7:
+		return nil, "{base}/#Contacts/create", true
+	case PresetSuite8:
+		return suite8Trim, "{base}/legacy/index.php?module=Contacts&action=EditView&phone_work=*OTHER_HOME*", true
+	}
+	return nil, "", false
 }

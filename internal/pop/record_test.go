@@ -222,3 +222,40 @@ func routeParts(t *testing.T, u *url.URL) []string {
 	}
 	return parts
 }
+
+// TestRecordsIn: from a preset's template, the same record pages and
+// new-contact form as from its CRM address; none from a template that is
+// not the preset's.
+func TestRecordsIn(t *testing.T) {
+	for _, id := range []string{PresetSugar6, PresetSugar7, PresetSuite8} {
+		for _, base := range []string{"http://127.0.0.1:8081/suitecrm/", "https://crm.example.com", "https://crm.example.com/legacy", "https://crm.example.com/my%20crm/index.php?x=1#y"} {
+			tm, err := PresetURL(id, base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _, _ := RecordsFor(id, base)
+			got, ok := RecordsIn(id, tm)
+			if !ok || got != want {
+				t.Errorf("RecordsIn(%s, %s) = %+v %v, want %+v", id, tm, got, ok, want)
+			}
+			wantNew, _ := NewContactTemplate(id, base)
+			if gotNew := NewContactIn(id, tm); gotNew != wantNew {
+				t.Errorf("NewContactIn(%s, %s) = %s, want %s", id, tm, gotNew, wantNew)
+			}
+		}
+	}
+	for _, tt := range []struct{ id, template string }{
+		{PresetSugar6, "https://crm.example.com/index.php?module=Home&action=UnifiedSearch&query_string=*CALLING*"},
+		{PresetCustom, DefaultTemplate},
+		{"nope", DefaultTemplate},
+		{PresetSugar7, "javascript://x/#search/*OTHER_NSN*?modules=Contacts,Accounts,Leads"},
+		{PresetSugar6, "https://a.example?b/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*"},
+	} {
+		if r, ok := RecordsIn(tt.id, tt.template); ok {
+			t.Errorf("RecordsIn(%s, %s) = %+v, want none", tt.id, tt.template, r)
+		}
+		if n := NewContactIn(tt.id, tt.template); n != "" {
+			t.Errorf("NewContactIn(%s, %s) = %s, want none", tt.id, tt.template, n)
+		}
+	}
+}

@@ -52,17 +52,20 @@ func (e *Env) target(event string, v *CallView) (target, u string, err error) {
 }
 
 // compileNewContact compiles the preset's new-contact form for the
-// agent's CRM address; nil without error when the preset has none.
+// agent's CRM address (the one the preset's search template was made
+// from); nil without error when the preset has none, or the template is
+// not the preset's (custom, edited).
 func (e *Env) compileNewContact() (*pop.Template, error) {
-	tm, err := pop.NewContactTemplate(e.Settings.Preset, e.Settings.CRMBase)
-	if err != nil || tm == "" {
-		return nil, err
+	tm := pop.NewContactIn(e.Settings.Preset, e.Settings.Template)
+	if tm == "" {
+		return nil, nil
 	}
 	return pop.Compile(tm)
 }
 
 // ownRecords sets each match's URL to the agent's own address of its
-// record (from the preset and Settings.CRMBase), so that every page
+// record (from the preset and the CRM address its template was made
+// from, Settings.CRMBase normalised), so that every page
 // opens what the agent's browser reaches, in the agent's CRM session.
 // The custom preset, or an address that does not parse, keeps the
 // relay's URL where it is http(s), and drops any other.
@@ -71,7 +74,7 @@ func (e *Env) ownRecords(card *stream.Card) {
 		return
 	}
 	if !e.recordsDone {
-		e.records, e.recordsOK, _ = pop.RecordsFor(e.Settings.Preset, e.Settings.CRMBase)
+		e.records, e.recordsOK = pop.RecordsIn(e.Settings.Preset, e.Settings.Template)
 		e.recordsDone = true
 	}
 	ms := make([]stream.Match, len(card.Matches))
