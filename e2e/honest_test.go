@@ -6,19 +6,27 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+	"github.com/ovh/go-ovh/ovh"
 
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/internal/settings"
+	"github.com/screenpop/screenpop/server/ovhapi"
+	"github.com/screenpop/screenpop/server/ovhsim"
 	"github.com/screenpop/screenpop/server/relay"
+	relaystore "github.com/screenpop/screenpop/server/store"
 	"github.com/screenpop/screenpop/wasm/background"
 )
 
@@ -277,4 +285,115 @@ func TestPagesRelayUnreachable(t *testing.T) {
 	srv.Close()  // no new connection
 	r.Shutdown() // and the open one ends
 	down("the relay went away")
+}
+
+// gatedRenewer renews tokens through the emulator's OVH API (go-ovh), each
+// renewal held until release once it said so on held.
+type gatedRenewer struct {
+	c             *ovhapi.Client
+	held, release chan struct{}
+}
+
+func (g gatedRenewer) RenewEventToken(ctx context.Context, ba, line, exp string) (string, error) {
+	g.held <- struct{}{}
+	<-g.release
+	return g.c.RenewEventToken(ctx, ovhapi.Scope{BillingAccount: ba, Service: line}, exp)
+}
+
+func (g gatedRenewer) CreateEventToken(ctx context.Context, ba, line, exp string) (string, error) {
+	g.held <- struct{}{}
+	<-g.release
+	return g.c.CreateEventToken(ctx, ovhapi.Scope{BillingAccount: ba, Service: line}, exp)
+}
+
+// TestPagesRoutineRenewal: the relay renews its OVH token ahead of its
+// expiry, while the old one still works: the agent is told of no problem.
+// The badge never says ! (every badge the worker sets is traced, in the
+// worker), and the popup still says plainly "Connected".
+func TestPagesRoutineRenewal(t *testing.T) {
+	sim, simSrv, _ := startEmulator(t)
+	sim.AddApplication("app-key", "app-secret")
+	sim.AddConsumerKey("app-key", "consumer-key")
+	api, err := ovh.NewClient(simSrv.URL+"/1.0", "app-key", "app-secret", "consumer-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gatedRenewer{c: ovhapi.New(api), held: make(chan struct{}, 1), release: make(chan struct{})}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	r, err := relay.New(relay.Config{Region: "FR", Log: log, AllowAnonymous: true, Renewer: g, EventsURL: simSrv.URL + "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(r.Handler())
+	t.Cleanup(srv.Close)
+	t.Cleanup(r.Shutdown)
+	// A token that expires within the renewal's lead (upstream.DefaultRenewAhead):
+	// renewed at the first turn of the poller.
+	short, err := sim.NewToken(billing, "5 minutes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := relaystore.Token{Value: short, Scope: relaystore.ScopeBillingAccount, BillingAccount: billing, Expiration: "5 minutes",
+		Created: time.Now().Add(-4 * time.Minute), ExpiresAt: time.Now().Add(time.Minute)}
+	if err := r.Poll(tok); err != nil {
+		t.Fatal(err)
+	}
+	<-g.held // the renewal is under way, held
+
+	b := pagesBrowser(t, "")
+	popup := b.page("popup.html", "status")
+	conf := settings.Default()
+	conf.RelayURL, conf.Mode = srv.URL, settings.ModeNotify
+	store(t, popup, settings.StorageKey, conf)
+	b.waitFor("the popup to say connected", 20*time.Second, func() bool {
+		return strings.Contains(textOf(popup, "status"), "Connected to the relay")
+	})
+	w, cancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(target.ID(b.workerID())), chromedp.WithDetachOnCancel())
+	defer cancel()
+	if _, err := eval[bool](w, `(() => {
+		globalThis.badgeTrace = [];
+		const real = chrome.action.setBadgeText.bind(chrome.action);
+		chrome.action.setBadgeText = (d, ...rest) => { globalThis.badgeTrace.push(d.text); return real(d, ...rest); };
+		return true;
+	})()`); err != nil {
+		t.Fatalf("installing the badge trace in the worker: %v", err)
+	}
+	badge := func() string { v, _ := eval[string](popup, `chrome.action.getBadgeText({})`); return v }
+	if got := badge(); got != "" {
+		t.Errorf("badge while the relay renews its token ahead of expiry = %q, want none", got)
+	}
+	var up background.Calls
+	if stored(t, popup, background.CallsKey, &up); up.Upstream != nil && up.Upstream.State != "polling" && up.Upstream.State != "starting" {
+		t.Errorf("while renewing ahead the agent is told %+v", up.Upstream)
+	}
+	close(g.release)
+	// The renewal done, calls come on the new token.
+	b.waitFor("the relay to poll the renewed token", 10*time.Second, func() bool {
+		var h struct {
+			Upstream []struct {
+				Renewals int `json:"renewals"`
+			} `json:"upstream"`
+		}
+		resp, err := http.Get(srv.URL + "/healthz")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(&h)
+		return len(h.Upstream) > 0 && h.Upstream[0].Renewals == 1
+	})
+	if _, err := sim.Ring(ovhsim.Call{Line: line, Calling: "0033612349301", Scenario: ovhsim.Ringing}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("the call after the renewal", 10*time.Second, func() bool { return badge() == "RING" })
+	set, err := eval[[]string](w, `globalThis.badgeTrace`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(set, "!") {
+		t.Errorf("the badge said ! during the routine renewal (badges set: %q)", set)
+	}
+	if got := textOf(popup, "status"); strings.Contains(got, "no call can arrive") {
+		t.Errorf("popup status after the renewal: %q", got)
+	}
 }
