@@ -140,3 +140,26 @@ func TestCardLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestRowCard: a popup row names the caller as the card does: "name —
+// company", the record type and owner, the number; several records say
+// how many; a queue call names the queue.
+func TestRowCard(t *testing.T) {
+	alice := stream.Match{Name: "Alice Martin", Module: "Contacts", ID: "1", Company: "Martin SA", Owner: "Sarah Admin"}
+	one := cardView(pop.TargetRecord, alice)
+	one.Call.ID = "one"
+	many := cardView(pop.TargetSearch, alice, stream.Match{Name: "Bob", Module: "Leads", ID: "2"})
+	many.Call.ID, many.MatchCount = "many", 12
+	queue := cardView(pop.TargetSearch)
+	queue.Call.ID, queue.Call.Queue = "queue", true
+	html := Lists(View{Live: []CallView{one, many, queue}}, Env{T: trKey})
+	for _, want := range []string{
+		`<span class="name">Alice Martin — Martin SA</span><span class="record">recordContact · cardOwner(Sarah Admin)</span><span class="number">06 12 34 56 82</span>`,
+		`<span class="name">06 12 34 56 82</span><span class="record">popupRecords(12)</span>`,
+		`<span class="meta">cardQueue(Accueil)</span>`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the rows lack %s:\n%s", want, html)
+		}
+	}
+}
