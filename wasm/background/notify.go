@@ -1,6 +1,8 @@
 package background
 
 import (
+	"strconv"
+
 	"github.com/screenpop/screenpop/internal/call"
 	"github.com/screenpop/screenpop/internal/phone"
 	"github.com/screenpop/screenpop/wasm/view"
@@ -37,6 +39,10 @@ func note(v *CallView, env Env, titleKey string) *Note {
 		n.Message = numberText(v, env)
 	case line != "":
 		n.Message = env.t("notifyLine", line)
+	}
+	if titleKey == "notifyRingingTitle" && choosing(v, env.Settings) {
+		// Nothing opened: the agent chooses the record in the side panel.
+		n.Message = env.t("notifyChoose", strconv.Itoa(max(len(v.Matches), v.MatchCount)), numberText(v, env))
 	}
 	n.Buttons = noteButtons(v, env)
 	return n

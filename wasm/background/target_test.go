@@ -106,8 +106,8 @@ func TestPopTarget(t *testing.T) {
 			if v == nil || v.Target != tt.target {
 				t.Fatalf("view target %+v, want %s", v, tt.target)
 			}
-			if tt.kind == ActionSidePanel && len(notes(acts)) != 1 {
-				t.Errorf("choosing in the side panel shows no notification: %v", kinds(acts))
+			if n := notes(acts); tt.kind == ActionSidePanel && (len(n) != 1 || n[0].Message != "notifyChoose:2|06 12 34 56 82") {
+				t.Errorf("choosing in the side panel: notifications %+v, want one saying to choose among 2", n)
 			}
 			for i, m := range v.Matches {
 				if tt.s.Preset == pop.PresetSugar6 && m.URL != record(tt.matches[i]) {

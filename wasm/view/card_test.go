@@ -104,7 +104,8 @@ func TestHeadline(t *testing.T) {
 func TestCardLabels(t *testing.T) {
 	keys := append(RecordKeys(), "cardOwner", "cardQueue", "cardQueueSince", "cardChoose", "cardOpenOne",
 		"optionsMatchTitle", "optionsMatchHint", "optionsOneMatch", "optionsOneRecord", "optionsOneSearch",
-		"optionsManyMatches", "optionsManySearch", "optionsManyChoose", "optionsNoMatch", "optionsNoneSearch", "optionsNoneNew")
+		"optionsManyMatches", "optionsManySearch", "optionsManyChoose", "optionsNoMatch", "optionsNoneSearch", "optionsNoneNew",
+		"notifyChoose", "popupRecords", "cardMore", "optionsNoneNewSugar7")
 	msgs := map[string]map[string]struct {
 		Message string `json:"message"`
 	}{}
