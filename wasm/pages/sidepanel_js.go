@@ -146,6 +146,10 @@ func callerCard(card dom.Element, cv background.CallView) {
 		}
 		card.AppendChild(el("p", map[string]string{"class": "match-count", "id": "match-count"}, t(key, strconv.Itoa(matchCount(cv)))))
 		card.AppendChild(recordList(cv, k))
+		if more := cv.MatchCount - len(cv.Matches); more > 0 {
+			// The relay sends at most stream.MaxMatches of them.
+			card.AppendChild(el("p", map[string]string{"class": "hint", "id": "match-more"}, t("cardMore", strconv.Itoa(more))))
+		}
 	default:
 		forms := numberForms(other)
 		if len(forms) > 0 {
