@@ -191,7 +191,9 @@ func TestPopNoFocusStealTyping(t *testing.T) {
 // window or tab forward, and the agent's click on the notification does.
 func TestPopNoFocusStealWindow(t *testing.T) {
 	e := startPopEnvWith(t, browserOptions{Ext: builtExtension(t)})
-	e.settings(func(s *settings.Settings) { s.Mode, s.Notify, s.WindowWidth, s.WindowHeight = settings.ModeWindow, false, 700, 500 })
+	e.settings(func(s *settings.Settings) {
+		s.Mode, s.Notify, s.WindowWidth, s.WindowHeight = settings.ModeWindow, false, 700, 500
+	})
 	w, cancel := chromedp.NewContext(e.b.ctx, chromedp.WithTargetID(target.ID(e.b.workerID())), chromedp.WithDetachOnCancel())
 	defer cancel()
 	if _, err := eval[bool](w, `(() => {

@@ -256,6 +256,10 @@ func relayBox(box dom.Element, st background.RelayStatus, known bool, up *stream
 	// Redraw only what changed: a screen reader announces every redraw
 	// of this live region, and the background rewrites the status often.
 	shown := state + "\x00" + st.Message + "\x00" + st.Relay
+	crmFail := state == "connected" && up != nil && up.Directory != nil && up.Directory.State == stream.SyncFailing
+	if crmFail {
+		shown += "\x00crm\x00" + up.Directory.Since.String() + "\x00" + up.Directory.Error
+	}
 	if warn {
 		shown += "\x00" + up.State + "\x00" + up.Since.String() + "\x00" + up.NextTry.String() + "\x00" + up.Error
 	}
@@ -300,6 +304,23 @@ func relayBox(box dom.Element, st background.RelayStatus, known bool, up *stream
 		}
 	case known && st.Relay != "":
 		head.AppendChild(el("span", map[string]string{"class": "relay-host"}, hostOf(st.Relay)))
+	}
+	if crmFail {
+		// The relay's CRM directory no longer syncs: pops go on (callers
+		// named from the last sync, the others get the search), so this
+		// is a note under the state, not a warning headline.
+		d, since := up.Directory, up.Directory.Since
+		if since.IsZero() {
+			since = time.Now()
+		}
+		box.AppendChild(el("p", map[string]string{"class": "relay-detail", "id": "crm-sync-detail"}, t("crmSyncFailing", when(since))))
+		box.AppendChild(el("p", map[string]string{"class": "relay-advice", "id": "crm-sync-advice"}, t("crmSyncFailingAdvice")))
+		if d.Error != "" {
+			box.AppendChild(el("details", map[string]string{"class": "relay-reason"},
+				el("summary", nil, t("upstreamReason")),
+				el("p", nil, codeText(sentence(d.Error))),
+			))
+		}
 	}
 	if rs.Advice != "" && (!known || st.Message == "") {
 		box.AppendChild(el("p", map[string]string{"class": "relay-advice"}, t(rs.Advice)))
