@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/screenpop/screenpop/internal/directory"
 	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/server/crm"
-	"github.com/screenpop/screenpop/server/democrm"
 	"github.com/screenpop/screenpop/server/ovhsim"
 	"github.com/screenpop/screenpop/server/relay"
 )
@@ -40,27 +38,17 @@ func TestPagesCRMDown(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	sim, simSrv, token := startEmulator(t)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	r, err := relay.New(relay.Config{Region: "FR", Log: log, AllowAnonymous: true, CRM: &relay.CRM{
+	s, r := startStackWith(t, relay.Config{Log: log, AllowAnonymous: true, CRM: &relay.CRM{
 		Directory: dir,
 		Search:    api,
 		RecordURL: func(module, id string) string { return crm.RecordURL(crm.KindSuiteCRM7, down, module, id) },
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pollEmulator(t, r, simSrv, token, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	syncer := &crm.Syncer{Source: api, Directory: dir}
 	go syncer.Run(ctx, time.Second, r.CRMSynced)
-	relaySrv := httptest.NewServer(r.Handler())
-	t.Cleanup(relaySrv.Close)
-	t.Cleanup(r.Shutdown)
-	fake := &democrm.Server{}
-	crmSrv := httptest.NewServer(fake)
-	t.Cleanup(crmSrv.Close)
+	sim, relaySrv, crmSrv := s.sim, s.relay, s.crm
 
 	b := pagesBrowser(t, "")
 	popup := b.page("popup.html", "status")

@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"context"
-	"log/slog"
-	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -74,21 +71,12 @@ func startCRMEnvWith(t *testing.T, ext string) *crmEnv {
 		t.Fatalf("the sync listed %d records, want the %d seeded at least", st.Upserts, len(c.Seeded))
 	}
 
-	sim, simSrv, token := startEmulator(t)
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	r, err := relay.New(relay.Config{Region: "FR", Log: log, AllowAnonymous: true, CRM: &relay.CRM{
+	s, _ := startStackWith(t, relay.Config{AllowAnonymous: true, CRM: &relay.CRM{
 		Directory: dir,
 		Search:    api,
 		RecordURL: func(module, id string) string { return crm.RecordURL(crm.KindSuiteCRM7, c.BaseURL, module, id) },
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pollEmulator(t, r, simSrv, token, log)
-	relaySrv := httptest.NewServer(r.Handler())
-	t.Cleanup(relaySrv.Close)
-	t.Cleanup(r.Shutdown)
-	s := &stack{sim: sim, relay: relaySrv, token: token}
+	s.crm, s.fake = nil, nil // the CRM is the real SuiteCRM
 
 	b := startBrowserWith(t, browserOptions{Ext: ext})
 	e := &crmEnv{popEnv: &popEnv{t: t, b: b, s: s, page: b.tab(b.extURL("options.html"))}, crm: c}

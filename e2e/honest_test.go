@@ -264,15 +264,9 @@ func TestPagesRelayUnreachable(t *testing.T) {
 	down("wrong address")
 
 	// A relay of this test's own, to stop it.
-	_, simSrv, token := startEmulator(t)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	r, err := relay.New(relay.Config{Region: "FR", Log: log, AllowAnonymous: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pollEmulator(t, r, simSrv, token, log)
-	srv := httptest.NewServer(r.Handler())
-	t.Cleanup(srv.Close)
+	own, r := startStackWith(t, relay.Config{Log: log, AllowAnonymous: true})
+	srv := own.relay
 	conf := settings.Default()
 	conf.RelayURL, conf.Mode = srv.URL, settings.ModeNotify
 	store(t, popup, settings.StorageKey, conf)

@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/internal/settings"
-	"github.com/screenpop/screenpop/server/democrm"
 	"github.com/screenpop/screenpop/server/ovhsim"
 	"github.com/screenpop/screenpop/server/relay"
 	relaystore "github.com/screenpop/screenpop/server/store"
@@ -60,24 +58,14 @@ func TestRelaySwitchClearsCalls(t *testing.T) {
 // connection string, for another line): the first agent's ringing call
 // goes from everywhere, though the relay still has it.
 func TestAgentSwitchClearsCalls(t *testing.T) {
-	sim, simSrv, token := startEmulator(t)
 	st, err := relaystore.Open(filepath.Join(t.TempDir(), "relay.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	r, err := relay.New(relay.Config{Region: "FR", Log: log, Store: st, PublicURL: "http://127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pollEmulator(t, r, simSrv, token, log)
-	relaySrv := httptest.NewServer(r.Handler())
-	t.Cleanup(relaySrv.Close)
-	t.Cleanup(r.Shutdown)
-	fake := &democrm.Server{}
-	crm := httptest.NewServer(fake)
-	t.Cleanup(crm.Close)
+	s, r := startStackWith(t, relay.Config{Log: log, Store: st, PublicURL: "http://127.0.0.1"})
+	sim := s.sim
 	ctx := context.Background()
 	alice, err := r.AddAgent(ctx, "alice", []string{line})
 	if err != nil {
@@ -89,7 +77,7 @@ func TestAgentSwitchClearsCalls(t *testing.T) {
 	}
 
 	b := startBrowserWith(t, browserOptions{Ext: builtExtension(t)})
-	e := &popEnv{t: t, b: b, s: &stack{sim: sim, relay: relaySrv, crm: crm, fake: fake, token: token}, page: b.tab(b.extURL("options.html"))}
+	e := &popEnv{t: t, b: b, s: s, page: b.tab(b.extURL("options.html"))}
 	e.settings(func(s *settings.Settings) { s.Mode, s.Secret = settings.ModeNotify, alice.Secret })
 	b.waitFor("the extension to connect as alice", 20*time.Second, func() bool { return e.status().State == background.StatusConnected })
 	const caller = "0033612349903"

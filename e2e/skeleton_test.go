@@ -64,15 +64,28 @@ func pollEmulator(t testing.TB, r *relay.Relay, simSrv *httptest.Server, token s
 
 func startStack(t testing.TB) *stack {
 	t.Helper()
-	sim, simSrv, token := startEmulator(t)
-
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	// Anonymous: the test's extension has no connection string (demo-style).
-	r, err := relay.New(relay.Config{Region: "FR", Log: log, AllowAnonymous: true})
+	s, _ := startStackWith(t, relay.Config{AllowAnonymous: true})
+	return s
+}
+
+// startStackWith is startStack with a relay of cfg (a store, agents, a
+// CRM directory…; Region FR and a log of warnings unless cfg says), and
+// returns that relay too.
+func startStackWith(t testing.TB, cfg relay.Config) (*stack, *relay.Relay) {
+	t.Helper()
+	sim, simSrv, token := startEmulator(t)
+	if cfg.Region == "" {
+		cfg.Region = "FR"
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	r, err := relay.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pollEmulator(t, r, simSrv, token, log)
+	pollEmulator(t, r, simSrv, token, cfg.Log)
 	relaySrv := httptest.NewServer(r.Handler())
 	t.Cleanup(relaySrv.Close)
 	t.Cleanup(r.Shutdown)
@@ -80,7 +93,7 @@ func startStack(t testing.TB) *stack {
 	fake := &democrm.Server{}
 	crm := httptest.NewServer(fake)
 	t.Cleanup(crm.Close)
-	return &stack{sim: sim, relay: relaySrv, crm: crm, fake: fake, token: token}
+	return &stack{sim: sim, relay: relaySrv, crm: crm, fake: fake, token: token}, r
 }
 
 // crmTabs returns the open tabs on the fake CRM searching for number.
