@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/internal/directory"
+	"github.com/screenpop/screenpop/internal/pop"
 	"github.com/screenpop/screenpop/server/crm"
 	"github.com/screenpop/screenpop/server/relay"
 	"github.com/screenpop/screenpop/server/store"
@@ -92,10 +93,10 @@ type crmClient interface {
 // record pages' root, and what names the directory's source in the
 // store.
 type crmSetup struct {
-	client     crmClient
-	kind       crm.Kind
-	recordBase string // the root of record pages
-	source     string // api, URL and user: another one starts over
+	client  crmClient
+	kind    crm.Kind
+	records pop.Records // the record pages, at the CRM's root
+	source  string      // api, URL and user: another one starts over
 }
 
 // newCRMSetup builds the CRM client of cfg (validated). SuiteCRM 8
@@ -107,28 +108,30 @@ func newCRMSetup(cfg Config) (*crmSetup, error) {
 		return nil, err
 	}
 	root := strings.TrimRight(cfg.CRMURL, "/")
-	s := &crmSetup{kind: kind, recordBase: root, source: cfg.CRMAPI + " " + root + " " + cfg.CRMUser}
+	s := &crmSetup{kind: kind, source: cfg.CRMAPI + " " + root + " " + cfg.CRMUser}
+	recordBase := root
 	switch cfg.CRMAPI {
 	case "v11":
 		s.client, err = crm.NewV11Client(crm.V11Config{BaseURL: root, User: cfg.CRMUser, Password: cfg.crmPassword, Platform: cfg.CRMPlatform})
 	default:
 		api := root
 		if kind == crm.KindSuiteCRM8 {
-			s.recordBase = strings.TrimSuffix(root, "/legacy")
-			api = s.recordBase + "/legacy"
+			recordBase = strings.TrimSuffix(root, "/legacy")
+			api = recordBase + "/legacy"
 		}
 		s.client, err = crm.NewV4Client(crm.V4Config{BaseURL: api, User: cfg.CRMUser, Password: cfg.crmPassword})
 	}
 	if err != nil {
 		return nil, err
 	}
+	if s.records, err = crm.Records(kind, recordBase); err != nil {
+		return nil, fmt.Errorf("crm-url %q: %w", cfg.CRMURL, err)
+	}
 	return s, nil
 }
 
 // recordURL is a record's page.
-func (s *crmSetup) recordURL(module, id string) string {
-	return crm.RecordURL(s.kind, s.recordBase, module, id)
-}
+func (s *crmSetup) recordURL(module, id string) string { return s.records.URL(module, id) }
 
 // crmDirectory is the running caller directory: what the relay reads,
 // and what keeps it synced and stored.

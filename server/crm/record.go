@@ -2,8 +2,8 @@ package crm
 
 import (
 	"fmt"
-	"net/url"
-	"strings"
+
+	"github.com/screenpop/screenpop/internal/pop"
 )
 
 // Kind is which CRM's record pages the relay links to: the API (v4_1 or
@@ -30,23 +30,43 @@ func ParseKind(s string) (Kind, error) {
 	return "", fmt.Errorf("%q is not a CRM kind: use suitecrm7 (SugarCRM 6.5, SuiteCRM 7), sugar7 (Sugar 7 and later) or suitecrm8", s)
 }
 
-// RecordURL returns the page of a record of module with id in a CRM of
-// kind at base (its root, as checkBaseURL returns it: no trailing
-// slash), or "" when kind is unknown or module or id is empty. The
-// values are escaped: a record ID is the CRM's, not trusted to be a
-// UUID.
-func RecordURL(kind Kind, base, module, id string) string {
-	if module == "" || id == "" {
-		return ""
-	}
-	base = strings.TrimRight(base, "/")
-	switch kind {
+// Preset is the extension's CRM preset whose record pages kind links to:
+// the record page of each CRM is one rule, pop.Records, for the relay's
+// links and the extension's alike.
+func (k Kind) Preset() string {
+	switch k {
 	case KindSuiteCRM7:
-		return base + "/index.php?module=" + url.QueryEscape(module) + "&action=DetailView&record=" + url.QueryEscape(id)
+		return pop.PresetSugar6
 	case KindSugar7:
-		return base + "/#" + url.PathEscape(module) + "/" + url.PathEscape(id)
+		return pop.PresetSugar7
 	case KindSuiteCRM8:
-		return base + "/#/" + url.PathEscape(strings.ToLower(module)) + "/record/" + url.PathEscape(id)
+		return pop.PresetSuite8
 	}
 	return ""
+}
+
+// Records returns the record pages of a CRM of kind at base (its root),
+// checking base once: the relay builds it at start, and each ring's
+// matches get their URL from it.
+func Records(kind Kind, base string) (pop.Records, error) {
+	r, ok, err := pop.RecordsFor(kind.Preset(), base)
+	if err != nil {
+		return pop.Records{}, err
+	}
+	if !ok {
+		return pop.Records{}, fmt.Errorf("%q is not a CRM kind: use suitecrm7 (SugarCRM 6.5, SuiteCRM 7), sugar7 (Sugar 7 and later) or suitecrm8", kind)
+	}
+	return r, nil
+}
+
+// RecordURL returns the page of a record of module with id in a CRM of
+// kind at base, or "" when kind or base is unusable or module or id is
+// empty (pop.Records.URL: values escaped, a record ID is the CRM's, not
+// trusted to be a UUID). For one record; a relay uses Records once.
+func RecordURL(kind Kind, base, module, id string) string {
+	r, err := Records(kind, base)
+	if err != nil {
+		return ""
+	}
+	return r.URL(module, id)
 }

@@ -16,7 +16,8 @@ func TestRecordURL(t *testing.T) {
 		{KindSuiteCRM8, "https://crm8.example.com", "Contacts", id, "https://crm8.example.com/#/contacts/record/" + id},
 		// An ID is the CRM's: escaped, never a way to change the URL.
 		{KindSuiteCRM7, "http://crm", "Contacts", "a&action=EditView", "http://crm/index.php?module=Contacts&action=DetailView&record=a%26action%3DEditView"},
-		{KindSugar7, "http://crm", "Contacts", "../x/y", "http://crm/#Contacts/..%2Fx%2Fy"},
+		// The extension's rule (pop.Records): dots too, so no dot segment.
+		{KindSugar7, "http://crm", "Contacts", "../x/y", "http://crm/#Contacts/%2E%2E%2Fx%2Fy"},
 		{KindSuiteCRM7, "http://crm", "Contacts", "", ""},
 		{KindSuiteCRM7, "http://crm", "", id, ""},
 		{Kind("other"), "http://crm", "Contacts", id, ""},
