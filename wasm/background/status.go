@@ -45,10 +45,24 @@ const (
 // setUpstream records what the relay says of its link to OVH; nil (an
 // older relay's hello) is "not known", which warns of nothing.
 func (st *Memory) setUpstream(u *stream.Upstream) {
-	if u == nil && st.upstream == nil || u != nil && st.upstream != nil && *u == *st.upstream {
+	if sameUpstream(u, st.upstream) {
 		return
 	}
 	st.upstream, st.dirty = u, true
+}
+
+// sameUpstream compares two upstream states by value, the directory's
+// (a pointer) included: a message that repeats the state changes nothing.
+func sameUpstream(a, b *stream.Upstream) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, y := *a, *b
+	if (x.Directory == nil) != (y.Directory == nil) || x.Directory != nil && *x.Directory != *y.Directory {
+		return false
+	}
+	x.Directory, y.Directory = nil, nil
+	return x == y
 }
 
 // RelayReachable records whether the extension reaches the relay: false
