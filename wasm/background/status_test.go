@@ -147,3 +147,30 @@ func TestRelayUnreachableBadge(t *testing.T) {
 		t.Errorf("badge while a call rings and the relay is unreachable = %q, want RING", b)
 	}
 }
+
+func TestSameUpstream(t *testing.T) {
+	ok := func() *stream.Upstream {
+		return &stream.Upstream{State: stream.UpstreamPolling, Directory: &stream.DirectoryStatus{State: stream.SyncOK}}
+	}
+	failing := ok()
+	failing.Directory.State = stream.SyncFailing
+	noDir := ok()
+	noDir.Directory = nil
+	tests := []struct {
+		name string
+		a, b *stream.Upstream
+		want bool
+	}{
+		{"both nil", nil, nil, true},
+		{"one nil", ok(), nil, false},
+		{"equal, distinct pointers", ok(), ok(), true},
+		{"directory state differs", ok(), failing, false},
+		{"one without directory", ok(), noDir, false},
+		{"OVH state differs", ok(), &stream.Upstream{State: stream.UpstreamBackoff, Directory: &stream.DirectoryStatus{State: stream.SyncOK}}, false},
+	}
+	for _, tt := range tests {
+		if got := sameUpstream(tt.a, tt.b); got != tt.want {
+			t.Errorf("%s: sameUpstream = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
