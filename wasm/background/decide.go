@@ -296,7 +296,7 @@ func (st *Memory) hello(h *stream.Hello, env Env) []Action {
 			v.Since = env.Now.UnixMilli()
 		}
 		v.Call, v.Calling, v.Called = lc.Call, lc.Calling, lc.Called
-		if hasCard(lc.Card) {
+		if HasCard(lc.Card) {
 			v.Card = lc.Card
 			env.ownRecords(&v.Card)
 		}
@@ -352,10 +352,10 @@ func (st *Memory) event(id uint64, ev *stream.Event, env Env) []Action {
 	} // else the hello's state of the call is newer than the replayed event's
 	v.Calling, v.Called = ev.Calling, ev.Called
 	cardChanged := false
-	if hasCard(ev.Card) {
+	if HasCard(ev.Card) {
 		card := ev.Card // what the relay knows of the caller; a later event without it keeps it
 		env.ownRecords(&card)
-		cardChanged = !sameCard(v.Card, card)
+		cardChanged = !SameCard(v.Card, card)
 		v.Card = card
 	}
 	var acts []Action

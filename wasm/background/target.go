@@ -121,10 +121,10 @@ func looked(c stream.Card) bool {
 	return c.Directory == stream.DirectoryUnknown || c.Directory == stream.DirectoryLooking
 }
 
-// hasCard reports whether a message says something of the caller: a
+// HasCard reports whether a message says something of the caller: a
 // name, records, or what the relay's directory found. A message without
 // (an older relay's later events) keeps the card the call has.
-func hasCard(c stream.Card) bool {
+func HasCard(c stream.Card) bool {
 	return c.CallerName != "" || len(c.Matches) > 0 || c.Directory != ""
 }
 
@@ -143,8 +143,8 @@ func choosing(v *CallView, s settings.Settings) bool {
 	return false
 }
 
-// sameCard reports whether two cards name the same caller and records.
-func sameCard(a, b stream.Card) bool {
+// SameCard reports whether two cards name the same caller and records.
+func SameCard(a, b stream.Card) bool {
 	if a.CallerName != b.CallerName || len(a.Matches) != len(b.Matches) || a.Directory != b.Directory || a.MatchCount != b.MatchCount {
 		return false
 	}

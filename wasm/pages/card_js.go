@@ -144,10 +144,10 @@ func card(app dom.Element) {
 			if cv.Call.Line == cur.View.Call.Line && cv.Call.ID == cur.View.Call.ID {
 				// A follow-up card (the relay asked the CRM) names the
 				// caller and may turn the search into the record.
-				newCard := cv.CallerName != cur.View.CallerName || len(cv.Matches) != len(cur.View.Matches) || cv.Directory != cur.View.Directory || cv.Target != cur.View.Target
+				newCard := !background.SameCard(cv.Card, cur.View.Card) || cv.Target != cur.View.Target
 				if cv.Call.State != cur.View.Call.State || newCard {
 					cur.View.Call = cv.Call
-					if newCard && (cv.CallerName != "" || len(cv.Matches) > 0 || cv.Directory != "") {
+					if newCard && background.HasCard(cv.Card) {
 						cur.View.Card, cur.View.Target = cv.Card, cv.Target
 						if safeURL(cv.URL) {
 							cur.URL = cv.URL
