@@ -156,18 +156,18 @@ func TestResumesBounded(t *testing.T) {
 func TestLoginPage(t *testing.T) {
 	for page, want := range map[string]bool{
 		loginPage: true,
-		crm + "/index.php?module=Users&action=Login":                    true,
-		crm + "/index.php?module=users&action=login":                    true,
+		crm + "/index.php?module=Users&action=Login":                     true,
+		crm + "/index.php?module=users&action=login":                     true,
 		crm + "/suite/index.php?action=Login&module=Users&login_module=": true,
-		crm + "/?module=Users&action=Login":                             true,
-		crm + "/index.php?module=Users&action=Authenticate":             false,
-		crm + "/index.php?module=Users&action=DetailView&record=1":      false,
-		crm + "/index.php?module=Contacts&action=Login":                 false,
-		crm + "/other.php?module=Users&action=Login":                    false,
-		emptyHome:                                 false,
-		"chrome-extension://abc/options.html":     false,
-		"about:blank":                             false,
-		"":                                        false,
+		crm + "/?module=Users&action=Login":                              true,
+		crm + "/index.php?module=Users&action=Authenticate":              false,
+		crm + "/index.php?module=Users&action=DetailView&record=1":       false,
+		crm + "/index.php?module=Contacts&action=Login":                  false,
+		crm + "/other.php?module=Users&action=Login":                     false,
+		emptyHome:                             false,
+		"chrome-extension://abc/options.html": false,
+		"about:blank":                         false,
+		"":                                    false,
 	} {
 		if got := LoginPage(page); got != want {
 			t.Errorf("LoginPage(%q) = %v, want %v", page, got, want)
