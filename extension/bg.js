@@ -25,6 +25,10 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
 });
 api.notifications?.onClicked?.addListener((id) => deliver('notification-click', id));
 api.notifications?.onButtonClicked?.addListener((id, button) => deliver('notification-button', id, button));
+// A tab done loading, where its address is known (the CRM, once the agent
+// let the extension in): the background resumes a pop the CRM's login page
+// swallowed (wasm/background/login.go).
+api.tabs?.onUpdated?.addListener((id, change, tab) => { if (change.status === 'complete' && tab.url) deliver('tab-loaded', id, tab.url); });
 api.permissions?.onAdded?.addListener(() => deliver('permissions'));
 api.permissions?.onRemoved?.addListener(() => deliver('permissions'));
 const go = new Go();

@@ -105,9 +105,6 @@ func (r *Resumes) Loaded(tab int, page string, now time.Time) string {
 	return p.url
 }
 
-// Closed forgets tab.
-func (r *Resumes) Closed(tab int) { delete(r.tabs, tab) }
-
 // Waiting reports how many pops are remembered (for tests).
 func (r *Resumes) Waiting() int { return len(r.tabs) }
 

@@ -14,10 +14,10 @@ const (
 )
 
 // step is one thing the worker is told: the background loaded url in a
-// tab (open), a tab finished loading a page (load, want what to load in
-// it then), or a tab closed; at is minutes after the start.
+// tab (open), or a tab finished loading a page (load, want what to load
+// in it then); at is the time since the start.
 type step struct {
-	op   string // "open", "load", "close"
+	op   string // "open", "load"
 	tab  int
 	url  string
 	at   time.Duration
@@ -98,12 +98,6 @@ func TestResumes(t *testing.T) {
 			{op: "load", tab: 1, url: "http://crm.example.com:8080/index.php?module=Home&action=index"},
 			{op: "load", tab: 1, url: emptyHome, want: search},
 		}, 0},
-		{"a closed tab is forgotten", []step{
-			{op: "open", tab: 1, url: search},
-			{op: "load", tab: 1, url: loginPage},
-			{op: "close", tab: 1},
-			{op: "load", tab: 1, url: emptyHome},
-		}, 0},
 		{"still at the login page: waiting", []step{
 			{op: "open", tab: 1, url: search},
 			{op: "load", tab: 1, url: loginPage},
@@ -119,8 +113,6 @@ func TestResumes(t *testing.T) {
 				switch s.op {
 				case "open":
 					r.Opened(s.tab, s.url, now)
-				case "close":
-					r.Closed(s.tab)
 				case "load":
 					if got := r.Loaded(s.tab, s.url, now); got != s.want {
 						t.Errorf("step %d, tab %d loads %s: load %q, want %q", i, s.tab, s.url, got, s.want)

@@ -34,7 +34,8 @@ const (
 	inputNoteClick   = "note-click"
 	inputPopFailed   = "pop-failed"
 	inputPermissions = "permissions"
-	inputTyping      = "typing" // button: the tab; text: "1" typing, "0" done
+	inputTyping      = "typing"     // button: the tab; text: "1" typing, "0" done
+	inputTabLoaded   = "tab-loaded" // button: the tab; text: its address (a CRM tab: login.go)
 )
 
 type worker struct {
@@ -62,6 +63,8 @@ type worker struct {
 	cleanup <-chan struct{}
 	// lastMessage is when the last relay message was handled (forgetQuiet).
 	lastMessage time.Time
+	// resumes are the pops the CRM's login page may swallow (login.go).
+	resumes Resumes
 }
 
 // Forgetting popped records goes in batches of at most forgetBatch, one
@@ -113,6 +116,8 @@ func Start() {
 				typing = 1
 			}
 			w.post(input{kind: inputTyping, button: arg(1).Int(), text: strconv.Itoa(typing)})
+		case "tab-loaded":
+			w.post(input{kind: inputTabLoaded, button: arg(1).Int(), text: arg(2).String()})
 		}
 		return nil
 	})
@@ -443,6 +448,15 @@ func (w *worker) dispatch(in input) (reconnect bool) {
 		} else {
 			delete(w.typing, in.button)
 		}
+	case inputTabLoaded:
+		// The agent logged in to the CRM in a tab whose pop its login page
+		// swallowed: the pop again, once (login.go). From the background,
+		// so the CRM's cross-site check sees no Referer.
+		if u := w.resumes.Loaded(in.button, in.text, time.Now()); u != "" {
+			if _, err := browser.StartLoadTab(in.button, u).Wait(); err != nil {
+				warn("cannot open the call again in the CRM tab after the login: " + err.Error())
+			}
+		}
 	case inputNoteClick:
 		acts, err := w.state.NoteClicked(in.id, in.button, w.env())
 		if err != nil {
@@ -576,6 +590,7 @@ func (w *worker) do(acts []Action) {
 				w.popFailed(a.Key, "cannot open the CRM tab: "+err.Error())
 				continue
 			}
+			w.resumes.Opened(t.ID, a.URL, time.Now())
 			w.show(a.Key, t)
 		case ActionReuseTab:
 			w.reuseTab(a)
@@ -736,6 +751,7 @@ func (w *worker) reuseTab(a Action) {
 	}
 	if w.state.Tab != 0 && !w.typingIn(w.state.Tab) {
 		if t, err := browser.StartLoadTab(w.state.Tab, a.URL).Wait(); err == nil {
+			w.resumes.Opened(t.ID, a.URL, time.Now())
 			w.show(a.Key, t)
 			return
 		}
@@ -746,6 +762,7 @@ func (w *worker) reuseTab(a Action) {
 		return
 	}
 	w.state.Tab, w.state.dirty = t.ID, true
+	w.resumes.Opened(t.ID, a.URL, time.Now())
 	w.show(a.Key, t)
 }
 
@@ -823,6 +840,7 @@ func (w *worker) openWindow(a Action) {
 	}
 	if t, ok := browser.WindowTab(w.state.Window); ok {
 		if _, err := browser.StartLoadTab(t.ID, a.URL).Wait(); err == nil {
+			w.resumes.Opened(t.ID, a.URL, time.Now())
 			w.show(a.Key, t)
 			return
 		}
@@ -838,8 +856,9 @@ func (w *worker) openWindow(a Action) {
 		return
 	}
 	w.state.Window, w.state.dirty = id, true
-	if !front {
-		if t, ok := browser.WindowTab(id); ok {
+	if t, ok := browser.WindowTab(id); ok {
+		w.resumes.Opened(t.ID, a.URL, time.Now())
+		if !front {
 			w.hold(a.Key, t.ID)
 		}
 	}
