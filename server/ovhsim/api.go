@@ -42,8 +42,11 @@ func authError(status int, code, message string) *apiError {
 var (
 	errNotAuthenticated  = authError(http.StatusUnauthorized, "NOT_AUTHENTICATED", "You must login first")
 	errInvalidKey        = authError(http.StatusForbidden, "INVALID_KEY", "This application key is invalid")
-	errInvalidCredential = authError(http.StatusForbidden, "INVALID_CREDENTIAL", "This credential does not exist")
-	errNotValidated      = authError(http.StatusForbidden, "NOT_CREDENTIAL", "This credential is not valid")
+	// An unknown consumer key is NOT_CREDENTIAL, one the user has not
+	// validated yet INVALID_CREDENTIAL (python-ovh maps each to its own
+	// exception, so swapping them breaks its callers).
+	errNoCredential      = authError(http.StatusForbidden, "NOT_CREDENTIAL", "This credential does not exist")
+	errNotValidated      = authError(http.StatusForbidden, "INVALID_CREDENTIAL", "This credential is not valid")
 	errQueryTime         = authError(http.StatusBadRequest, "QUERY_TIME_OUT", "Query out of time")
 	errInvalidSignature  = authError(http.StatusBadRequest, "INVALID_SIGNATURE", "Invalid signature")
 	errNotGranted        = authError(http.StatusForbidden, "NOT_GRANTED_CALL", "This call has not been granted")
@@ -102,8 +105,12 @@ func (s *Sim) apiRoutes() []apiRoute {
 			"POST": s.apiCredential}},
 		{shape: []string{"telephony"}, methods: map[string]func(*apiRequest) (any, *apiError){
 			"GET": s.apiBillingAccounts}},
+		{shape: []string{"me"}, methods: map[string]func(*apiRequest) (any, *apiError){
+			"GET": s.apiMe}},
 		{shape: []string{"telephony", "{}", "service"}, methods: map[string]func(*apiRequest) (any, *apiError){
 			"GET": s.apiServices}},
+		{shape: []string{"telephony", "{}", "line"}, methods: map[string]func(*apiRequest) (any, *apiError){
+			"GET": s.apiLines}},
 		{shape: []string{"telephony", "{}", "eventToken"}, methods: map[string]func(*apiRequest) (any, *apiError){
 			"GET": s.apiGetToken, "POST": s.apiNewToken, "DELETE": s.apiDeleteToken}},
 		{shape: []string{"telephony", "{}", "service", "{}", "eventToken"}, methods: map[string]func(*apiRequest) (any, *apiError){
@@ -144,6 +151,9 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 	writeAPI(w, http.StatusOK, result)
 }
 
+// routeAPI checks credentials before routes, as OVH does: an unsigned or
+// ungranted request gets the auth error whether its path exists or not
+// (only /auth/time and /auth/credential are served unsigned).
 func (s *Sim) routeAPI(w http.ResponseWriter, q *apiRequest) (any, *apiError) {
 	var route *apiRoute
 	routes := s.apiRoutes()
@@ -153,6 +163,16 @@ func (s *Sim) routeAPI(w http.ResponseWriter, q *apiRequest) (any, *apiError) {
 			break
 		}
 	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, q.r.Body, maxBodyBytes))
+	if err != nil {
+		return nil, errTooLarge
+	}
+	q.body = body
+	if route == nil || !route.unsigned {
+		if aerr := s.authenticate(q.r, q.path, body); aerr != nil {
+			return nil, aerr
+		}
+	}
 	if route == nil {
 		return nil, errNoRoute
 	}
@@ -160,29 +180,12 @@ func (s *Sim) routeAPI(w http.ResponseWriter, q *apiRequest) (any, *apiError) {
 	if handle == nil {
 		return nil, errNoMethod
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, q.r.Body, maxBodyBytes))
-	if err != nil {
-		return nil, errTooLarge
-	}
-	q.body = body
-	if !route.unsigned {
-		if aerr := s.authenticate(q.r, q.path, body); aerr != nil {
-			return nil, aerr
-		}
-	}
 	return handle(q)
 }
-
-// noContent marks an answer with an empty body (DELETE …/eventToken).
-type noContent struct{}
 
 func writeAPI(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
 	h.Set("X-Ovh-QueryID", "EU.ext-sim."+randomAlnum(8)+"."+randomAlnum(12))
-	if _, ok := v.(noContent); ok {
-		w.WriteHeader(status)
-		return
-	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"class":"Server::InternalServerError","message":"ovhsim: cannot encode answer"}`)
@@ -274,6 +277,61 @@ func (s *Sim) apiServices(q *apiRequest) (any, *apiError) {
 	return out, nil
 }
 
+// GET /telephony/{ba}/line: the SIP lines of a billing account (its
+// queues are services, not lines).
+func (s *Sim) apiLines(q *apiRequest) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ba, aerr := s.accountLocked(q.segs[1])
+	if aerr != nil {
+		return nil, aerr
+	}
+	out := []string{}
+	for _, l := range s.lines {
+		if l.account == ba && !l.isQueue() {
+			out = append(out, l.number)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// me is the account GET /me answers: the fields OVH's nichandle object
+// has that a client may read (nichandle, names, country, currency, …).
+type me struct {
+	Nichandle     string   `json:"nichandle"`
+	CustomerCode  string   `json:"customerCode"`
+	Email         string   `json:"email"`
+	Firstname     string   `json:"firstname"`
+	Name          string   `json:"name"`
+	Organisation  string   `json:"organisation"`
+	Legalform     string   `json:"legalform"`
+	Country       string   `json:"country"`
+	Language      string   `json:"language"`
+	OvhCompany    string   `json:"ovhCompany"`
+	OvhSubsidiary string   `json:"ovhSubsidiary"`
+	State         string   `json:"state"`
+	Currency      currency `json:"currency"`
+}
+
+type currency struct {
+	Code   string `json:"code"`
+	Symbol string `json:"symbol"`
+}
+
+// GET /me: the account the consumer key belongs to.
+func (s *Sim) apiMe(q *apiRequest) (any, *apiError) {
+	return me{
+		Nichandle:    s.cfg.Nichandle,
+		CustomerCode: "1234-5678-90",
+		Email:        "contact@example.com",
+		Firstname:    "Jeanne", Name: "Martin", Organisation: "Exemple SARL",
+		Legalform: "corporation", Country: "FR", Language: "fr_FR",
+		OvhCompany: "ovh", OvhSubsidiary: "FR", State: "complete",
+		Currency: currency{Code: "EUR", Symbol: "EURO"},
+	}, nil
+}
+
 // tokenScopeLocked is the scope of a …/eventToken call: the billing account
 // (segs[1]) or its service (segs[3]).
 func (s *Sim) tokenScopeLocked(q *apiRequest) (string, *apiError) {
@@ -331,7 +389,10 @@ func (s *Sim) apiGetToken(q *apiRequest) (any, *apiError) {
 	return map[string]string{"token": t.value}, nil
 }
 
-// DELETE …/eventToken revokes every token of the scope.
+// DELETE …/eventToken revokes the token GET …/eventToken shows (the
+// scope's newest), not the scope's other tokens: each may be held by
+// another client. It answers JSON null, as OVH does (python-ovh fails on
+// an empty body).
 func (s *Sim) apiDeleteToken(q *apiRequest) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -339,13 +400,12 @@ func (s *Sim) apiDeleteToken(q *apiRequest) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if s.currentTokenLocked(scope) == nil {
+	t := s.currentTokenLocked(scope)
+	if t == nil {
 		return nil, notFound("The requested object (eventToken) does not exist")
 	}
-	for _, t := range append([]*token(nil), s.byScope[scope]...) {
-		s.revokeLocked(t)
-	}
-	return noContent{}, nil
+	s.revokeLocked(t)
+	return nil, nil
 }
 
 // POST /telephony/{ba}/line/{sn}/click2Call: the line calls calledNumber.

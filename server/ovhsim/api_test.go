@@ -113,6 +113,25 @@ func (c signedClient) do(t *testing.T, method, path, body string) (int, map[stri
 	return resp.StatusCode, out, resp.Header
 }
 
+// raw is do with the answer's body as text.
+func (c signedClient) raw(t *testing.T, method, path, body string) (int, string) {
+	t.Helper()
+	url := c.base + "/1.0" + path
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	ts := time.Now().Add(c.skew).Unix()
+	req.Header.Set("X-Ovh-Application", c.ak)
+	req.Header.Set("X-Ovh-Consumer", c.ck)
+	req.Header.Set("X-Ovh-Timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("X-Ovh-Signature", Signature(c.as, c.ck, method, url, body, ts))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 func TestAPIRejections(t *testing.T) {
 	sim, srv := newTestSim(t, Config{})
 	sim.AddApplication("ak", "as")
@@ -135,8 +154,11 @@ func TestAPIRejections(t *testing.T) {
 	}{
 		{"wrong secret", signedClient{srv.URL, "ak", "wrong", "ck-read", 0}, "GET", "/telephony/" + testBA + "/service", "", 400, "INVALID_SIGNATURE"},
 		{"unknown application", signedClient{srv.URL, "nope", "as", "ck-read", 0}, "GET", "/telephony/" + testBA + "/service", "", 403, "INVALID_KEY"},
-		{"unknown consumer key", signedClient{srv.URL, "ak", "as", "ck-none", 0}, "GET", "/telephony/" + testBA + "/service", "", 403, "INVALID_CREDENTIAL"},
-		{"consumer key of another application", signedClient{srv.URL, "ak", "as", "ck-other", 0}, "GET", "/telephony/" + testBA + "/service", "", 403, "INVALID_CREDENTIAL"},
+		{"unknown consumer key", signedClient{srv.URL, "ak", "as", "ck-none", 0}, "GET", "/telephony/" + testBA + "/service", "", 403, "NOT_CREDENTIAL"},
+		{"consumer key of another application", signedClient{srv.URL, "ak", "as", "ck-other", 0}, "GET", "/telephony/" + testBA + "/service", "", 403, "NOT_CREDENTIAL"},
+		{"unknown consumer key, unknown path", signedClient{srv.URL, "ak", "as", "ck-none", 0}, "GET", "/nowhere", "", 403, "NOT_CREDENTIAL"},
+		{"not granted: unknown path", ok, "GET", "/nowhere", "", 403, "NOT_GRANTED_CALL"},
+		{"not granted: wrong method on a known path", ok, "PUT", "/telephony/" + testBA + "/service", "", 403, "NOT_GRANTED_CALL"},
 		{"clock skew", signedClient{srv.URL, "ak", "as", "ck-read", time.Hour}, "GET", "/telephony/" + testBA + "/service", "", 400, "QUERY_TIME_OUT"},
 		{"not granted: method", ok, "POST", "/telephony/" + testBA + "/eventToken", `{"expiration":"1 day"}`, 403, "NOT_GRANTED_CALL"},
 		{"not granted: /telephony itself", ok, "GET", "/telephony", "", 403, "NOT_GRANTED_CALL"},
@@ -179,14 +201,161 @@ func TestAPIRejections(t *testing.T) {
 		t.Errorf("tampered body: status %d, want 400", resp.StatusCode)
 	}
 
-	// Unsigned calls to signed routes.
-	resp, err = http.Get(srv.URL + "/1.0/telephony")
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestAPIUnsigned: credentials are checked before routes, as OVH does:
+// an unsigned request gets the auth error whether its path exists or
+// not; only /auth/time and /auth/credential are served unsigned.
+func TestAPIUnsigned(t *testing.T) {
+	sim, srv := newTestSim(t, Config{})
+	sim.AddApplication("ak", "as")
+	tests := []struct {
+		name, method, path, appKey, body string
+		status                           int
+		code                             string
+	}{
+		{"known path", "GET", "/telephony", "", "", 401, "NOT_AUTHENTICATED"},
+		{"known path, application key only", "GET", "/telephony/" + testBA + "/service", "ak", "", 401, "NOT_AUTHENTICATED"},
+		{"unknown path", "GET", "/nowhere/at/all", "", "", 401, "NOT_AUTHENTICATED"},
+		{"unknown path, application key only", "DELETE", "/telephony/" + testBA + "/nothing", "ak", "", 401, "NOT_AUTHENTICATED"},
+		{"unknown application key", "GET", "/nowhere", "nope", "", 403, "INVALID_KEY"},
+		{"wrong method on a known path", "PUT", "/telephony/" + testBA + "/eventToken", "", "{}", 401, "NOT_AUTHENTICATED"},
+		{"/me", "GET", "/me", "", "", 401, "NOT_AUTHENTICATED"},
+		{"/auth/time", "GET", "/auth/time", "", "", 200, ""},
+		{"/auth/credential", "POST", "/auth/credential", "ak", `{"accessRules":[{"method":"GET","path":"/*"}]}`, 200, ""},
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 401 {
-		t.Errorf("unsigned call: status %d, want 401", resp.StatusCode)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+"/1.0"+tt.path, strings.NewReader(tt.body))
+			if tt.appKey != "" {
+				req.Header.Set("X-Ovh-Application", tt.appKey)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body map[string]any
+			b, _ := io.ReadAll(resp.Body)
+			json.Unmarshal(b, &body)
+			code, _ := body["errorCode"].(string)
+			if resp.StatusCode != tt.status || code != tt.code {
+				t.Errorf("%s %s: %d %s, want %d %q", tt.method, tt.path, resp.StatusCode, b, tt.status, tt.code)
+			}
+		})
+	}
+}
+
+// TestAPIBehindProxy: behind a reverse proxy that keeps the Host but not
+// the scheme, the client signed the https:// URL it called while the sim
+// sees http:// (and the other way round with a wrong X-Forwarded-Proto):
+// both verify. Another host, or the wrong secret, still does not.
+func TestAPIBehindProxy(t *testing.T) {
+	sim, srv := newTestSim(t, Config{})
+	sim.AddApplication("ak", "as")
+	sim.AddConsumerKey("ak", "ck")
+	host := strings.TrimPrefix(srv.URL, "http://")
+	tests := []struct {
+		name, signedURL, secret, proto string
+		status                         int
+	}{
+		{"http as seen", "http://" + host + "/1.0/telephony", "as", "", 200},
+		{"https through a proxy that drops the scheme", "https://" + host + "/1.0/telephony", "as", "", 200},
+		{"http signed, X-Forwarded-Proto https", "http://" + host + "/1.0/telephony", "as", "https", 200},
+		{"https signed, X-Forwarded-Proto https", "https://" + host + "/1.0/telephony", "as", "https", 200},
+		{"another host", "https://eu.api.ovh.com/1.0/telephony", "as", "", 400},
+		{"another path", "https://" + host + "/1.0/telephony/x", "as", "", 400},
+		{"wrong secret", "https://" + host + "/1.0/telephony", "nope", "", 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", srv.URL+"/1.0/telephony", nil)
+			ts := time.Now().Unix()
+			req.Header.Set("X-Ovh-Application", "ak")
+			req.Header.Set("X-Ovh-Consumer", "ck")
+			req.Header.Set("X-Ovh-Timestamp", strconv.FormatInt(ts, 10))
+			req.Header.Set("X-Ovh-Signature", Signature(tt.secret, "ck", "GET", tt.signedURL, "", ts))
+			if tt.proto != "" {
+				req.Header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d %s, want %d", resp.StatusCode, b, tt.status)
+			}
+		})
+	}
+}
+
+// TestAPIAccount: GET /me is a nichandle object; GET
+// /telephony/{ba}/line lists the SIP lines, not the queues.
+func TestAPIAccount(t *testing.T) {
+	sim, srv := newTestSim(t, Config{})
+	sim.AddApplication("ak", "as")
+	sim.AddConsumerKey("ak", "ck")
+	c := signedClient{base: srv.URL, ak: "ak", as: "as", ck: "ck"}
+	st, me, _ := c.do(t, "GET", "/me", "")
+	if st != 200 || me["nichandle"] != DefaultNichandle || me["country"] != "FR" || me["email"] == "" {
+		t.Errorf("GET /me: %d %v", st, me)
+	}
+	if cur, _ := me["currency"].(map[string]any); cur["code"] != "EUR" {
+		t.Errorf("GET /me currency %v", me["currency"])
+	}
+	tests := []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/telephony/" + testBA + "/line", 200, `["` + testLine + `","` + testLine2 + `"]`},
+		{"/telephony/" + testBA + "/service", 200, `["` + testLine + `","` + testLine2 + `","` + testQueue + `"]`},
+		{"/telephony/ab0-ovh-0/line", 404, ""},
+	}
+	for _, tt := range tests {
+		st, raw := c.raw(t, "GET", tt.path, "")
+		if st != tt.status || (tt.want != "" && raw != tt.want) {
+			t.Errorf("GET %s: %d %s, want %d %s", tt.path, st, raw, tt.status, tt.want)
+		}
+	}
+}
+
+// TestAPIDeleteToken: DELETE …/eventToken answers JSON null (python-ovh
+// fails on an empty body) and revokes the token addressed (the one GET
+// shows), not the scope's other tokens.
+func TestAPIDeleteToken(t *testing.T) {
+	sim, srv := newTestSim(t, Config{})
+	sim.AddApplication("ak", "as")
+	sim.AddConsumerKey("ak", "ck")
+	c := signedClient{base: srv.URL, ak: "ak", as: "as", ck: "ck"}
+	for _, scope := range []struct{ name, scope, path string }{
+		{"line", testLine, "/telephony/" + testBA + "/service/" + testLine + "/eventToken"},
+		{"billing account", testBA, "/telephony/" + testBA + "/eventToken"},
+	} {
+		t.Run(scope.name, func(t *testing.T) {
+			older := mustToken(t, sim, scope.scope, "1 day")
+			newer := mustToken(t, sim, scope.scope, "1 day")
+			if st, raw := c.raw(t, "DELETE", scope.path, ""); st != 200 || raw != "null" {
+				t.Fatalf("DELETE: %d %q, want 200 null", st, raw)
+			}
+			if _, ok := sim.TokenExpiry(newer); ok {
+				t.Error("the token addressed is still valid")
+			}
+			if _, ok := sim.TokenExpiry(older); !ok {
+				t.Error("DELETE revoked the scope's other token too")
+			}
+			if st, raw := c.raw(t, "GET", scope.path, ""); st != 200 || raw != `{"token":"`+older+`"}` {
+				t.Errorf("GET after DELETE: %d %s, want the other token", st, raw)
+			}
+			if st, raw := c.raw(t, "DELETE", scope.path, ""); st != 200 || raw != "null" {
+				t.Fatalf("second DELETE: %d %q", st, raw)
+			}
+			if st, _ := c.raw(t, "DELETE", scope.path, ""); st != 404 {
+				t.Errorf("DELETE with no token left: %d, want 404", st)
+			}
+		})
 	}
 }
 
@@ -207,8 +376,8 @@ func TestAPIPendingConsumerKey(t *testing.T) {
 		t.Fatalf("credential: %d %+v", resp.StatusCode, cred)
 	}
 	c := signedClient{base: srv.URL, ak: "ak", as: "as", ck: cred.ConsumerKey}
-	if st, body, _ := c.do(t, "GET", "/telephony", ""); st != 403 || body["errorCode"] != "NOT_CREDENTIAL" {
-		t.Errorf("pending key: %d %v", st, body)
+	if st, body, _ := c.do(t, "GET", "/telephony", ""); st != 403 || body["errorCode"] != "INVALID_CREDENTIAL" || body["message"] != "This credential is not valid" {
+		t.Errorf("pending key: %d %v, want 403 INVALID_CREDENTIAL", st, body)
 	}
 	// The validation page redirects to the credential's redirection.
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -133,6 +133,27 @@ func (s *Sim) signedURL(r *http.Request) string {
 	return s.baseURL(r) + uri
 }
 
+// signedURLs are the full URLs a client may have signed for r: the one
+// signedURL says, and, without Config.PublicBaseURL, the same host and
+// path in the other scheme. OVH clients sign the URL they call; a reverse
+// proxy that terminates TLS keeps the Host but may not say the scheme
+// (no X-Forwarded-Proto), so "https://host/…" and "http://host/…" are
+// both the client's URL. The secret still has to match: nothing is
+// accepted that was not signed with it.
+func (s *Sim) signedURLs(r *http.Request) []string {
+	u := s.signedURL(r)
+	if s.cfg.PublicBaseURL != "" {
+		return []string{u}
+	}
+	if rest, ok := strings.CutPrefix(u, "http://"); ok {
+		return []string{u, "https://" + rest}
+	}
+	if rest, ok := strings.CutPrefix(u, "https://"); ok {
+		return []string{u, "http://" + rest}
+	}
+	return []string{u}
+}
+
 // baseURL is the emulator's base URL as the client sees it.
 func (s *Sim) baseURL(r *http.Request) string {
 	if s.cfg.PublicBaseURL != "" {
@@ -172,7 +193,7 @@ func (s *Sim) authenticate(r *http.Request, path string, body []byte) *apiError 
 		return errNotAuthenticated
 	}
 	if ck == nil || ckCopy.appKey != appKey {
-		return errInvalidCredential
+		return errNoCredential
 	}
 	ts, err := strconv.ParseInt(h.Get("X-Ovh-Timestamp"), 10, 64)
 	if err != nil {
@@ -181,8 +202,16 @@ func (s *Sim) authenticate(r *http.Request, path string, body []byte) *apiError 
 	if skew := time.Duration(s.now().Unix()-ts) * time.Second; skew > s.cfg.MaxClockSkew || skew < -s.cfg.MaxClockSkew {
 		return errQueryTime
 	}
-	want := Signature(secret, ckCopy.key, r.Method, s.signedURL(r), string(body), ts)
-	if subtle.ConstantTimeCompare([]byte(want), []byte(h.Get("X-Ovh-Signature"))) != 1 {
+	got := []byte(h.Get("X-Ovh-Signature"))
+	signed := false
+	for _, u := range s.signedURLs(r) {
+		want := Signature(secret, ckCopy.key, r.Method, u, string(body), ts)
+		if subtle.ConstantTimeCompare([]byte(want), got) == 1 {
+			signed = true
+			break
+		}
+	}
+	if !signed {
 		s.logf("signature mismatch on %s %s (signed URL as seen by the sim: %s)", r.Method, r.URL.Path, s.signedURL(r))
 		return errInvalidSignature
 	}

@@ -50,6 +50,10 @@ type Config struct {
 	// stays valid until it expires or is deleted.
 	OneTokenPerScope bool
 
+	// Nichandle is the account GET /1.0/me answers with. Default
+	// "ab12345-ovh" (the nichandle of the billing account ab12345-ovh-1).
+	Nichandle string
+
 	// MaxClockSkew is how far X-Ovh-Timestamp may be from Clock on signed
 	// /1.0 calls. Default 5 minutes.
 	MaxClockSkew time.Duration
@@ -72,6 +76,7 @@ const (
 	DefaultHoldTime     = 55 * time.Second
 	DefaultQueueMax     = 1000
 	DefaultMaxClockSkew = 5 * time.Minute
+	DefaultNichandle    = "ab12345-ovh"
 )
 
 // withDefaults returns cfg with every zero field set to its default.
@@ -93,6 +98,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.BadTokenStyle == "" {
 		cfg.BadTokenStyle = BadToken403
+	}
+	if cfg.Nichandle == "" {
+		cfg.Nichandle = DefaultNichandle
 	}
 	if cfg.MaxClockSkew <= 0 {
 		cfg.MaxClockSkew = DefaultMaxClockSkew

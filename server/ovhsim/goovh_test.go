@@ -82,8 +82,12 @@ func TestGoOVH(t *testing.T) {
 				t.Errorf("token from the API does not poll: %s", res.raw)
 			}
 		}
-		if err := client.Delete(path, nil); err != nil {
-			t.Fatalf("DELETE %s: %v", path, err)
+		// DELETE revokes the token GET shows, one at a time: five made,
+		// five deleted (its JSON null body: TestAPIDeleteToken).
+		for i := range 5 {
+			if err := client.Delete(path, nil); err != nil {
+				t.Fatalf("DELETE %s (%d): %v", path, i, err)
+			}
 		}
 		var got struct{ Token string }
 		if err := client.Get(path, &got); !errors.As(err, &apiErr) || apiErr.Code != 404 {
@@ -115,8 +119,24 @@ func TestGoOVH(t *testing.T) {
 		t.Errorf("wrong secret: %v", err)
 	}
 	// Rules are enforced: this key has nothing outside /telephony.
-	if err := client.Get("/me", nil); !errors.As(err, &apiErr) || apiErr.Code != 404 && apiErr.Code != 403 {
+	if err := client.Get("/me", nil); !errors.As(err, &apiErr) || apiErr.Code != 403 || apiErr.Message != "This call has not been granted" {
 		t.Errorf("GET /me: %v", err)
+	}
+	// A key granted everything reads /me and the lines.
+	sim.AddConsumerKey("app-key", "ck-all")
+	all, _ := ovh.NewClient(endpoint, "app-key", "app-secret", "ck-all")
+	var me struct{ Nichandle, Country string }
+	if err := all.Get("/me", &me); err != nil || me.Nichandle != DefaultNichandle || me.Country != "FR" {
+		t.Errorf("GET /me: %+v %v", me, err)
+	}
+	var lines []string
+	if err := all.Get("/telephony/"+testBA+"/line", &lines); err != nil || !slices.Equal(lines, []string{testLine, testLine2}) {
+		t.Errorf("GET lines: %v %v", lines, err)
+	}
+	// An unknown consumer key and a pending one, as OVH codes them.
+	unknown, _ := ovh.NewClient(endpoint, "app-key", "app-secret", "no-such-key")
+	if err := unknown.Get("/telephony", &accounts); !errors.As(err, &apiErr) || apiErr.Code != 403 || apiErr.Message != "This credential does not exist" {
+		t.Errorf("unknown consumer key: %v", err)
 	}
 	// /auth/time is a bare integer.
 	if d, err := client.TimeDelta(); err != nil || d.Abs() > 2*time.Second {
