@@ -40,16 +40,16 @@ func authError(status int, code, message string) *apiError {
 
 // Authentication errors, with the real API's codes and messages.
 var (
-	errNotAuthenticated  = authError(http.StatusUnauthorized, "NOT_AUTHENTICATED", "You must login first")
-	errInvalidKey        = authError(http.StatusForbidden, "INVALID_KEY", "This application key is invalid")
+	errNotAuthenticated = authError(http.StatusUnauthorized, "NOT_AUTHENTICATED", "You must login first")
+	errInvalidKey       = authError(http.StatusForbidden, "INVALID_KEY", "This application key is invalid")
 	// An unknown consumer key is NOT_CREDENTIAL, one the user has not
 	// validated yet INVALID_CREDENTIAL (python-ovh maps each to its own
 	// exception, so swapping them breaks its callers).
-	errNoCredential      = authError(http.StatusForbidden, "NOT_CREDENTIAL", "This credential does not exist")
-	errNotValidated      = authError(http.StatusForbidden, "INVALID_CREDENTIAL", "This credential is not valid")
-	errQueryTime         = authError(http.StatusBadRequest, "QUERY_TIME_OUT", "Query out of time")
-	errInvalidSignature  = authError(http.StatusBadRequest, "INVALID_SIGNATURE", "Invalid signature")
-	errNotGranted        = authError(http.StatusForbidden, "NOT_GRANTED_CALL", "This call has not been granted")
+	errNoCredential     = authError(http.StatusForbidden, "NOT_CREDENTIAL", "This credential does not exist")
+	errNotValidated     = authError(http.StatusForbidden, "INVALID_CREDENTIAL", "This credential is not valid")
+	errQueryTime        = authError(http.StatusBadRequest, "QUERY_TIME_OUT", "Query out of time")
+	errInvalidSignature = authError(http.StatusBadRequest, "INVALID_SIGNATURE", "Invalid signature")
+	errNotGranted       = authError(http.StatusForbidden, "NOT_GRANTED_CALL", "This call has not been granted")
 )
 
 func badRequest(format string, args ...any) *apiError {
