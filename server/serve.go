@@ -105,6 +105,7 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 	mux := http.NewServeMux()
 	eventsURL, token, anonymous := cfg.EventsURL, cfg.Token, cfg.AllowAnonymous
 	var renewer relay.TokenRenewer
+	var dialer relay.Dialer
 	var demoLink *demo
 	if cfg.Demo {
 		if demoLink, err = startDemo(ctx); err != nil {
@@ -123,6 +124,9 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		log.Info("demo CRM template for the extension's options" + where + ": " + crmURL + "/demo-crm/index.php?module=Home&action=UnifiedSearch&query_string=*OTHER_LIKE*")
 	} else {
 		renewer = newRenewer(cfg, log)
+		if o, ok := renewer.(ovhRenewer); ok {
+			dialer = o.c // the same client places the agents' click-to-call calls
+		}
 	}
 	if anonymous && !loopback(ln.Addr()) {
 		log.Warn("agents without a secret are let in on a non-loopback address: anyone who reaches " + cmp.Or(publicURL, ln.Addr().String()) + " sees every call")
@@ -147,7 +151,7 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		AllowAnonymous: anonymous, AllowedOrigins: cfg.AllowedOrigins, BehindProxy: cfg.BehindProxy,
 		AuthFailBurst: cfg.AuthFailBurst, AuthFailEvery: cfg.AuthFailEvery, PublicURL: publicURL,
 		EventsURL: eventsURL, PollBackoff: upstream.Backoff{Min: cfg.PollBackoffMin, Max: cfg.PollBackoffMax},
-		Renewer: renewer, CRM: relayCRM,
+		Renewer: renewer, Dialer: dialer, CRM: relayCRM,
 	})
 	if err != nil {
 		return nil, err

@@ -23,7 +23,24 @@ const (
 	PathSSE    = "/v1/sse"    // Server-Sent Events; cursor in ?cursor= or Last-Event-ID
 	PathPoll   = "/v1/poll"   // JSON long-poll held at most MaxPollWait: answers a Poll (&upstream=1: each with TypeUpstream)
 	PathCalls  = "/v1/calls"  // call history; /v1/calls/missed, POST /v1/calls/seen
+	PathDial   = "/v1/dial"   // POST a Dial: one of the agent's lines calls a number (OVH's click-to-call); answers a Dialed
 )
+
+// Dial is the body of POST PathDial: the agent's line calls Number
+// through OVH's click-to-call (the agent's phone on that line rings
+// first, then OVH calls Number). Line may be left out when the agent has
+// exactly one line. The call then comes on the stream like any outbound
+// call of the line (start_calling, …).
+type Dial struct {
+	Line   string `json:"line,omitempty"` // the line that calls, as the agent's lines name it ("0033972101010")
+	Number string `json:"number"`         // the number to call, as written on the page ("01 23 45 67 89", "+33123456789")
+}
+
+// Dialed is the relay's answer to a Dial OVH accepted.
+type Dialed struct {
+	Line   string       `json:"line"`   // the line that calls, in OVH's form
+	Number phone.Number `json:"number"` // the called number, parsed (Forms.Intl00 is what OVH was sent)
+}
 
 // MaxPollWait bounds how long a long-poll is held: a fetch in Chrome's
 // extension service worker is killed after 30 s.
@@ -95,6 +112,13 @@ const (
 	CodeAnonymous   = "anonymous"    // an anonymous agent cannot do this (no seen marks)
 	CodeNoStore     = "no-store"     // the relay runs without a data file: no history
 	CodeInternal    = "internal"     // the relay failed; its log says why
+
+	// Click-to-call (PathDial) errors.
+	CodeBadNumber  = "bad-number"   // the number to call does not parse as a phone number
+	CodeNotGranted = "not-granted"  // the relay's OVH credentials lack the click-to-call right
+	CodeNoSuchLine = "no-such-line" // OVH has no such line (or it is a queue, which cannot call) in the relay's account
+	CodeNoOVHAPI   = "no-ovh-api"   // the relay has no OVH API credentials, so it cannot place calls
+	CodeOVHFailed  = "ovh-failed"   // the OVH API failed or refused the call for another reason; the message says which
 )
 
 // KeepAlive is how often each side sends something. Chrome keeps an

@@ -85,6 +85,9 @@ type Config struct {
 	// Renewer renews a rejected event token through the OVH API; nil when
 	// the relay has no API credentials.
 	Renewer TokenRenewer
+	// Dialer places the agents' click-to-call calls through the OVH API
+	// (dial.go); nil when the relay has no API credentials.
+	Dialer Dialer
 
 	// CRM is the caller directory that names each call's other party
 	// (crm.go); nil: none, cards carry only what OVH says.
@@ -443,6 +446,7 @@ func (r *Relay) Handler() http.Handler {
 	route(stream.PathCalls, http.MethodGet, r.serveCalls, true)
 	route(stream.PathCalls+"/missed", http.MethodGet, r.serveMissed, true)
 	route(stream.PathCalls+"/seen", http.MethodPost, r.serveSeen, true)
+	route(stream.PathDial, http.MethodPost, r.serveDial, true)
 	route("/healthz", http.MethodGet, r.serveHealth, false)
 	route("/metrics", http.MethodGet, r.serveMetrics, false)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { writeError(w, errNotFound) })
