@@ -96,6 +96,14 @@ type Data struct {
 	QueueMemberCIDName   string `json:"QueueMemberCIDName,omitempty"`
 	QueueMemberUUID      string `json:"QueueMemberUUID,omitempty"`
 	QueueCause           string `json:"QueueCause,omitempty"`
+	// QueueHangupCause is why a caller left the queue unanswered, on
+	// bridge-agent-fail: ORIGINATOR_CANCEL (gave up) or NO_AGENT_TIMEOUT.
+	QueueHangupCause string `json:"QueueHangupCause,omitempty"`
+	// On bridge-agent-end, epoch seconds: when the agent answered and
+	// when the caller joined the queue (OVH's dashboard computes the
+	// wait from them).
+	QueueAgentAnsweredTime Text `json:"QueueAgentAnsweredTime,omitempty"`
+	QueueMemberJoinedTime  Text `json:"QueueMemberJoinedTime,omitempty"`
 }
 
 // Details describes the watched line or queue.
