@@ -36,6 +36,9 @@ type fakeV4 struct {
 	fault    func(w http.ResponseWriter, r *http.Request)
 	faultAt  int
 	faultAll bool
+	// logs are the Calls, Tasks and Users the call log writes and reads
+	// (calls_v4_fake_test.go).
+	logs fakeLogs
 }
 
 type fakeV4Record struct {
@@ -151,9 +154,14 @@ func (f *fakeV4) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			v4FaultJSON(w, "Invalid Session ID", 11, "The session ID is invalid")
 			return
 		}
+		if f.serveLogs(w, "get_entry_list", args) {
+			return
+		}
 		f.list(w, args)
 	default:
-		f.t.Errorf("fake v4_1: unexpected method %q", r.FormValue("method"))
+		if !f.serveLogs(w, r.FormValue("method"), args) {
+			f.t.Errorf("fake v4_1: unexpected method %q", r.FormValue("method"))
+		}
 	}
 }
 
