@@ -147,8 +147,9 @@ var (
 // by call, what is granted. They grant nothing more.
 //
 // Click-to-call is not included: a key that can only read line names and
-// manage event tokens cannot place calls (which cost money). Ask for it
-// with Click2CallAccessRule when that feature is used.
+// manage event tokens cannot place calls (which cost money).
+// Click2CallAccessRule adds it; `screenpop-relay ovh credential` asks for
+// it too unless -click2call=false.
 func AccessRules() []ovh.AccessRule {
 	var rules []ovh.AccessRule
 	rules = append(rules, ruleBillingAccounts, ruleServices)
@@ -161,8 +162,8 @@ func AccessRules() []ovh.AccessRule {
 }
 
 // Click2CallAccessRule is the extra rule for click-to-call (POST
-// /telephony/*/line/*/click2Call: a line calls a number), which the relay
-// does not use yet. `screenpop-relay ovh credential -click2call` adds it.
+// /telephony/*/line/*/click2Call: a line calls a number), which the
+// relay's POST /v1/dial uses (Client.Click2Call).
 func Click2CallAccessRule() ovh.AccessRule { return click2CallRule }
 
 // RequestConsumerKey asks OVH for a consumer key granted rules (nil:

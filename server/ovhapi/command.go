@@ -19,7 +19,7 @@ type NewClientFunc func(endpoint string) (*Client, error)
 
 // Command runs `screenpop-relay ovh …`, args being what follows "ovh":
 //
-//	ovh credential [-redirect URL] [-click2call]
+//	ovh credential [-redirect URL] [-click2call=false]
 //	ovh lines
 //	ovh token create (-line N | -billing-account BA) [-expiration E]
 //	ovh token show   (-line N | -billing-account BA)
@@ -140,13 +140,18 @@ func noArgs(fs *flag.FlagSet, hint string) error {
 }
 
 func (c *cli) credential(args []string) error {
-	fs, endpoint := c.commandFlags("credential", "[-redirect URL] [-click2call] [-endpoint E]",
+	fs, endpoint := c.commandFlags("credential", "[-redirect URL] [-click2call=false] [-endpoint E]",
 		`Requests an OVH consumer key for the relay, granted only the calls it
 makes (list billing accounts and lines; get, create and delete event
-tokens), and prints it with the URL where you validate it. Needs
-OVH_APPLICATION_KEY and OVH_APPLICATION_SECRET.`)
+tokens; click-to-call from a line, unless -click2call=false), and prints
+it with the URL where you validate it. Needs OVH_APPLICATION_KEY and
+OVH_APPLICATION_SECRET.`)
 	redirect := fs.String("redirect", "", "`URL` OVH sends the browser to once the key is validated (default: none, OVH shows its own page)")
-	click2call := fs.Bool("click2call", false, "also grant click-to-call (POST /telephony/*/line/*/click2Call: your lines can place calls); the relay does not use it yet")
+	// On by default since the relay places the agents' click-to-call
+	// calls (POST /v1/dial); -click2call=false makes a key that cannot
+	// place calls (which cost money), and the agents' call links then
+	// say their administrator did not grant it.
+	click2call := fs.Bool("click2call", true, "grant click-to-call (POST /telephony/*/line/*/click2Call: the agents' call links and \"call back\" place calls from their lines); -click2call=false leaves it out, and the relay then cannot place calls")
 	if err := fs.Parse(args); err != nil {
 		return c.flagError(fs, err)
 	}

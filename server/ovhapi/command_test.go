@@ -62,8 +62,9 @@ func TestCommandCredential(t *testing.T) {
 			t.Errorf("stderr does not say %q", want)
 		}
 	}
-	if strings.Contains(stderr, "click2Call") {
-		t.Errorf("click-to-call requested without -click2call")
+	// Click-to-call is asked for by default: the relay places calls.
+	if !strings.Contains(stderr, "POST   /telephony/*/line/*/click2Call\n") {
+		t.Errorf("credential: stderr does not list the click2Call rule:\n%s", stderr)
 	}
 
 	// Not validated yet.
@@ -79,16 +80,17 @@ func TestCommandCredential(t *testing.T) {
 		t.Errorf("lines after validation: %q", stdout)
 	}
 
-	// -click2call adds that rule, and only it.
-	_, stderr, err = run(t, o.env(""), "credential", "-click2call", "-redirect", "https://crm.example.com/")
+	// The default adds that rule to AccessRules, and only it.
+	if got, want := strings.Count(stderr, "\n  GET")+strings.Count(stderr, "\n  POST")+strings.Count(stderr, "\n  DELETE"), len(ovhapi.AccessRules())+1; got != want {
+		t.Errorf("credential lists %d rules, want %d", got, want)
+	}
+	// -click2call=false leaves it out.
+	_, stderr, err = run(t, o.env(""), "credential", "-click2call=false", "-redirect", "https://crm.example.com/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stderr, "POST   /telephony/*/line/*/click2Call\n") {
-		t.Errorf("-click2call: stderr does not list the click2Call rule:\n%s", stderr)
-	}
-	if got, want := strings.Count(stderr, "\n  GET")+strings.Count(stderr, "\n  POST")+strings.Count(stderr, "\n  DELETE"), len(ovhapi.AccessRules())+1; got != want {
-		t.Errorf("-click2call lists %d rules, want %d", got, want)
+	if strings.Contains(stderr, "click2Call") {
+		t.Errorf("click-to-call requested with -click2call=false:\n%s", stderr)
 	}
 }
 
