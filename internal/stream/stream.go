@@ -24,7 +24,43 @@ const (
 	PathPoll   = "/v1/poll"   // JSON long-poll held at most MaxPollWait: answers a Poll (&upstream=1: each with TypeUpstream)
 	PathCalls  = "/v1/calls"  // call history; /v1/calls/missed, POST /v1/calls/seen
 	PathDial   = "/v1/dial"   // POST a Dial: one of the agent's lines calls a number (OVH's click-to-call); answers a Dialed
+	// POST a CallNote: the agent's note and chosen record for the Call
+	// record the relay logs in the CRM; answers a CallNoted.
+	PathCallNote = "/v1/calls/note"
 )
+
+// CallNote is the body of POST PathCallNote, about one call of the
+// agent's lines (Line and ID as the stream gave them: Call.Line, Call.ID),
+// during the call or after it. Note is the agent's note: it replaces the
+// one sent before, and lands in the Call record's description (an edit
+// after the call updates the same record); empty or left out, the note
+// stays as it was (a request may set only the record). Record is the
+// match the agent chose on the card (one of Card.Matches, or a record
+// made during the call): the Call record is related to it.
+type CallNote struct {
+	Line   string      `json:"line"`
+	ID     string      `json:"id"`
+	Note   string      `json:"note,omitempty"`
+	Record *NoteRecord `json:"record,omitempty"`
+}
+
+// NoteRecord is a CRM record a CallNote relates the call to.
+type NoteRecord struct {
+	Module string `json:"module"` // Contacts, Leads or Accounts
+	ID     string `json:"id"`
+}
+
+// CallNoted is the relay's answer to a CallNote.
+type CallNoted struct {
+	// Logged: the relay logs this call in the CRM (crm-log-calls covers
+	// its line). false: the note is kept, but no record will carry it.
+	Logged bool `json:"logged"`
+	// Queued: a write of the Call record is queued (the call has
+	// ended); false while the call goes on, the note waits for its end.
+	Queued bool `json:"queued"`
+	// RecordID is the Call record's id in the CRM.
+	RecordID string `json:"recordId,omitempty"`
+}
 
 // Dial is the body of POST PathDial: the agent's line calls Number
 // through OVH's click-to-call (the agent's phone on that line rings
