@@ -16,10 +16,15 @@ import (
 	"github.com/screenpop/screenpop/internal/ovhevent"
 )
 
-// Scenarios a Call plays. The sequences follow the doc's "inferred" section.
+// Scenarios a Call plays. Each plays in the Sim's Order (Config.Order)
+// unless the Call says otherwise. In OrderOVH, the default, the events are
+// the ones OVH's own dashboard expects of the service
+// (shared/docs/ovh-events.md, last section); OrderLegacy keeps the orders
+// the emulator used to play, for the product's tolerance tests.
 const (
-	// Answered: start_ringing, (RingFor) start_calling, end_ringing
-	// (unless SkipEndRinging), (TalkFor) end_calling.
+	// Answered: start_ringing, (RingFor) start_calling, (TalkFor)
+	// end_calling. OrderLegacy adds an end_ringing right after
+	// start_calling (unless SkipEndRinging).
 	Answered = "answered"
 	// Missed: start_ringing, (RingFor) end_ringing.
 	Missed = "missed"
@@ -27,13 +32,49 @@ const (
 	Outbound = "outbound"
 	// Ringing: start_ringing, then end_ringing when EndCall is called.
 	Ringing = "ringing"
-	// QueueAnswered, on a queue: member-queue-start, agent-offering,
-	// (RingFor) bridge-agent-start, (TalkFor) bridge-agent-end,
-	// member-queue-end (QueueCause "Terminated").
+	// QueueAnswered, on a queue: member-queue-start, member-count,
+	// agent-offering, (RingFor) bridge-agent-start, (TalkFor)
+	// bridge-agent-end, member-queue-end (QueueCause "Terminated"),
+	// member-count. OrderLegacy: no member-count, no Count, no CallId
+	// (QueueMemberUUID only), no times on bridge-agent-end.
 	QueueAnswered = "queue-answered"
-	// QueueAbandoned, on a queue: member-queue-start, agent-offering,
-	// (RingFor) member-queue-end (QueueCause "Cancel").
+	// QueueAbandoned, on a queue: member-queue-start, member-count,
+	// agent-offering, (RingFor) member-queue-end (QueueCause "Cancel"),
+	// bridge-agent-fail (QueueHangupCause: Call.HangupCause), member-count.
+	// OrderLegacy: member-queue-start, agent-offering, (RingFor)
+	// member-queue-end.
 	QueueAbandoned = "queue-abandoned"
+)
+
+// Order is how a call's events are played: OrderOVH (as the service) or
+// OrderLegacy (the emulator's orders before it matched the service).
+type Order string
+
+const (
+	// OrderOVH: what OVH's dashboard expects of the service. An answered
+	// call has no end_ringing after start_calling; queue events carry the
+	// caller's CallId, Count and member-count events; an abandoned caller
+	// gets bridge-agent-fail with QueueHangupCause; bridge-agent-end
+	// carries QueueAgentAnsweredTime and QueueMemberJoinedTime.
+	OrderOVH Order = "ovh"
+	// OrderLegacy: an answered call gets end_ringing after start_calling;
+	// queue events have an empty CallId, no Count and no member-count; an
+	// abandoned caller gets member-queue-end only; bridge-agent-end has no
+	// times. Clients must still get every call right.
+	OrderLegacy Order = "legacy"
+)
+
+// Orders lists the orders, the default first.
+var Orders = []Order{OrderOVH, OrderLegacy}
+
+// Valid reports whether o is an order ("" is: the Sim's).
+func (o Order) Valid() bool { return o == "" || o == OrderOVH || o == OrderLegacy }
+
+// Why a queue caller left without an agent (QueueHangupCause on
+// bridge-agent-fail), as OVH's dashboard knows them.
+const (
+	HangupOriginatorCancel = "ORIGINATOR_CANCEL" // the caller gave up
+	HangupNoAgentTimeout   = "NO_AGENT_TIMEOUT"  // the queue's wait ran out
 )
 
 // Scenarios lists every scenario.
@@ -69,7 +110,13 @@ type Call struct {
 
 	Agent          string // queue scenarios: the agent; default a line of the same billing account
 	CallerName     string // queue scenarios: QueueMemberCIDName; default the caller's number
-	SkipEndRinging bool   // Answered: no end_ringing between start_calling and end_calling
+	SkipEndRinging bool   // Answered in OrderLegacy: no end_ringing between start_calling and end_calling
+	// HangupCause is the QueueHangupCause of an abandoned queue call's
+	// bridge-agent-fail (OrderOVH): ORIGINATOR_CANCEL (the default) or
+	// NO_AGENT_TIMEOUT.
+	HangupCause string
+	// Order overrides the Sim's order (Config.Order) for this call.
+	Order Order
 }
 
 type callJSON struct {
@@ -85,6 +132,8 @@ type callJSON struct {
 	Agent          string   `json:"agent,omitempty"`
 	CallerName     string   `json:"callerName,omitempty"`
 	SkipEndRinging bool     `json:"skipEndRinging,omitempty"`
+	HangupCause    string   `json:"hangupCause,omitempty"`
+	Order          Order    `json:"order,omitempty"`
 }
 
 // MarshalJSON encodes durations as Go duration strings.
@@ -94,6 +143,7 @@ func (c Call) MarshalJSON() ([]byte, error) {
 		Duplicate: c.Duplicate, Reorder: c.Reorder, Anonymous: c.Anonymous,
 		RingFor: duration(c.RingFor), TalkFor: duration(c.TalkFor),
 		Agent: c.Agent, CallerName: c.CallerName, SkipEndRinging: c.SkipEndRinging,
+		HangupCause: c.HangupCause, Order: c.Order,
 	})
 }
 
@@ -111,6 +161,7 @@ func (c *Call) UnmarshalJSON(b []byte) error {
 		Duplicate: j.Duplicate, Reorder: j.Reorder, Anonymous: j.Anonymous,
 		RingFor: time.Duration(j.RingFor), TalkFor: time.Duration(j.TalkFor),
 		Agent: j.Agent, CallerName: j.CallerName, SkipEndRinging: j.SkipEndRinging,
+		HangupCause: j.HangupCause, Order: j.Order,
 	}
 	return nil
 }
@@ -153,18 +204,25 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 // call is a call being played.
 type call struct {
 	Call
-	id     string // returned by Ring: CallId on lines, QueueMemberUUID on queues
-	line   *line
-	hangup chan struct{} // closed by EndCall
-	ended  bool
+	id         string // returned by Ring: what ovhevent.Event.CallID gives for its events
+	callID     string // Data.CallId ("" on a queue in OrderLegacy)
+	memberUUID string // queues: QueueMemberUUID
+	line       *line
+	hangup     chan struct{} // closed by EndCall
+	ended      bool
+	joinedAt   time.Time // queues: member-queue-start
+	answeredAt time.Time // queues: bridge-agent-start
+	count      int       // queues: Count of the event being built
 
-	emitted int             // events produced so far (for Reorder)
-	held    *ovhevent.Event // Reorder: the first event, waiting for the second
+	emitted   int             // events produced so far (for Reorder)
+	held      *ovhevent.Event // Reorder: the first event, waiting for the second
+	leftQueue bool            // queues: member-queue-end was sent
 }
 
 // Ring starts a call: its scenario's events are played in a goroutine with
-// its timings. It returns at once with the call's id (Data.CallId on lines,
-// QueueMemberUUID on queues: what ovhevent.Event.CallID returns).
+// its timings. It returns at once with the call's id, what
+// ovhevent.Event.CallID returns for its events: Data.CallId, or on a queue
+// in OrderLegacy (no CallId) QueueMemberUUID.
 func (s *Sim) Ring(c Call) (callID string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -199,6 +257,19 @@ func (s *Sim) ringLocked(c Call) (string, error) {
 		}
 	default:
 		return "", fmt.Errorf("ovhsim: call: unknown scenario %q (want one of %q)", c.Scenario, Scenarios)
+	}
+	if c.Order == "" {
+		c.Order = s.orderLocked()
+	}
+	if !c.Order.Valid() {
+		return "", fmt.Errorf("ovhsim: call: unknown order %q (want one of %q)", c.Order, Orders)
+	}
+	switch c.HangupCause {
+	case "":
+		c.HangupCause = HangupOriginatorCancel
+	case HangupOriginatorCancel, HangupNoAgentTimeout:
+	default:
+		return "", fmt.Errorf("ovhsim: call: unknown hangupCause %q (want %q or %q)", c.HangupCause, HangupOriginatorCancel, HangupNoAgentTimeout)
 	}
 	if c.RingFor < 0 || c.TalkFor < 0 {
 		return "", errors.New("ovhsim: call: ringFor and talkFor must not be negative")
@@ -240,11 +311,13 @@ func (s *Sim) ringLocked(c Call) (string, error) {
 		}
 	}
 
-	k := &call{Call: c, line: l, hangup: make(chan struct{})}
+	k := &call{Call: c, line: l, hangup: make(chan struct{}), callID: newCallID()}
+	k.id = k.callID
 	if l.isQueue() {
-		k.id = uuid.NewString()
-	} else {
-		k.id = newCallID()
+		k.memberUUID = uuid.NewString()
+		if c.Order == OrderLegacy {
+			k.callID, k.id = "", k.memberUUID
+		}
 	}
 	s.calls[k.id] = k
 	s.stats.Calls++
@@ -325,6 +398,7 @@ func (s *Sim) play(k *call) {
 		delete(s.calls, k.id)
 		s.mu.Unlock()
 	}()
+	legacy := k.Order == OrderLegacy
 
 	switch k.Scenario {
 	case Answered:
@@ -337,7 +411,9 @@ func (s *Sim) play(k *call) {
 			return
 		}
 		s.emitCall(k, ovhevent.StartCalling)
-		if !k.SkipEndRinging {
+		// The service sends no end_ringing once the call is answered
+		// (OVH's dashboard drops the call's row on end_ringing).
+		if legacy && !k.SkipEndRinging {
 			s.emitCall(k, ovhevent.EndRinging)
 		}
 		if s.wait(k, k.TalkFor) == simClosed {
@@ -365,6 +441,9 @@ func (s *Sim) play(k *call) {
 
 	case QueueAnswered, QueueAbandoned:
 		s.emitCall(k, ovhevent.MemberQueueStart)
+		if !legacy {
+			s.emitCall(k, ovhevent.MemberCount)
+		}
 		s.emitCall(k, ovhevent.AgentOffering)
 		r := s.wait(k, k.RingFor)
 		if r == simClosed {
@@ -372,6 +451,12 @@ func (s *Sim) play(k *call) {
 		}
 		if r == hungUp || k.Scenario == QueueAbandoned {
 			s.emitCall(k, ovhevent.MemberQueueEnd)
+			if !legacy {
+				// What counts a lost call and clears the caller on OVH's
+				// dashboard.
+				s.emitCall(k, ovhevent.BridgeAgentFail)
+				s.emitCall(k, ovhevent.MemberCount)
+			}
 			return
 		}
 		s.emitCall(k, ovhevent.BridgeAgentStart)
@@ -380,8 +465,50 @@ func (s *Sim) play(k *call) {
 		}
 		s.emitCall(k, ovhevent.BridgeAgentEnd)
 		s.emitCall(k, ovhevent.MemberQueueEnd)
+		if !legacy {
+			s.emitCall(k, ovhevent.MemberCount)
+		}
 	}
 	s.flushHeld(k)
+}
+
+// orderLocked is the Sim's order for calls that do not choose one.
+func (s *Sim) orderLocked() Order {
+	if s.order == "" {
+		return OrderOVH
+	}
+	return s.order
+}
+
+// SetOrder sets the order of the calls rung from now on that do not
+// choose one (Call.Order). It panics on an order that is not one of
+// Orders ("" is OrderOVH); the control API validates before calling it.
+func (s *Sim) SetOrder(o Order) {
+	if !o.Valid() {
+		panic(fmt.Sprintf("ovhsim: unknown order %q (want one of %q)", o, Orders))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.order = o
+}
+
+// CurrentOrder returns the order calls play in when they do not choose one.
+func (s *Sim) CurrentOrder() Order {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.orderLocked()
+}
+
+// queueCountLocked is how many callers wait or talk in queue q: its
+// calls being played whose caller has not left it.
+func (s *Sim) queueCountLocked(q *line) int {
+	n := 0
+	for _, k := range s.calls {
+		if k.line == q && !k.leftQueue {
+			n++
+		}
+	}
+	return n
 }
 
 // emitCall builds one event of the call at the current time and delivers
@@ -390,6 +517,17 @@ func (s *Sim) emitCall(k *call, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
+	if k.line.isQueue() {
+		switch name {
+		case ovhevent.MemberQueueStart:
+			k.joinedAt = now
+		case ovhevent.BridgeAgentStart:
+			k.answeredAt = now
+		case ovhevent.MemberQueueEnd:
+			k.leftQueue = true
+		}
+		k.count = s.queueCountLocked(k.line)
+	}
 	ev := k.event(name, now)
 	k.emitted++
 	if k.Reorder && k.emitted == 1 {
@@ -438,30 +576,50 @@ func (k *call) event(name string, now time.Time) ovhevent.Event {
 	d.Called = k.Called
 	d.Dialed = k.Called
 	if k.line.isQueue() {
+		legacy := k.Order == OrderLegacy
 		d.Billing = k.line.number
 		d.Action = name
 		d.Queue = ovhevent.Text(k.line.number)
+		d.CallId = k.callID
+		if name == ovhevent.MemberCount {
+			// About the queue, not the caller: its size now.
+			d.Calling, d.Called, d.Dialed = "", "", ""
+			d.Count = ovhevent.Text(strconv.Itoa(k.count))
+			return ev
+		}
 		d.QueueMemberCIDNumber = k.Calling
 		d.QueueMemberCIDName = k.CallerName
-		d.QueueMemberUUID = k.id
+		d.QueueMemberUUID = k.memberUUID
 		switch name {
+		case ovhevent.MemberQueueStart:
+			if !legacy {
+				d.Count = ovhevent.Text(strconv.Itoa(k.count))
+			}
 		case ovhevent.AgentOffering, ovhevent.BridgeAgentStart, ovhevent.BridgeAgentEnd:
 			d.Agent = ovhevent.Text(k.Agent)
 			d.QueueAgent = ovhevent.Text(k.Agent)
+		case ovhevent.BridgeAgentFail:
+			d.Agent = ovhevent.Text(k.Agent)
+			d.QueueAgent = ovhevent.Text(k.Agent)
+			d.QueueHangupCause = k.HangupCause
 		case ovhevent.MemberQueueEnd:
 			d.QueueCause = "Cancel"
-			if k.Scenario == QueueAnswered && k.emitted > 2 {
+			if !k.answeredAt.IsZero() {
 				d.QueueCause = "Terminated"
 				d.Agent = ovhevent.Text(k.Agent)
 			}
 		}
 		if name == ovhevent.BridgeAgentEnd {
 			d.QueueCause = "Terminated"
+			if !legacy {
+				d.QueueAgentAnsweredTime = epochSeconds(k.answeredAt)
+				d.QueueMemberJoinedTime = epochSeconds(k.joinedAt)
+			}
 		}
 		return ev
 	}
 	d.Billing = k.line.number
-	d.CallId = k.id
+	d.CallId = k.callID
 	d.Protocol = "sip"
 	switch name {
 	case ovhevent.StartRinging:
@@ -477,6 +635,11 @@ func (k *call) event(name string, now time.Time) ovhevent.Event {
 		d.Body, d.Cseq = "BYE", "103 BYE"
 	}
 	return ev
+}
+
+// epochSeconds is t as OVH's queue times: whole Unix seconds, as text.
+func epochSeconds(t time.Time) ovhevent.Text {
+	return ovhevent.Text(strconv.FormatInt(t.Unix(), 10))
 }
 
 // Register emits a "registered" event for a line (its phone registered):

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -21,33 +22,57 @@ const (
 
 func TestScenarios(t *testing.T) {
 	t.Parallel()
+	const (
+		ovh    = OrderOVH
+		legacy = OrderLegacy
+	)
 	tests := []struct {
-		name string
-		call Call
-		want []string
+		name  string
+		order Order // the Sim's; the call may choose its own
+		call  Call
+		want  []string
 	}{
-		{"answered", Call{Line: testLine, Scenario: Answered},
-			[]string{"start_ringing", "start_calling", "end_ringing", "end_calling"}},
-		{"answered without end_ringing", Call{Line: testLine, Scenario: Answered, SkipEndRinging: true},
+		// The service's orders (OVH's dashboard's expectations).
+		{"answered", ovh, Call{Line: testLine, Scenario: Answered},
 			[]string{"start_ringing", "start_calling", "end_calling"}},
-		{"missed", Call{Line: testLine, Scenario: Missed},
+		{"missed", ovh, Call{Line: testLine, Scenario: Missed},
 			[]string{"start_ringing", "end_ringing"}},
-		{"outbound", Call{Line: testLine, Scenario: Outbound, Called: "0033123456789"},
+		{"outbound", ovh, Call{Line: testLine, Scenario: Outbound, Called: "0033123456789"},
 			[]string{"start_calling", "end_calling"}},
-		{"queue answered", Call{Line: testQueue, Scenario: QueueAnswered, Agent: testLine2},
-			[]string{"member-queue-start", "agent-offering", "bridge-agent-start", "bridge-agent-end", "member-queue-end"}},
-		{"queue abandoned", Call{Line: testQueue, Scenario: QueueAbandoned},
-			[]string{"member-queue-start", "agent-offering", "member-queue-end"}},
-		{"duplicate", Call{Line: testLine, Scenario: Missed, Duplicate: true},
+		{"queue answered", ovh, Call{Line: testQueue, Scenario: QueueAnswered, Agent: testLine2},
+			[]string{"member-queue-start", "member-count", "agent-offering", "bridge-agent-start", "bridge-agent-end", "member-queue-end", "member-count"}},
+		{"queue abandoned", ovh, Call{Line: testQueue, Scenario: QueueAbandoned},
+			[]string{"member-queue-start", "member-count", "agent-offering", "member-queue-end", "bridge-agent-fail", "member-count"}},
+		{"queue timed out", ovh, Call{Line: testQueue, Scenario: QueueAbandoned, HangupCause: HangupNoAgentTimeout},
+			[]string{"member-queue-start", "member-count", "agent-offering", "member-queue-end", "bridge-agent-fail", "member-count"}},
+		{"duplicate", ovh, Call{Line: testLine, Scenario: Missed, Duplicate: true},
 			[]string{"start_ringing", "start_ringing", "end_ringing", "end_ringing"}},
-		{"reorder", Call{Line: testLine, Scenario: Answered, Reorder: true},
-			[]string{"start_calling", "start_ringing", "end_ringing", "end_calling"}},
-		{"reorder missed", Call{Line: testLine, Scenario: Missed, Reorder: true},
+		{"reorder", ovh, Call{Line: testLine, Scenario: Answered, Reorder: true},
+			[]string{"start_calling", "start_ringing", "end_calling"}},
+		{"reorder missed", ovh, Call{Line: testLine, Scenario: Missed, Reorder: true},
 			[]string{"end_ringing", "start_ringing"}},
-		{"default scenario on a line", Call{Line: testLine},
+		{"default scenario on a line", ovh, Call{Line: testLine},
+			[]string{"start_ringing", "start_calling", "end_calling"}},
+		{"default scenario on a queue", ovh, Call{Line: testQueue},
+			[]string{"member-queue-start", "member-count", "agent-offering", "bridge-agent-start", "bridge-agent-end", "member-queue-end", "member-count"}},
+		{"legacy call on an ovh sim", ovh, Call{Line: testLine, Scenario: Answered, Order: legacy},
 			[]string{"start_ringing", "start_calling", "end_ringing", "end_calling"}},
-		{"default scenario on a queue", Call{Line: testQueue},
+
+		// The legacy orders, kept for the product's tolerance tests.
+		{"legacy answered", legacy, Call{Line: testLine, Scenario: Answered},
+			[]string{"start_ringing", "start_calling", "end_ringing", "end_calling"}},
+		{"legacy answered without end_ringing", legacy, Call{Line: testLine, Scenario: Answered, SkipEndRinging: true},
+			[]string{"start_ringing", "start_calling", "end_calling"}},
+		{"legacy missed", legacy, Call{Line: testLine, Scenario: Missed},
+			[]string{"start_ringing", "end_ringing"}},
+		{"legacy queue answered", legacy, Call{Line: testQueue, Scenario: QueueAnswered, Agent: testLine2},
 			[]string{"member-queue-start", "agent-offering", "bridge-agent-start", "bridge-agent-end", "member-queue-end"}},
+		{"legacy queue abandoned", legacy, Call{Line: testQueue, Scenario: QueueAbandoned},
+			[]string{"member-queue-start", "agent-offering", "member-queue-end"}},
+		{"legacy reorder", legacy, Call{Line: testLine, Scenario: Answered, Reorder: true},
+			[]string{"start_calling", "start_ringing", "end_ringing", "end_calling"}},
+		{"ovh call on a legacy sim", legacy, Call{Line: testQueue, Order: ovh},
+			[]string{"member-queue-start", "member-count", "agent-offering", "bridge-agent-start", "bridge-agent-end", "member-queue-end", "member-count"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +80,7 @@ func TestScenarios(t *testing.T) {
 			// In a bubble the call plays on the fake clock, and synctest.Wait
 			// shows when every event it sent has arrived.
 			synctest.Test(t, func(t *testing.T) {
-				sim, srv := newBubbleSim(t, Config{})
+				sim, srv := newBubbleSim(t, Config{Order: tt.order})
 				tok := mustToken(t, sim, testBA, "1 day")
 				l := listen(t, sim, srv.URL, tok)
 				c := tt.call
@@ -73,10 +98,19 @@ func TestScenarios(t *testing.T) {
 				if got := names(evs); !slices.Equal(got, tt.want) {
 					t.Fatalf("events %v, want %v", got, tt.want)
 				}
+				order := tt.order
+				if c.Order != "" {
+					order = c.Order
+				}
 				queue := c.Line == testQueue
 				for i, e := range evs {
 					if e.CallID() != id {
-						t.Errorf("event %d CallID %q, want %q", i, e.CallID(), id)
+						t.Errorf("event %d %s: CallID %q, want %q", i, e.Name(), e.CallID(), id)
+					}
+					// OVH's dashboard matches queue events to their caller
+					// by CallId; the legacy order leaves it empty.
+					if queue && (e.Data.CallId != "") != (order == ovh) {
+						t.Errorf("event %d %s (%s order): CallId %q", i, e.Name(), order, e.Data.CallId)
 					}
 					if e.Ressource != c.Line || e.Token != tok || e.Data.Event != e.Event {
 						t.Errorf("event %d: Ressource %q Token %q Data.Event %q", i, e.Ressource, e.Token, e.Data.Event)
@@ -109,21 +143,7 @@ func TestScenarios(t *testing.T) {
 				first := evs[0]
 				switch {
 				case queue:
-					d := first.Data
-					if d.QueueMemberUUID != id || d.QueueMemberCIDNumber == "" || d.Queue != testQueue || d.Action != first.Event || d.Calling != d.QueueMemberCIDNumber {
-						t.Errorf("queue data %+v", d)
-					}
-					last := evs[len(evs)-1].Data
-					want := "Cancel"
-					if c.Scenario != QueueAbandoned {
-						want = "Terminated"
-						if string(evs[2].Data.Agent) != sim.defaultAgentForTest(c) {
-							t.Errorf("bridge-agent-start Agent %q", evs[2].Data.Agent)
-						}
-					}
-					if last.QueueCause != want {
-						t.Errorf("member-queue-end QueueCause %q, want %q", last.QueueCause, want)
-					}
+					checkQueueEvents(t, sim, c, order, evs)
 				case c.Scenario == Outbound:
 					if first.Data.Calling != testLine || first.Data.Called != "0033123456789" {
 						t.Errorf("outbound: Calling %q Called %q", first.Data.Calling, first.Data.Called)
@@ -138,6 +158,66 @@ func TestScenarios(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// checkQueueEvents checks the keys of a queue call's events (evs, as
+// received) in its order: what OVH's dashboard reads in OrderOVH, none of
+// the added keys in OrderLegacy.
+func checkQueueEvents(t *testing.T, sim *Sim, c Call, order Order, evs []ovhevent.Event) {
+	t.Helper()
+	byName := map[string][]ovhevent.Data{}
+	for _, e := range evs {
+		byName[e.Name()] = append(byName[e.Name()], e.Data)
+	}
+	start := byName[ovhevent.MemberQueueStart][0]
+	if start.QueueMemberUUID == "" || start.QueueMemberCIDNumber == "" || start.Queue != testQueue || start.Action != ovhevent.MemberQueueStart || start.Calling != start.QueueMemberCIDNumber {
+		t.Errorf("member-queue-start data %+v", start)
+	}
+	ovh := order == OrderOVH
+	if got := string(start.Count); (got == "1") != ovh || (!ovh && got != "") {
+		t.Errorf("member-queue-start Count %q (%s order)", got, order)
+	}
+	counts := byName[ovhevent.MemberCount]
+	if ovh && (len(counts) != 2 || counts[0].Count != "1" || counts[1].Count != "0") {
+		t.Errorf("member-count events %+v, want Count 1 then 0", counts)
+	}
+	end := byName[ovhevent.MemberQueueEnd][0]
+	fails := byName[ovhevent.BridgeAgentFail]
+	if c.Scenario == QueueAbandoned {
+		if end.QueueCause != "Cancel" {
+			t.Errorf("member-queue-end QueueCause %q, want Cancel", end.QueueCause)
+		}
+		want := c.HangupCause
+		if want == "" {
+			want = HangupOriginatorCancel
+		}
+		switch {
+		case ovh && (len(fails) != 1 || fails[0].QueueHangupCause != want):
+			t.Errorf("bridge-agent-fail %+v, want one with QueueHangupCause %s", fails, want)
+		case !ovh && len(fails) != 0:
+			t.Errorf("legacy order: bridge-agent-fail %+v", fails)
+		}
+		return
+	}
+	if end.QueueCause != "Terminated" {
+		t.Errorf("member-queue-end QueueCause %q, want Terminated", end.QueueCause)
+	}
+	if a := string(byName[ovhevent.BridgeAgentStart][0].Agent); a != sim.defaultAgentForTest(c) {
+		t.Errorf("bridge-agent-start Agent %q", a)
+	}
+	bridgeEnd := byName[ovhevent.BridgeAgentEnd][0]
+	answered, joined := string(bridgeEnd.QueueAgentAnsweredTime), string(bridgeEnd.QueueMemberJoinedTime)
+	if !ovh {
+		if answered != "" || joined != "" {
+			t.Errorf("legacy order: bridge-agent-end times %q %q", answered, joined)
+		}
+		return
+	}
+	a, errA := strconv.ParseInt(answered, 10, 64)
+	j, errJ := strconv.ParseInt(joined, 10, 64)
+	if errA != nil || errJ != nil || j <= 0 || a < j || float64(j) > float64(start.Ts)+1 {
+		t.Errorf("bridge-agent-end QueueAgentAnsweredTime %q QueueMemberJoinedTime %q (member-queue-start Ts %v): want epoch seconds, joined ≤ answered", answered, joined, start.Ts)
 	}
 }
 
@@ -207,10 +287,10 @@ func TestEndCallEarly(t *testing.T) {
 	}
 	// Hung up while talking: the end events come at once.
 	id, _ = sim.Ring(Call{Line: testQueue, Scenario: QueueAnswered, RingFor: fastRing, TalkFor: time.Minute})
-	l.wait(t, 5, 5*time.Second)
+	l.wait(t, 6, 5*time.Second)
 	sim.EndCall(id)
-	got := names(l.wait(t, 7, 5*time.Second))[2:]
-	if want := []string{"member-queue-start", "agent-offering", "bridge-agent-start", "bridge-agent-end", "member-queue-end"}; !slices.Equal(got, want) {
+	got := names(l.wait(t, 9, 5*time.Second))[2:]
+	if want := []string{"member-queue-start", "member-count", "agent-offering", "bridge-agent-start", "bridge-agent-end", "member-queue-end", "member-count"}; !slices.Equal(got, want) {
 		t.Errorf("queue call hung up while talking: %v", got)
 	}
 }
@@ -221,7 +301,10 @@ func TestAnonymousCaller(t *testing.T) {
 	l := listen(t, sim, srv.URL, tok)
 	sim.Ring(Call{Line: testLine, Scenario: Missed, Anonymous: true, RingFor: fastRing})
 	sim.Ring(Call{Line: testQueue, Scenario: QueueAbandoned, Anonymous: true, RingFor: fastRing})
-	for _, e := range l.wait(t, 5, 5*time.Second) {
+	for _, e := range l.wait(t, 8, 5*time.Second) {
+		if e.Name() == ovhevent.MemberCount {
+			continue // about the queue, not a caller
+		}
 		if e.CallingNumber() != AnonymousCaller {
 			t.Errorf("%s: calling %q, want %q", e.Name(), e.CallingNumber(), AnonymousCaller)
 		}
@@ -264,21 +347,21 @@ func TestHundredSimultaneousCalls(t *testing.T) {
 		}
 		ids[id] = true
 	}
-	evs := l.wait(t, 4*n, 10*time.Second)
+	evs := l.wait(t, 3*n, 10*time.Second)
 	perCall := map[string][]string{}
 	for _, e := range evs {
 		perCall[e.CallID()] = append(perCall[e.CallID()], e.Name())
 	}
-	want := []string{"start_ringing", "start_calling", "end_ringing", "end_calling"}
+	want := []string{"start_ringing", "start_calling", "end_calling"}
 	for id := range ids {
 		if !slices.Equal(perCall[id], want) {
 			t.Errorf("call %s: %v", id, perCall[id])
 		}
 	}
-	if len(evs) != 4*n {
-		t.Errorf("got %d events, want %d", len(evs), 4*n)
+	if len(evs) != 3*n {
+		t.Errorf("got %d events, want %d", len(evs), 3*n)
 	}
-	for _, e := range one.wait(t, 4, 5*time.Second) {
+	for _, e := range one.wait(t, 3, 5*time.Second) {
 		if e.Ressource != "0033972100007" {
 			t.Errorf("line token got an event of %s", e.Ressource)
 		}

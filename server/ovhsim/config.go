@@ -50,9 +50,23 @@ type Config struct {
 	// stays valid until it expires or is deleted.
 	OneTokenPerScope bool
 
+	// HangTimeout is how long FaultHang holds a poll before dropping the
+	// connection without an answer (as a proxy on the way cuts a request
+	// held too long). Default 2×HoldTime: longer than a poll, so a client
+	// sees the hang and its own request timeout has to act.
+	HangTimeout time.Duration
+
 	// Nichandle is the account GET /1.0/me answers with. Default
 	// "ab12345-ovh" (the nichandle of the billing account ab12345-ovh-1).
 	Nichandle string
+
+	// Order is how calls play their events when they do not choose
+	// (Call.Order): OrderOVH (the default: as the service, what OVH's
+	// dashboard expects) or OrderLegacy (the emulator's former orders:
+	// end_ringing after an answer, queue events without CallId, Count,
+	// member-count, bridge-agent-fail or queue times). Sim.SetOrder and
+	// POST /sim/order change it at run time.
+	Order Order
 
 	// MaxClockSkew is how far X-Ovh-Timestamp may be from Clock on signed
 	// /1.0 calls. Default 5 minutes.
@@ -83,6 +97,9 @@ const (
 func (cfg Config) withDefaults() Config {
 	if cfg.HoldTime <= 0 {
 		cfg.HoldTime = DefaultHoldTime
+	}
+	if cfg.HangTimeout <= 0 {
+		cfg.HangTimeout = 2 * cfg.HoldTime
 	}
 	if cfg.QueueMax <= 0 {
 		cfg.QueueMax = DefaultQueueMax
@@ -121,8 +138,11 @@ const (
 	FaultNone Fault = ""
 	// Fault5xx answers 503 with an HTML error page.
 	Fault5xx Fault = "5xx"
-	// FaultHang holds every poll without ever answering, until the client
-	// gives up (or the Sim is closed).
+	// FaultHang holds every poll without an answer. A held poll is
+	// released when the fault is cleared (it then goes on as a normal
+	// poll: it answers what happened meanwhile, or holds until HoldTime);
+	// it is dropped without an answer when the client gives up, the Sim
+	// is closed, or it has hung for Config.HangTimeout.
 	FaultHang Fault = "hang"
 	// FaultGarbage answers 200 with a body that is not JSON.
 	FaultGarbage Fault = "garbage"

@@ -19,6 +19,8 @@ import (
 //	POST   /sim/call/{id}/end                         → {"callId":"…","ended":true}
 //	GET    /sim/fault                                 → {"fault":"…"}
 //	POST   /sim/fault             {"fault":"5xx"}     → {"fault":"5xx"}
+//	GET    /sim/order                                 → {"order":"ovh"}
+//	POST   /sim/order             {"order":"legacy"}  → {"order":"legacy"}
 //	GET    /sim/lines                                 → [LineInfo…]
 //	POST   /sim/lines             LineInfo            → LineInfo
 //	POST   /sim/token             {"scope","expiration"} → {"token":"…"}
@@ -33,6 +35,8 @@ func (s *Sim) controlHandler() http.Handler {
 	mux.HandleFunc("POST /sim/call/{id}/end", s.ctlEndCall)
 	mux.HandleFunc("GET /sim/fault", s.ctlGetFault)
 	mux.HandleFunc("POST /sim/fault", s.ctlSetFault)
+	mux.HandleFunc("GET /sim/order", s.ctlGetOrder)
+	mux.HandleFunc("POST /sim/order", s.ctlSetOrder)
 	mux.HandleFunc("GET /sim/lines", s.ctlLines)
 	mux.HandleFunc("POST /sim/lines", s.ctlAddLine)
 	mux.HandleFunc("POST /sim/token", s.ctlNewToken)
@@ -135,6 +139,31 @@ func (s *Sim) ctlSetFault(w http.ResponseWriter, r *http.Request) {
 	}
 	s.SetFault(*body.Fault)
 	ctlJSON(w, http.StatusOK, map[string]Fault{"fault": *body.Fault})
+}
+
+func (s *Sim) ctlGetOrder(w http.ResponseWriter, r *http.Request) {
+	ctlJSON(w, http.StatusOK, map[string]Order{"order": s.CurrentOrder()})
+}
+
+// ctlSetOrder sets the order of calls rung from now on (the tolerance
+// tests' legacy orders, or the service's).
+func (s *Sim) ctlSetOrder(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Order *Order `json:"order"`
+	}
+	if !decodeBody(w, r, &body) {
+		return
+	}
+	if body.Order == nil || *body.Order == "" || !body.Order.Valid() {
+		got := "nothing"
+		if body.Order != nil {
+			got = fmt.Sprintf("%q", *body.Order)
+		}
+		ctlError(w, http.StatusBadRequest, fmt.Sprintf(`"order" is %s: want one of %q`, got, Orders))
+		return
+	}
+	s.SetOrder(*body.Order)
+	ctlJSON(w, http.StatusOK, map[string]Order{"order": *body.Order})
 }
 
 func (s *Sim) ctlLines(w http.ResponseWriter, r *http.Request) {

@@ -93,6 +93,10 @@ func TestControlAPIErrors(t *testing.T) {
 		{"unknown line", "POST", "/call", `{"line":"0033999"}`, 400, "no line or queue"},
 		{"unknown scenario", "POST", "/call", `{"line":"` + testLine + `","scenario":"boom"}`, 400, "unknown scenario"},
 		{"queue scenario on a line", "POST", "/call", `{"line":"` + testLine + `","scenario":"queue-answered"}`, 400, "needs a queue"},
+		{"unknown order", "POST", "/call", `{"line":"` + testLine + `","order":"reverse"}`, 400, "unknown order"},
+		{"unknown hangup cause", "POST", "/call", `{"line":"` + testQueue + `","scenario":"queue-abandoned","hangupCause":"BORED"}`, 400, "unknown hangupCause"},
+		{"set unknown order", "POST", "/order", `{"order":"reverse"}`, 400, `want one of ["ovh" "legacy"]`},
+		{"set no order", "POST", "/order", `{}`, 400, "is nothing"},
 		{"end unknown call", "POST", "/call/nope/end", "", 404, "no call"},
 		{"unknown fault", "POST", "/fault", `{"fault":"meteor"}`, 400, "unknown fault"},
 		{"missing fault", "POST", "/fault", `{}`, 400, "missing"},
@@ -120,6 +124,45 @@ func TestControlAPIErrors(t *testing.T) {
 				t.Errorf("error %q does not mention %q", out.Error, tt.mention)
 			}
 		})
+	}
+}
+
+// TestControlOrder: /sim/order reads and sets the order of the calls rung
+// from then on; a call's own "order" wins.
+func TestControlOrder(t *testing.T) {
+	sim, srv := newTestSim(t, Config{})
+	base := srv.URL + "/sim"
+	tok := mustToken(t, sim, testLine, "1 day")
+	l := listen(t, sim, srv.URL, tok)
+	var got struct{ Order Order }
+	if st := postJSON(t, "GET", base+"/order", "", &got); st != 200 || got.Order != OrderOVH {
+		t.Fatalf("GET /sim/order: %d %q, want ovh", st, got.Order)
+	}
+	steps := []struct {
+		set  Order  // "" leaves the Sim's order as it is
+		call string // the call's JSON
+		want []string
+	}{
+		{"", `{"line":"` + testLine + `","ringFor":1,"talkFor":1}`, []string{"start_ringing", "start_calling", "end_calling"}},
+		{OrderLegacy, `{"line":"` + testLine + `","ringFor":1,"talkFor":1}`, []string{"start_ringing", "start_calling", "end_ringing", "end_calling"}},
+		{"", `{"line":"` + testLine + `","ringFor":1,"talkFor":1,"order":"ovh"}`, []string{"start_ringing", "start_calling", "end_calling"}},
+		{OrderOVH, `{"line":"` + testLine + `","ringFor":1,"talkFor":1}`, []string{"start_ringing", "start_calling", "end_calling"}},
+	}
+	n := 0
+	for i, step := range steps {
+		if step.set != "" {
+			if st := postJSON(t, "POST", base+"/order", `{"order":"`+string(step.set)+`"}`, &got); st != 200 || got.Order != step.set || sim.CurrentOrder() != step.set {
+				t.Fatalf("step %d: POST /sim/order %s: %d %q", i, step.set, st, got.Order)
+			}
+		}
+		if st := postJSON(t, "POST", base+"/call", step.call, nil); st != 200 {
+			t.Fatalf("step %d: POST /sim/call: %d", i, st)
+		}
+		n += len(step.want)
+		evs := l.wait(t, n, 5*time.Second)
+		if got := names(evs[n-len(step.want):]); !slices.Equal(got, step.want) {
+			t.Errorf("step %d: events %v, want %v", i, got, step.want)
+		}
 	}
 }
 

@@ -99,11 +99,25 @@ func (s *Sim) serveEvents(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.stats.Polls++
-	if f := s.fault; f != FaultNone {
+	var hung *time.Timer // a hang fault's limit, started by the first hang
+	defer func() {
+		if hung != nil {
+			hung.Stop()
+		}
+	}()
+	for s.fault != FaultNone {
+		f, faultWake := s.fault, s.faultWake
 		s.stats.Faults++
 		s.mu.Unlock()
-		s.serveFault(w, r, f)
-		return
+		if f != FaultHang {
+			s.serveFault(w, r, f)
+			return
+		}
+		if hung == nil {
+			hung = time.NewTimer(s.cfg.HangTimeout)
+		}
+		s.hang(r, faultWake, hung.C) // returns when the fault changes
+		s.mu.Lock()
 	}
 	now := s.now()
 	s.sweepLocked(now)
@@ -147,9 +161,19 @@ func (s *Sim) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		if f := s.fault; f != FaultNone {
 			s.stats.Faults++
+			faultWake := s.faultWake
 			s.mu.Unlock()
-			s.serveFault(w, r, f)
-			return
+			if f != FaultHang {
+				s.serveFault(w, r, f)
+				return
+			}
+			if hung == nil {
+				hung = time.NewTimer(s.cfg.HangTimeout)
+			}
+			// Released when the fault changes: the poll then goes on,
+			// answering what arrived meanwhile or holding until HoldTime.
+			s.hang(r, faultWake, hung.C)
+			continue
 		}
 		if se.queue.n > 0 {
 			events := se.queue.take()
@@ -238,16 +262,26 @@ func (s *Sim) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusOK)
 		w.Write([]byte("<!DOCTYPE html><html><body>Maintenance in progress. Please come back later.</body></html>\n"))
-	case FaultHang:
-		select {
-		case <-r.Context().Done():
-		case <-s.done:
-		}
-		panic(http.ErrAbortHandler)
 	case FaultInstantError:
 		// Drops the connection without an answer (net/http does not log it).
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// hang holds a poll without an answer, as the broken service does, until
+// the fault changes (faultWake: it returns, for the poll to go on). When
+// the client gives up, the Sim is closed or the hang has lasted
+// HangTimeout (limit), the connection is dropped without an answer.
+func (s *Sim) hang(r *http.Request, faultWake chan struct{}, limit <-chan time.Time) {
+	select {
+	case <-faultWake:
+		return
+	case <-r.Context().Done():
+	case <-s.done:
+	case <-limit:
+		s.logf("hang fault: poll dropped after %v without an answer (HangTimeout)", s.cfg.HangTimeout)
+	}
+	panic(http.ErrAbortHandler)
 }
 
 func quoteShort(v string) string {

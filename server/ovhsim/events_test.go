@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/internal/ovhevent"
+	"github.com/screenpop/screenpop/internal/waitfor"
 )
 
 func TestPollHeldThenEmpty(t *testing.T) {
@@ -289,8 +290,10 @@ func TestFaults(t *testing.T) {
 		})
 	})
 	t.Run("hang", func(t *testing.T) {
+		// HangTimeout is 2×HoldTime: a client that gives up after a
+		// poll's time sees no answer.
 		sim.SetFault(FaultHang)
-		ctx, cancel := context.WithTimeout(context.Background(), 3*testHold)
+		ctx, cancel := context.WithTimeout(context.Background(), testHold)
 		defer cancel()
 		res := poll(ctx, srv.URL, tok, "")
 		if res.err == nil || ctx.Err() == nil {
@@ -329,6 +332,65 @@ func TestFaults(t *testing.T) {
 	if st := sim.Stats(); st.Faults < 3 {
 		t.Errorf("Faults = %d, want at least 3", st.Faults)
 	}
+}
+
+// TestHangReleased: a hung poll is released when the fault is cleared,
+// whether the hang began before the poll or while it was held: it goes on
+// as a poll and answers the call rung after the repair. Left hanging, it
+// is dropped without an answer after HangTimeout.
+func TestHangReleased(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name       string
+		hangBefore bool // the fault is set before the poll arrives
+	}{
+		{"hang before the poll", true},
+		{"hang during a held poll", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sim, srv := newTestSim(t, Config{HoldTime: time.Minute})
+			tok := mustToken(t, sim, testLine, "1 day")
+			got := make(chan pollResult, 1)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if tt.hangBefore {
+				sim.SetFault(FaultHang)
+				go func() { got <- poll(ctx, srv.URL, tok, "") }()
+				waitfor.Until(t, "the poll to hang", func() bool { return sim.Stats().Faults == 1 })
+			} else {
+				go func() { got <- poll(ctx, srv.URL, tok, "") }()
+				if err := sim.WaitActivePolls(ctx, 1); err != nil {
+					t.Fatal(err)
+				}
+				sim.SetFault(FaultHang)
+				waitfor.Until(t, "the held poll to hang", func() bool { return sim.Stats().Faults == 1 })
+			}
+			sim.SetFault(FaultNone)
+			if err := sim.WaitActivePolls(ctx, 1); err != nil {
+				t.Fatal(err)
+			}
+			id, err := sim.Ring(Call{Line: testLine, Scenario: Ringing})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sim.EndCall(id)
+			res := <-got
+			if res.err != nil || res.status != 200 || len(res.answer.Events) != 1 || res.answer.Events[0].CallID() != id {
+				t.Errorf("released poll: status %d, err %v, body %s: want the call rung after the repair", res.status, res.err, res.raw)
+			}
+		})
+	}
+	t.Run("dropped after HangTimeout", func(t *testing.T) {
+		sim, srv := newTestSim(t, Config{HoldTime: time.Minute, HangTimeout: 50 * time.Millisecond})
+		tok := mustToken(t, sim, testLine, "1 day")
+		sim.SetFault(FaultHang)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		res := poll(ctx, srv.URL, tok, "")
+		if res.err == nil || ctx.Err() != nil {
+			t.Errorf("status %d, err %v after %v: want the connection dropped without an answer, before the client gives up", res.status, res.err, res.took)
+		}
+	})
 }
 
 func TestSessionsExpire(t *testing.T) {

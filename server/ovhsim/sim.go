@@ -43,6 +43,7 @@ type Sim struct {
 	apps      map[string]string   // application key → secret
 	consumers map[string]*consumerKey
 	fault     Fault
+	order     Order         // of calls that do not choose one ("": OrderOVH)
 	faultWake chan struct{} // closed and replaced when the fault changes
 	pollWake  chan struct{} // closed and replaced when ActivePolls changes
 	lastSweep time.Time
@@ -136,6 +137,7 @@ func New(cfg Config) *Sim {
 		done:      make(chan struct{}),
 		nextBAId:  59415,
 		nextLnId:  295670,
+		order:     cfg.Order,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", s.serveEvents)
