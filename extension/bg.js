@@ -13,7 +13,7 @@ api.storage.onChanged.addListener((changes, area) => deliver('storage', changes,
 // Page requests (wasm/background/view.go, Request…): Go answers through
 // sendResponse, later, so the listener returns true. Other messages are
 // not ours: return false so that their own listener can answer.
-const requests = new Set(['pause', 'mark-seen', 'open', 'test-pop', 'reconnect']);
+const requests = new Set(['pause', 'mark-seen', 'open', 'test-pop', 'reconnect', 'dial']);
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (msg && msg.type === 'typing' && sender.tab) { // typing.js, in a CRM page: no answer
     deliver('typing', sender.tab.id, !!msg.typing);

@@ -19,7 +19,7 @@ import (
 // every field of every type is checked to round-trip, and to read and
 // write as encoding/json does (codec_test.go).
 
-//go:generate go run ../../tools/jsongen -out wire_gen.go -decode "stream.Message settings.Settings Memory RelayStatus Calls" -encode "stream.ClientMessage Calls RelayStatus InPageCard Memory"
+//go:generate go run ../../tools/jsongen -out wire_gen.go -decode "stream.Message settings.Settings Memory RelayStatus Calls stream.Dialed" -encode "stream.ClientMessage Calls RelayStatus InPageCard Memory stream.Dial"
 
 // decodeMessage reads one message from the relay.
 func decodeMessage(raw []byte) (stream.Message, error) {

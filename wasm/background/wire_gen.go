@@ -1025,6 +1025,20 @@ func encodeViewCalls(e *stdlite.JSONEncoder, x *view.Calls) {
 	e.End()
 }
 
+// decodeStreamDialed reads v into x, member by member: a member absent or of
+// another JSON type leaves x's field as it is.
+func decodeStreamDialed(v *stdlite.JSONValue, x *stream.Dialed) {
+	for i := range v.Object {
+		m := &v.Object[i].Value
+		switch v.Object[i].Key {
+		case "line":
+			m.ReadString(&x.Line)
+		case "number":
+			decodePhoneNumber(m, &x.Number)
+		}
+	}
+}
+
 // encodeStreamClientMessage writes x as encoding/json does.
 func encodeStreamClientMessage(e *stdlite.JSONEncoder, x *stream.ClientMessage) {
 	e.Begin()
@@ -1048,5 +1062,17 @@ func encodeInPageCard(e *stdlite.JSONEncoder, x *InPageCard) {
 	encodeViewCallView(e, &x.View)
 	e.Key("at")
 	e.Int(int64(x.At))
+	e.End()
+}
+
+// encodeStreamDial writes x as encoding/json does.
+func encodeStreamDial(e *stdlite.JSONEncoder, x *stream.Dial) {
+	e.Begin()
+	if x.Line != "" {
+		e.Key("line")
+		e.String(x.Line)
+	}
+	e.Key("number")
+	e.String(x.Number)
 	e.End()
 }

@@ -255,19 +255,18 @@ func (w *worker) reloadSettings() bool {
 	return w.settings.RelayURL != old.RelayURL || w.settings.Secret != old.Secret
 }
 
-// syncInPage keeps the in-page content script registered for the CRM
-// while the mode is in-page, and unregistered otherwise.
+// syncInPage keeps the CRM content script (content.js: the in-page card,
+// and the call links of the CRM's phone numbers) registered for the CRM
+// in every mode, where the agent let the extension in; missing access is
+// only worth a warning in in-page mode, where pops need it.
 func (w *worker) syncInPage() {
-	base := ""
-	if w.settings.Mode == settings.ModeInPage {
-		base = w.settings.CRMBase
-		if base == "" {
-			base = w.settings.Template
-		}
+	base := w.settings.CRMBase
+	if base == "" {
+		base = w.settings.Template
 	}
 	if base != w.inpage {
 		w.inpage = base
-		if err := SyncInPage(base); err != nil && base != "" {
+		if err := SyncInPage(base); err != nil && base != "" && (w.settings.Mode == settings.ModeInPage || !errors.Is(err, ErrNoHostAccess)) {
 			warn(err.Error())
 		}
 	}
@@ -471,6 +470,9 @@ func (w *worker) dispatch(in input) (reconnect bool) {
 		w.writeStatus()
 		w.do(nil)
 	case inputRequest:
+		if w.asyncRequest(in) { // answered once the relay has (dial_js.go)
+			return false
+		}
 		reconnect, err := w.request(in.msg)
 		answer := map[string]any{"ok": err == nil}
 		if err != nil {
