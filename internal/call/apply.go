@@ -1,6 +1,7 @@
 package call
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/screenpop/screenpop/internal/ovhevent"
@@ -48,11 +49,24 @@ type Change struct {
 //
 //	member-queue-start            → Ringing (queued)
 //	agent-offering                → Ringing, OfferedTo = the agent
-//	bridge-agent-fail             → Ringing, the offer to that agent is withdrawn
+//	bridge-agent-fail             → Ringing, the offer to that agent is withdrawn;
+//	                                Abandoned when its QueueHangupCause is NO_AGENT_TIMEOUT
+//	                                (the queue gave up on the caller)
 //	bridge-agent-start            → Answered, Agent = the agent
 //	bridge-agent-end              → Ended
 //	member-queue-end on Ringing   → Abandoned (no bridge seen)
 //	member-queue-end on Answered  → Ended (its bridge-agent-end is late or lost)
+//
+// A bridge-agent-fail with QueueHangupCause ORIGINATOR_CANCEL is not
+// taken as the caller's end, although OVH's dashboard counts it as a lost
+// call: in a ring-all queue the legs of the agents who lost the race may
+// fail that way while another agent answers, and an ended call is final.
+// The caller's member-queue-end (or Expire) ends it.
+//
+// bridge-agent-end's QueueMemberJoinedTime and QueueAgentAnsweredTime
+// (epoch seconds) give RingAt and AnswerAt when the events that set them
+// were not seen (lost, or sent before the relay started), so that the
+// queue's wait and the talk time are still known.
 //
 // Robustness:
 //   - Times come from the event (Data.Ts, else Timestamp), else now.
@@ -239,6 +253,10 @@ func (e *entry) step(k kind, ev *ovhevent.Event, at time.Time) {
 		if c.State == "" {
 			c.State = Ringing
 		}
+		if c.State == Ringing && ev.Data.QueueHangupCause == HangupNoAgentTimeout {
+			c.State, c.EndAt, c.OfferedTo = Abandoned, at, ""
+			break
+		}
 		if agent := agentOf(ev); c.State == Ringing && !stale && (agent == "" || agent == c.OfferedTo) {
 			c.OfferedTo = ""
 		}
@@ -263,6 +281,14 @@ func (e *entry) step(k kind, ev *ovhevent.Event, at time.Time) {
 		if c.Agent == "" {
 			c.Agent = agentOf(ev)
 		}
+		joined, okJ := epochText(ev.Data.QueueMemberJoinedTime)
+		answered, okA := epochText(ev.Data.QueueAgentAnsweredTime)
+		if okA && c.AnswerAt.IsZero() && !answered.After(at) {
+			c.AnswerAt = answered
+		}
+		if okJ && c.RingAt.IsZero() && !joined.After(at) && (c.AnswerAt.IsZero() || !joined.After(c.AnswerAt)) {
+			c.RingAt = joined
+		}
 		c.State, c.EndAt = Ended, at
 
 	case kindQueueEnd:
@@ -273,4 +299,19 @@ func (e *entry) step(k kind, ev *ovhevent.Event, at time.Time) {
 			c.State, c.EndAt = Ended, at
 		}
 	}
+}
+
+// HangupNoAgentTimeout is the QueueHangupCause of a bridge-agent-fail
+// whose caller the queue gave up on (its wait ran out).
+const HangupNoAgentTimeout = "NO_AGENT_TIMEOUT"
+
+// epochText reads OVH's queue times (QueueMemberJoinedTime,
+// QueueAgentAnsweredTime): whole Unix seconds as text. ok is false when
+// absent, not a number, or not a plausible time.
+func epochText(v ovhevent.Text) (time.Time, bool) {
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil || n <= 0 || n > maxTs {
+		return time.Time{}, false
+	}
+	return time.Unix(n, 0).UTC(), true
 }

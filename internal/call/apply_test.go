@@ -2,6 +2,7 @@ package call
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,33 @@ func queueEv(name, uuid, agent string, sec float64) *ovhevent.Event {
 		ev.Data.Ts = ovhevent.Seconds(float64(t0.Unix()) + sec)
 	}
 	return ev
+}
+
+// ovhQueueEv is a queue event in OVH's order: the caller's CallId
+// ("C1.") on every event, QueueMemberUUID too; edit changes its Data.
+func ovhQueueEv(name, agent string, sec float64, edit func(*ovhevent.Data)) *ovhevent.Event {
+	ev := queueEv(name, "u1", agent, sec)
+	ev.Data.CallId = "C1."
+	if name == "member-count" || name == "members-count" {
+		ev.Data.QueueMemberUUID, ev.Data.QueueMemberCIDNumber = "", ""
+	}
+	if edit != nil {
+		edit(&ev.Data)
+	}
+	return ev
+}
+
+// queueTimes sets bridge-agent-end's QueueMemberJoinedTime and
+// QueueAgentAnsweredTime, seconds after t0.
+func queueTimes(joined, answered int64) func(*ovhevent.Data) {
+	return func(d *ovhevent.Data) {
+		d.QueueMemberJoinedTime = ovhevent.Text(strconv.FormatInt(t0.Unix()+joined, 10))
+		d.QueueAgentAnsweredTime = ovhevent.Text(strconv.FormatInt(t0.Unix()+answered, 10))
+	}
+}
+
+func hangup(cause string) func(*ovhevent.Data) {
+	return func(d *ovhevent.Data) { d.QueueHangupCause = cause }
 }
 
 func at(sec float64) time.Time { return t0.Add(time.Duration(sec * float64(time.Second))) }
@@ -160,6 +188,80 @@ func TestApply(t *testing.T) {
 			want(t, "agent", c.Agent, "")
 			want(t, "offered to", c.OfferedTo, "")
 			want(t, "ring", c.RingDuration(), 9*time.Second)
+		}},
+		// OVH's order (what OVH's dashboard expects of the service): queue
+		// events carry the caller's CallId, member-count the queue's size,
+		// bridge-agent-fail a QueueHangupCause, bridge-agent-end the times.
+		{"queue answered, OVH's order", []step{
+			{ovhQueueEv("member-queue-start", "", 0, nil), "NC", Ringing},
+			{ovhQueueEv("member-count", "", 0, func(d *ovhevent.Data) { d.Count = "1" }), "", ""},
+			{ovhQueueEv("agent-offering", "1001", 1, nil), "C", Ringing},
+			{ovhQueueEv("bridge-agent-start", "1001", 12, nil), "C", Answered},
+			{ovhQueueEv("bridge-agent-end", "1001", 70, queueTimes(0, 12)), "C", Ended},
+			{ovhQueueEv("member-queue-end", "", 70, nil), "", Ended},
+			{ovhQueueEv("member-count", "", 70, func(d *ovhevent.Data) { d.Count = "0" }), "", ""},
+		}, func(t *testing.T, b *Book) {
+			c := mustGet(t, b, queueQ, "C1.")
+			want(t, "agent", c.Agent, "1001")
+			want(t, "ring (the queue's wait)", c.RingDuration(), 12*time.Second)
+			want(t, "talk", c.TalkDuration(), 58*time.Second)
+			want(t, "missed", c.WasMissed(), false)
+		}},
+		{"queue caller gave up, OVH's order", []step{
+			{ovhQueueEv("member-queue-start", "", 0, nil), "NC", Ringing},
+			{ovhQueueEv("agent-offering", "1001", 1, nil), "C", Ringing},
+			{ovhQueueEv("member-queue-end", "", 9, nil), "C", Abandoned},
+			{ovhQueueEv("bridge-agent-fail", "1001", 9, hangup("ORIGINATOR_CANCEL")), "", Abandoned},
+		}, func(t *testing.T, b *Book) {
+			c := mustGet(t, b, queueQ, "C1.")
+			want(t, "missed", c.WasMissed(), true)
+			want(t, "ring", c.RingDuration(), 9*time.Second)
+		}},
+		{"queue timed out: bridge-agent-fail NO_AGENT_TIMEOUT ends it", []step{
+			{ovhQueueEv("member-queue-start", "", 0, nil), "NC", Ringing},
+			{ovhQueueEv("agent-offering", "1001", 1, nil), "C", Ringing},
+			{ovhQueueEv("bridge-agent-fail", "1001", 30, hangup("NO_AGENT_TIMEOUT")), "C", Abandoned},
+			{ovhQueueEv("member-queue-end", "", 30.1, nil), "", Abandoned},
+		}, func(t *testing.T, b *Book) {
+			c := mustGet(t, b, queueQ, "C1.")
+			want(t, "missed", c.WasMissed(), true)
+			want(t, "offered to", c.OfferedTo, "")
+			want(t, "ring", c.RingDuration(), 30*time.Second)
+		}},
+		{"ring-all: a losing leg's ORIGINATOR_CANCEL before the winner's answer", []step{
+			{ovhQueueEv("member-queue-start", "", 0, nil), "NC", Ringing},
+			{ovhQueueEv("agent-offering", "1001", 1, nil), "C", Ringing},
+			{ovhQueueEv("bridge-agent-fail", "1002", 5, hangup("ORIGINATOR_CANCEL")), "", Ringing},
+			{ovhQueueEv("bridge-agent-start", "1001", 5, nil), "C", Answered},
+			{ovhQueueEv("bridge-agent-end", "1001", 60, queueTimes(0, 5)), "C", Ended},
+		}, func(t *testing.T, b *Book) {
+			c := mustGet(t, b, queueQ, "C1.")
+			want(t, "missed", c.WasMissed(), false)
+		}},
+		{"queue, only bridge-agent-end seen: its times give the wait and the talk", []step{
+			{ovhQueueEv("bridge-agent-end", "1001", 80, queueTimes(5, 20)), "NC", Ended},
+		}, func(t *testing.T, b *Book) {
+			c := mustGet(t, b, queueQ, "C1.")
+			want(t, "ring (the queue's wait)", c.RingDuration(), 15*time.Second)
+			want(t, "talk", c.TalkDuration(), time.Minute)
+			want(t, "agent", c.Agent, "1001")
+		}},
+		{"queue, member-queue-start lost: the wait from QueueMemberJoinedTime", []step{
+			{ovhQueueEv("bridge-agent-start", "1001", 20.5, nil), "NC", Answered},
+			{ovhQueueEv("bridge-agent-end", "1001", 80, queueTimes(5, 20)), "C", Ended},
+		}, func(t *testing.T, b *Book) {
+			c := mustGet(t, b, queueQ, "C1.")
+			want(t, "ring (the queue's wait)", c.RingDuration(), 15500*time.Millisecond)
+			want(t, "talk", c.TalkDuration(), 59500*time.Millisecond) // from the bridge-agent-start seen
+		}},
+		{"queue times that make no sense are ignored", []step{
+			{ovhQueueEv("bridge-agent-end", "1001", 80, func(d *ovhevent.Data) {
+				d.QueueMemberJoinedTime, d.QueueAgentAnsweredTime = "soon", ovhevent.Text(strconv.FormatInt(t0.Unix()+500, 10))
+			}), "NC", Ended},
+		}, func(t *testing.T, b *Book) {
+			c := mustGet(t, b, queueQ, "C1.")
+			want(t, "ring", c.RingDuration(), time.Duration(0))
+			want(t, "talk", c.TalkDuration(), time.Duration(0))
 		}},
 		{"queue, member-queue-end before bridge-agent-end", []step{
 			{queueEv("bridge-agent-start", "u1", "1001", 20), "NC", Answered},
