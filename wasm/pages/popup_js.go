@@ -72,10 +72,11 @@ func popup(app dom.Element) {
 	})
 	// One listener for the lists' buttons ("open in CRM", "mark all
 	// seen"), however often the lists are redrawn.
-	openCall := openCallOnClick(problem)
+	openCall, callBack := openCallOnClick(problem), callBackOnClick(problem)
 	onClick(lists, func(ev dom.Event) {
 		if ev.Target().Closest("#mark-seen") == nil {
 			openCall(ev)
+			callBack(ev)
 			return
 		}
 		go func() {

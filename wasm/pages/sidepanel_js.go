@@ -43,6 +43,10 @@ func sidepanel(app dom.Element) {
 	open := openCallOnClick(problem)
 	onClick(card, open)
 	onClick(hist, open)
+	// "Call back" on the card and the history (click-to-call).
+	callBack := callBackOnClick(problem)
+	onClick(card, callBack)
+	onClick(hist, callBack)
 
 	showCalls := func() {
 		c := loadCalls()
@@ -73,6 +77,7 @@ func sidepanel(app dom.Element) {
 					el("span", map[string]string{"class": "meta"}, view.LineLabel(cv)),
 				),
 				el("div", map[string]string{"class": "state"}, nodes(chip(cv), timer(cv))),
+				callBackButton(cv, "", t("callBack")),
 			))
 		}
 		hist.AppendChild(list)
@@ -212,7 +217,25 @@ func cardActions(cv background.CallView, k view.Caller) dom.Element {
 	if valid && cv.Target != pop.TargetNew && len(k.Records) == 0 {
 		open("new-contact", background.OpenNew, t("cardNewContact"))
 	}
+	if b := callBackButton(cv, "call-back", t("callBack")); b != nil {
+		p.AppendChild(b)
+	}
 	return p
+}
+
+// callBackButton is "call back" for call cv (callBackOnClick), or nil
+// when it offers none (view.CanCallBack).
+func callBackButton(cv background.CallView, id, label string) dom.Element {
+	if !view.CanCallBack(cv) {
+		return nil
+	}
+	k := view.CallerOf(cv)
+	attrs := map[string]string{"type": "button", "class": "callback", "data-action": "call-back", "data-line": cv.Call.Line, "data-id": cv.Call.ID,
+		"data-number": say(k.Number), "aria-label": t("callBackWho", say(k.Title))}
+	if id != "" {
+		attrs["id"] = id
+	}
+	return el("button", attrs, label)
 }
 
 // matchCount is how many records share the number: the relay's count

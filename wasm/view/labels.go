@@ -110,6 +110,14 @@ func LineLabel(c CallView) string {
 // the CRM address, or there is a public number to search.
 func CanOpen(c CallView) bool { return c.URL != "" || OtherParty(c).Kind == phone.Valid }
 
+// CanCallBack reports whether c offers "call back" (click-to-call
+// through the relay, background.RequestDial): a call that is over (one
+// going on is still on the line) with a number to call, not the test
+// pop.
+func CanCallBack(c CallView) bool {
+	return !c.Test && !c.Call.Live() && OtherParty(c).Kind == phone.Valid
+}
+
 // StateKey is the message key of a call state's name.
 func StateKey(s call.State) string {
 	switch s {

@@ -329,6 +329,21 @@ func (w *writer) row(c *CallView, e Env) {
 		w.esc(e.T("openShort"))
 		w.raw(`</button>`)
 	}
+	if CanCallBack(*c) {
+		w.raw(`<button type="button" class="callback" data-action="call-back" data-line="`)
+		w.esc(c.Call.Line)
+		w.raw(`" data-id="`)
+		w.esc(c.Call.ID)
+		w.raw(`" data-number="`)
+		w.esc(k.Number.String(e.T))
+		w.raw(`" title="`)
+		w.esc(e.T("callBackWho", who))
+		w.raw(`" aria-label="`)
+		w.esc(e.T("callBackWho", who))
+		w.raw(`">`)
+		w.esc(e.T("callBack"))
+		w.raw(`</button>`)
+	}
 	w.raw(`</li>`)
 }
 
