@@ -21,6 +21,11 @@ type Health struct {
 	// has no CRM). A failing CRM does not make the relay unhealthy (ok
 	// stays true, 200): pops go on, from the directory as it was.
 	CRM *CRMHealth `json:"crm,omitempty"`
+	// CRMCallLog is the calls logged in the CRM: writes queued (the CRM
+	// down, a retry due) and the last error (nil: no call logging). A
+	// failing write does not make the relay unhealthy either: it waits
+	// in the data file.
+	CRMCallLog *CallLogHealth `json:"crmCallLog,omitempty"`
 }
 
 // serveHealth is GET /healthz: 200 when every token polls OVH, else 503
@@ -28,7 +33,7 @@ type Health struct {
 func (r *Relay) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	hs := r.hub.Stats()
 	h := Health{OK: true, Version: Version, Agents: hs.Agents, Anonymous: r.cfg.AllowAnonymous,
-		Store: r.cfg.Store != nil, Cursor: hs.Newest, Unsaved: hs.Unsaved, Upstream: r.pollerStates(), CRM: r.crmHealth()}
+		Store: r.cfg.Store != nil, Cursor: hs.Newest, Unsaved: hs.Unsaved, Upstream: r.pollerStates(), CRM: r.crmHealth(), CRMCallLog: r.callLogHealth()}
 	for _, n := range hs.Clients {
 		h.Clients += n
 	}

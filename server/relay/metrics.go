@@ -237,6 +237,14 @@ func (r *Relay) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 	if ch := r.crmHealth(); ch != nil {
 		r.writeCRMMetrics(ch, metric, value)
 	}
+	if lh := r.callLogHealth(); lh != nil {
+		metric("screenpop_crm_calllog_queued", "gauge", "Call log writes waiting in the data file for the CRM (down, or a retry due).")
+		value("screenpop_crm_calllog_queued", lh.Queued)
+		metric("screenpop_crm_calllog_writes_total", "counter", "Call log writes to the CRM, by result (failed ones are retried).")
+		value("screenpop_crm_calllog_writes_total", lh.Written, "result", "written")
+		value("screenpop_crm_calllog_writes_total", lh.Failed, "result", "failed")
+		value("screenpop_crm_calllog_writes_total", lh.Dropped, "result", "dropped")
+	}
 
 	h := m.latency
 	metric("screenpop_delivery_latency_seconds", "histogram", "From receiving an OVH event to writing it to a live client.")

@@ -92,6 +92,9 @@ type Config struct {
 	// CRM is the caller directory that names each call's other party
 	// (crm.go); nil: none, cards carry only what OVH says.
 	CRM *CRM
+	// CallLog logs each call that ends in the CRM (calllog.go); nil:
+	// none. It needs Store.
+	CallLog *CallLog
 }
 
 func (cfg Config) withDefaults() Config {
@@ -151,6 +154,7 @@ type Relay struct {
 
 	activity    activity       // what is logged per call and per client (activitylog.go)
 	crm         crmState       // the caller directory's syncs and live lookups (crm.go)
+	calllog     callLogState   // the calls logged in the CRM (calllog.go)
 	history     chan call.Call // calls to write to the store's history, off the delivery path
 	historyDone chan struct{}
 	closeOnce   sync.Once
@@ -209,6 +213,10 @@ func New(cfg Config) (*Relay, error) {
 			cfg.Log.Info("restored the calls in progress", "calls", r.book.Len(), "saved", s.Saved.Format(time.RFC3339))
 		}
 	}
+	if err := r.startCallLog(); err != nil {
+		cancel()
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -263,6 +271,7 @@ func (r *Relay) publishLocked(evs []*stream.Event, now time.Time) {
 		if r.history != nil {
 			r.history <- ev.Call
 		}
+		r.callEnded(ev)
 	}
 }
 
@@ -331,6 +340,9 @@ func (r *Relay) maintain(now time.Time) {
 		}
 		if _, err := st.TrimCalls(r.cfg.HistoryAge, now); err != nil {
 			r.cfg.Log.Error("cannot trim the call history", "err", err)
+		}
+		if _, err := st.TrimCallLog(r.cfg.HistoryAge, now); err != nil {
+			r.cfg.Log.Error("cannot trim the CRM call log", "err", err)
 		}
 	}
 	r.saveState(false)
@@ -411,6 +423,7 @@ func (r *Relay) Close() error {
 			close(history)
 			<-r.historyDone
 		}
+		r.stopCallLog()
 		err = r.saveState(true)
 	})
 	return err
@@ -446,6 +459,7 @@ func (r *Relay) Handler() http.Handler {
 	route(stream.PathCalls, http.MethodGet, r.serveCalls, true)
 	route(stream.PathCalls+"/missed", http.MethodGet, r.serveMissed, true)
 	route(stream.PathCalls+"/seen", http.MethodPost, r.serveSeen, true)
+	route(stream.PathCallNote, http.MethodPost, r.serveCallNote, true)
 	route(stream.PathDial, http.MethodPost, r.serveDial, true)
 	route("/healthz", http.MethodGet, r.serveHealth, false)
 	route("/metrics", http.MethodGet, r.serveMetrics, false)
