@@ -9,6 +9,7 @@
 //	screenpop-relay agent add alice --lines 0033972101010
 //	screenpop-relay token add - -billing-account ab12345-ovh-1 -line 0033972101010
 //	screenpop-relay config sample                  # every setting, with its default
+//	screenpop-relay emulator -listen 127.0.0.1:8089 # the OVH emulator alone, for any OVH client
 package main
 
 import (
@@ -49,11 +50,12 @@ Commands (each takes -h):
   agent add|list|revoke|rotate|lines …  the agents (people) and the lines each sees
   token add|list|remove …               the OVH event tokens the relay polls
   config sample|show                    the documented config file; the effective settings
+  emulator [-listen ADDR] …             the OVH emulator alone (OVH API, event service, control API)
   help                                  this text
 `
 
 // commands are the subcommands, for errors that list them.
-const commands = "ovh, agent, token, config and help"
+const commands = "ovh, agent, token, config, emulator and help"
 
 // run is the whole command: args without the program name. Help asked
 // for (-h, --help, help) is a success.
@@ -75,6 +77,8 @@ func runArgs(args []string, stdout, stderr io.Writer) error {
 			return runTokenCommand(args[1:], stdout, stderr)
 		case "config":
 			return runConfigCommand(args[1:], stdout, stderr)
+		case "emulator":
+			return runEmulatorCommand(args[1:], stdout, stderr)
 		case "help":
 			args = []string{"-h"}
 		}
