@@ -81,6 +81,10 @@ type Config struct {
 	CRMPlatform     string
 	CRMSync         time.Duration
 	crmPassword     string // read by validateCRM; never shown, logged or sent
+	// The call log in the CRM (crm_config.go parses them).
+	CRMLogCalls     string
+	CRMCallback     string
+	CRMCallbackUser string
 
 	// set records which knobs were given (file, env or flag), by name.
 	set map[string]bool
@@ -159,6 +163,9 @@ func (c *Config) knobs() []knob {
 		{"crm-password-file", "SCREENPOP_CRM_PASSWORD_FILE", "`file` holding the CRM API user's password (one line), instead of SCREENPOP_CRM_PASSWORD", secCRM, strVal(&c.CRMPasswordFile), false, false},
 		{"crm-platform", "SCREENPOP_CRM_PLATFORM", "v11 only: the OAuth2 `platform` the relay logs in on, declared in Sugar's Admin → Configure API Platforms (not base, mobile or portal: a login there logs the user out of that app)", secCRM, strVal(&c.CRMPlatform), false, false},
 		{"crm-sync", "SCREENPOP_CRM_SYNC", "how often the directory is synced incrementally (`duration`); a full sync runs at start when nothing is stored", secCRM, durVal(&c.CRMSync), false, false},
+		{"crm-log-calls", "SCREENPOP_CRM_LOG_CALLS", "which calls the relay logs in the CRM when they end, one Call record each, related to the caller's record (`calls`): off, all, lines:0033972101010,0033972101011 (those lines), agents:alice,bob (the lines of those agents), or lines:…;agents:… for both", secCRM, strVal(&c.CRMLogCalls), false, false},
+		{"crm-callback", "SCREENPOP_CRM_CALLBACK", "what a missed call logged leaves in the CRM to call the caller back, once per caller and day (`kind`): off, task (a Task) or call (a planned Call)", secCRM, strVal(&c.CRMCallback), false, false},
+		{"crm-callback-user", "SCREENPOP_CRM_CALLBACK_USER", "the CRM `user` name the call-backs are assigned to; empty: the line's owner (the one agent whose lines hold it, when a CRM user has its name), else the API user", secCRM, strVal(&c.CRMCallbackUser), false, false},
 
 		{"shutdown-grace", "SCREENPOP_SHUTDOWN_GRACE", "on SIGTERM, how long clients get to take their bye and leave (`duration`)", secOps, durVal(&c.ShutdownGrace), false, false},
 		{"log-level", "SCREENPOP_LOG_LEVEL", "`level`: debug (every event, numbers masked), info, warn or error. Tokens and secrets are never logged", secOps, strVal(&c.LogLevel), false, false},
@@ -200,6 +207,8 @@ func defaultConfig() Config {
 		CRMKind:         "suitecrm7",
 		CRMPlatform:     crm.DefaultPlatform,
 		CRMSync:         crm.DefaultInterval,
+		CRMLogCalls:     "off",
+		CRMCallback:     "off",
 		set:             map[string]bool{},
 		from:            map[string]origin{},
 	}

@@ -30,13 +30,31 @@ const minCRMSync = time.Second
 // validateCRM checks the crm-* knobs, and reads the password when a CRM
 // is configured.
 func (c *Config) validateCRM() error {
+	if _, err := parseLogCalls(c.CRMLogCalls); err != nil {
+		return c.invalid("crm-log-calls", err.Error())
+	}
+	switch c.CRMCallback {
+	case relay.CallbackOff, relay.CallbackTask, relay.CallbackCall:
+	default:
+		return c.invalid("crm-callback", "use off, task (a call-back Task) or call (a planned Call)")
+	}
 	if c.CRMURL == "" {
 		for _, name := range []string{"crm-user", "crm-password-file"} {
 			if c.set[name] {
 				return c.invalid(name, "set, but crm-url is empty: set crm-url to the CRM's root (e.g. https://crm.example.com) to sync the caller directory, or drop "+name)
 			}
 		}
+		if c.CRMLogCalls != "off" {
+			return c.invalid("crm-log-calls", "set, but crm-url is empty: the calls are logged in the CRM at crm-url; set it, or set crm-log-calls = off")
+		}
 		return nil
+	}
+	if c.CRMLogCalls == "off" {
+		for _, name := range []string{"crm-callback", "crm-callback-user"} {
+			if c.set[name] && !(name == "crm-callback" && c.CRMCallback == relay.CallbackOff) {
+				return c.invalid(name, "set, but crm-log-calls is off: call-backs are made as missed calls are logged; set crm-log-calls (e.g. all), or drop "+name)
+			}
+		}
 	}
 	u, err := url.Parse(c.CRMURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -83,10 +101,65 @@ func readCRMPassword(file string) (string, error) {
 	return "", fmt.Errorf("crm-url is set but the CRM API user's password is not: put it in %s or in a file named by crm-password-file", envCRMPassword)
 }
 
-// crmClient reads a CRM's directory and looks numbers up live.
+// crmClient reads a CRM's directory, looks numbers up live and logs
+// calls.
 type crmClient interface {
 	crm.Source
 	crm.Searcher
+	crm.CallWriter
+}
+
+// logCalls is crm-log-calls parsed: which calls are logged.
+type logCalls struct {
+	all, off      bool
+	lines, agents []string
+}
+
+// parseLogCalls reads crm-log-calls: off, all, lines:a,b, agents:a,b,
+// or lines:…;agents:….
+func parseLogCalls(s string) (logCalls, error) {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "", "off":
+		return logCalls{off: true}, nil
+	case "all":
+		return logCalls{all: true}, nil
+	}
+	var lc logCalls
+	for _, part := range strings.Split(s, ";") {
+		kind, list, ok := strings.Cut(strings.TrimSpace(part), ":")
+		var items []string
+		for _, v := range strings.Split(list, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				items = append(items, v)
+			}
+		}
+		switch {
+		case !ok || len(items) == 0:
+			return logCalls{}, fmt.Errorf("%q is not a list of calls to log: use off, all, lines:0033972101010,… or agents:alice,… (both: lines:…;agents:…)", part)
+		case kind == "lines":
+			lc.lines = append(lc.lines, items...)
+		case kind == "agents":
+			lc.agents = append(lc.agents, items...)
+		default:
+			return logCalls{}, fmt.Errorf("%q: %q is neither lines nor agents: use off, all, lines:0033972101010,… or agents:alice,…", part, kind)
+		}
+	}
+	return lc, nil
+}
+
+// relayCallLog is the relay's call logging from cfg (validated); nil
+// when crm-log-calls is off.
+func (d *crmDirectory) relayCallLog(cfg Config) *relay.CallLog {
+	lc, _ := parseLogCalls(cfg.CRMLogCalls)
+	if lc.off {
+		return nil
+	}
+	var lines []string
+	for _, l := range lc.lines {
+		lines = append(lines, relay.CanonicalLine(l, cfg.Region))
+	}
+	return &relay.CallLog{Writer: d.setup.client, Lines: lines, Agents: lc.agents, Callback: cfg.CRMCallback, CallbackUser: cfg.CRMCallbackUser}
 }
 
 // crmSetup is the CRM side of a relay, from its config: the client, the

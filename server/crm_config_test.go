@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,18 @@ func TestCRMConfig(t *testing.T) {
 		{name: "a search URL, not the root", args: []string{"-crm-url", "http://crm/index.php?module=Home", "-crm-user", "u"}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: "with no query"},
 		{name: "unknown API", args: []string{"-crm-url", "http://crm", "-crm-user", "u", "-crm-api", "v8"}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: "-crm-api v8: use v4"},
 		{name: "unknown kind", env: map[string]string{"SCREENPOP_CRM_URL": "http://crm", "SCREENPOP_CRM_USER": "u", envCRMPassword: "Pw-9q!z", "SCREENPOP_CRM_KIND": "vtiger"}, want: "SCREENPOP_CRM_KIND=vtiger: use suitecrm7"},
+		{name: "log calls without a CRM", args: []string{"-crm-log-calls", "all"}, want: "-crm-log-calls all: set, but crm-url is empty"},
+		{name: "log calls: not a list", args: []string{"-crm-url", "http://crm", "-crm-user", "u", "-crm-log-calls", "some"}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: "use off, all, lines:"},
+		{name: "log calls: unknown kind", args: []string{"-crm-url", "http://crm", "-crm-user", "u", "-crm-log-calls", "queues:q1"}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: `"queues" is neither lines nor agents`},
+		{name: "callback: unknown kind", args: []string{"-crm-url", "http://crm", "-crm-user", "u", "-crm-log-calls", "all", "-crm-callback", "email"}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: "-crm-callback email: use off, task"},
+		{name: "callback with logging off", args: []string{"-crm-url", "http://crm", "-crm-user", "u", "-crm-callback", "task"}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: "crm-log-calls is off"},
+		{name: "call logging", args: []string{"-crm-url", "http://crm", "-crm-user", "u", "-crm-log-calls", "lines:+33 9 72 10 10 10;agents:alice, bob", "-crm-callback", "call", "-crm-callback-user", "sally"},
+			env: map[string]string{envCRMPassword: "Pw-9q!z"}, wantPass: "Pw-9q!z", check: func(t *testing.T, c Config) {
+				cl := (&crmDirectory{setup: &crmSetup{}}).relayCallLog(c)
+				if cl == nil || !slices.Equal(cl.Lines, []string{"0033972101010"}) || !slices.Equal(cl.Agents, []string{"alice", "bob"}) || cl.Callback != "call" || cl.CallbackUser != "sally" {
+					t.Errorf("call log: %+v", cl)
+				}
+			}},
 		{name: "sync too often", args: []string{"-crm-url", "http://crm", "-crm-user", "u", "-crm-sync", "100ms"}, env: map[string]string{envCRMPassword: "Pw-9q!z"}, want: "too short"},
 	}
 	for _, tt := range tests {

@@ -136,11 +136,13 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 	// starts, so that the first ring after a restart is named.
 	var crmDir *crmDirectory
 	var relayCRM *relay.CRM
+	var callLog *relay.CallLog
 	if cfg.CRMURL != "" {
 		if crmDir, err = openCRMDirectory(cfg, st, log); err != nil {
 			return nil, err
 		}
 		relayCRM = crmDir.relayCRM(cfg)
+		callLog = crmDir.relayCallLog(cfg)
 	}
 
 	r, err := relay.New(relay.Config{
@@ -151,7 +153,7 @@ func start(ctx context.Context, cfg Config, stderr io.Writer) (_ *relayProcess, 
 		AllowAnonymous: anonymous, AllowedOrigins: cfg.AllowedOrigins, BehindProxy: cfg.BehindProxy,
 		AuthFailBurst: cfg.AuthFailBurst, AuthFailEvery: cfg.AuthFailEvery, PublicURL: publicURL,
 		EventsURL: eventsURL, PollBackoff: upstream.Backoff{Min: cfg.PollBackoffMin, Max: cfg.PollBackoffMax},
-		Renewer: renewer, Dialer: dialer, CRM: relayCRM,
+		Renewer: renewer, Dialer: dialer, CRM: relayCRM, CallLog: callLog,
 	})
 	if err != nil {
 		return nil, err
