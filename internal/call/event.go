@@ -3,6 +3,7 @@ package call
 import (
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/screenpop/screenpop/internal/ovhevent"
@@ -100,12 +101,32 @@ func eventTime(ev *ovhevent.Event) (t time.Time, ok bool) {
 	return time.Time{}, false
 }
 
-// agentOf returns the queue agent an event is about.
+// agentOf returns the queue agent an event is about. QueueAgent may come
+// as agent_<x>_<n> (OVH's dashboard strips that form): the agent is <x>.
 func agentOf(ev *ovhevent.Event) string {
 	if ev.Data.Agent != "" {
 		return string(ev.Data.Agent)
 	}
-	return string(ev.Data.QueueAgent)
+	return stripAgent(string(ev.Data.QueueAgent))
+}
+
+// stripAgent turns agent_<x>_<n> (n digits) into x; anything else is
+// returned as it is.
+func stripAgent(a string) string {
+	rest, ok := strings.CutPrefix(a, "agent_")
+	if !ok {
+		return a
+	}
+	i := strings.LastIndexByte(rest, '_')
+	if i <= 0 || i == len(rest)-1 {
+		return a
+	}
+	for _, c := range rest[i+1:] {
+		if c < '0' || c > '9' {
+			return a
+		}
+	}
+	return rest[:i]
 }
 
 // fingerprint identifies one delivery of a repeatable event (FNV-1a over

@@ -70,3 +70,27 @@ func TestSortByTime(t *testing.T) {
 	SortByTime(nil)
 	SortByTime(evs[:1])
 }
+
+// TestAgentOf: the agent of a queue event is Data.Agent, else QueueAgent,
+// whose agent_<x>_<n> form (OVH's dashboard strips it) gives x.
+func TestAgentOf(t *testing.T) {
+	for _, tc := range []struct {
+		agent, queueAgent, want string
+	}{
+		{"1001", "agent_9999_1", "1001"},
+		{"", "1001", "1001"},
+		{"", "agent_1001_1", "1001"},
+		{"", "agent_0033972101011_12", "0033972101011"},
+		{"", "agent_jean_dupont_3", "jean_dupont"},
+		{"", "agent_1001", "agent_1001"},     // no _<n>
+		{"", "agent_1001_x", "agent_1001_x"}, // n not digits
+		{"", "agent__1", "agent__1"},         // no x
+		{"", "agent_1001_", "agent_1001_"},
+		{"", "", ""},
+	} {
+		ev := &ovhevent.Event{Data: ovhevent.Data{Agent: ovhevent.Text(tc.agent), QueueAgent: ovhevent.Text(tc.queueAgent)}}
+		if got := agentOf(ev); got != tc.want {
+			t.Errorf("agentOf(Agent %q, QueueAgent %q) = %q, want %q", tc.agent, tc.queueAgent, got, tc.want)
+		}
+	}
+}
