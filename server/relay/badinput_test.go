@@ -37,6 +37,8 @@ func TestBadInput(t *testing.T) {
 		{"garbage secret", "GET", "/v1/calls", "hello", "", nil, 401, stream.CodeBadSecret},
 		{"a web page's origin", "GET", "/v1/poll", alice, "", []string{"Origin", "https://evil.example"}, 403, stream.CodeBadOrigin},
 		{"a web page's WebSocket", "GET", "/v1/stream", "", "", []string{"Origin", "https://evil.example"}, 403, stream.CodeBadOrigin},
+		{"not a WebSocket handshake", "GET", "/v1/stream", "", "", nil, 426, stream.CodeBadRequest},
+		{"a WebSocket version not 13", "GET", "/v1/stream", "", "", []string{"Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "8", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}, 426, stream.CodeBadRequest},
 		{"wait not a number", "GET", "/v1/poll?cursor=1&wait=soon", alice, "", nil, 400, stream.CodeBadRequest},
 		{"limit out of range", "GET", "/v1/calls?limit=0", alice, "", nil, 400, stream.CodeBadRequest},
 		{"before not a time", "GET", "/v1/calls?before=yesterday", alice, "", nil, 400, stream.CodeBadRequest},

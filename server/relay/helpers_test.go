@@ -53,7 +53,7 @@ func (w testWriter) Write(b []byte) (int, error) {
 
 // newHarness starts everything; cfg's zero fields get test values. With
 // cfg.Store set to nil the relay has a fresh store in a temporary folder.
-func newHarness(t *testing.T, cfg Config) *harness {
+func newHarness(t testing.TB, cfg Config) *harness {
 	t.Helper()
 	h := &harness{}
 	h.sim = ovhsim.New(ovhsim.Config{HoldTime: 500 * time.Millisecond})

@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -51,6 +52,12 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 		writeError(w, errBadOrigin.with("origin %s may not use this relay: only the screenpop extension may read calls", origin))
 		return
 	}
+	if e := handshakeError(req); e != nil {
+		w.Header().Set("Upgrade", "websocket")
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		writeError(w, e)
+		return
+	}
 	cursor, cursorErr := parseCursor(req.URL.Query().Get("cursor"))
 	addr := r.clientAddr(req)
 	hj := &wsHijacker{ResponseWriter: w}
@@ -75,6 +82,37 @@ func (r *Relay) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 		}
 		go ws.write(s)
 	}
+}
+
+var errNotWebSocket = &apiError{http.StatusUpgradeRequired, stream.CodeBadRequest,
+	"this endpoint is a WebSocket: connect with a WebSocket client; without one use /v1/sse or /v1/poll", 0}
+
+// handshakeError says why req is not a WebSocket opening handshake (RFC
+// 6455 4.2.1) as a coded error, as every other refusal of the agent API
+// is; nil if it is one. coder/websocket's Accept would refuse the same
+// requests in plain text (found by FuzzAgentAPI).
+func handshakeError(req *http.Request) *apiError {
+	has := func(header, token string) bool {
+		for _, v := range req.Header.Values(header) {
+			for _, t := range strings.Split(v, ",") {
+				if strings.EqualFold(strings.TrimSpace(t), token) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	switch {
+	case !req.ProtoAtLeast(1, 1):
+		return errNotWebSocket.with("a WebSocket opens over HTTP/1.1 or later, not %s; connect with a WebSocket client, or use /v1/sse or /v1/poll", truncate(req.Proto, 12))
+	case !has("Connection", "upgrade") || !has("Upgrade", "websocket"):
+		return errNotWebSocket
+	case req.Header.Get("Sec-WebSocket-Version") != "13":
+		return errNotWebSocket.with("this relay speaks WebSocket version 13, the only standard one; the client asked for %q", truncate(req.Header.Get("Sec-WebSocket-Version"), 12))
+	case req.Header.Get("Sec-WebSocket-Key") == "":
+		return errNotWebSocket.with("the WebSocket handshake has no Sec-WebSocket-Key; connect with a WebSocket client")
+	}
+	return nil
 }
 
 // wsConn is one WebSocket client's connection.
