@@ -677,9 +677,10 @@ func (r *Relay) callLogHealth() *CallLogHealth {
 	h.Queued = queued
 	s.mu.Lock()
 	h.LastWritten, h.LastErrorAt = s.lastWritten, s.lastErrAt
-	h.LastError = cmp.Or(s.lastErr, last)
+	lastErr := s.lastErr // read under mu: the writer sets it (found by -race in CI)
 	s.mu.Unlock()
-	if h.Queued == 0 && s.lastErr == "" {
+	h.LastError = cmp.Or(lastErr, last)
+	if h.Queued == 0 && lastErr == "" {
 		h.LastError, h.LastErrorAt = "", time.Time{}
 	}
 	return h
