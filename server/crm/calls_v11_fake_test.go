@@ -91,7 +91,9 @@ func (f *fakeSugar) serveLogs(w http.ResponseWriter, r *http.Request, path strin
 				out = append(out, rec)
 			}
 		}
-		slices.SortFunc(out, func(a, b map[string]any) int { return strings.Compare(fmt.Sprint(a["date_start"]), fmt.Sprint(b["date_start"])) })
+		slices.SortFunc(out, func(a, b map[string]any) int {
+			return strings.Compare(fmt.Sprint(a["date_start"]), fmt.Sprint(b["date_start"]))
+		})
 		writeJSON(w, http.StatusOK, map[string]any{"next_offset": -1, "records": out})
 	case len(parts) == 1 && r.Method == http.MethodPost:
 		if l.reject != nil {
