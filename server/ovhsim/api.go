@@ -261,34 +261,27 @@ func (s *Sim) accountLocked(name string) (*account, *apiError) {
 
 // GET /telephony/{ba}/service: the lines and queues of a billing account.
 func (s *Sim) apiServices(q *apiRequest) (any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ba, aerr := s.accountLocked(q.segs[1])
-	if aerr != nil {
-		return nil, aerr
-	}
-	out := []string{}
-	for _, l := range s.lines {
-		if l.account == ba {
-			out = append(out, l.number)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return s.servicesOf(q.segs[1], func(*line) bool { return true })
 }
 
 // GET /telephony/{ba}/line: the SIP lines of a billing account (its
 // queues are services, not lines).
 func (s *Sim) apiLines(q *apiRequest) (any, *apiError) {
+	return s.servicesOf(q.segs[1], func(l *line) bool { return !l.isQueue() })
+}
+
+// servicesOf lists, sorted, the numbers of billing account name's lines
+// that keep accepts.
+func (s *Sim) servicesOf(name string, keep func(*line) bool) ([]string, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ba, aerr := s.accountLocked(q.segs[1])
+	ba, aerr := s.accountLocked(name)
 	if aerr != nil {
 		return nil, aerr
 	}
 	out := []string{}
 	for _, l := range s.lines {
-		if l.account == ba && !l.isQueue() {
+		if l.account == ba && keep(l) {
 			out = append(out, l.number)
 		}
 	}
