@@ -196,11 +196,31 @@ func StreamURL(relay string, cursor uint64) (string, error) {
 	case "https":
 		u.Scheme = "wss"
 	}
-	stream := u.Scheme + "://" + u.HostPort() + strings.TrimSuffix(u.Path, "/") + "/v1/stream"
+	stream := endpoint(u, "/v1/stream")
 	if cursor > 0 {
 		stream += "?cursor=" + strconv.FormatUint(cursor, 10)
 	}
 	return stream, nil
+}
+
+// APIURL is the address of the relay's agent API endpoint path (e.g.
+// stream.PathDial), from the relay's address as the agent entered it
+// (http or https, maybe with a path prefix; its query and fragment
+// dropped). A ws:// address, which the stream accepts, is refused here
+// as it was by the dial request's own parse.
+func APIURL(relay, path string) (string, error) {
+	u, err := parseRelayURL(relay)
+	if err != nil {
+		return "", err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", &FieldError{"relayUrl", "the relay address " + stdlite.Quote(relay) + " is not an http:// or https:// URL; fix it in the options"}
+	}
+	return endpoint(u, path), nil
+}
+
+func endpoint(u *stdlite.URL, path string) string {
+	return u.Scheme + "://" + u.HostPort() + strings.TrimSuffix(u.Path, "/") + path
 }
 
 // Validate checks every field; templateCheck validates the CRM template

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/screenpop/screenpop/internal/phone"
+	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stdlite"
 	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/wasm/view"
@@ -100,15 +101,7 @@ func (st *Memory) dialLine() string {
 // DialURL is the relay's click-to-call endpoint, from its address as the
 // agent entered it (http or https, maybe with a path prefix).
 func DialURL(relay string) (string, error) {
-	return relayEndpoint(relay, stream.PathDial)
-}
-
-func relayEndpoint(relay, path string) (string, error) {
-	u, err := stdlite.ParseURL(stdlite.TrimSpace(relay))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", errors.New("the relay address " + stdlite.Quote(relay) + " is not an http:// or https:// URL; fix it in the options")
-	}
-	return u.Scheme + "://" + u.HostPort() + strings.TrimSuffix(u.Path, "/") + path, nil
+	return settings.APIURL(relay, stream.PathDial)
 }
 
 // dialBody is d as the relay reads it.

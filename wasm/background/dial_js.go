@@ -6,6 +6,7 @@ import (
 	"errors"
 	"syscall/js"
 
+	"github.com/screenpop/screenpop/internal/settings"
 	"github.com/screenpop/screenpop/internal/stream"
 	"github.com/screenpop/screenpop/wasm/browser"
 )
@@ -52,7 +53,7 @@ func (w *worker) asyncRequest(in input) bool {
 // agent (Bearer secret), and returns the answer's body or the relay's
 // error.
 func postRelay(relay, secret, path, body string) (string, error) {
-	u, err := relayEndpoint(relay, path)
+	u, err := settings.APIURL(relay, path)
 	if err != nil {
 		return "", err
 	}
